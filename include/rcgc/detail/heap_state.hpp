@@ -1,0 +1,189 @@
+// rcgc internal: the state of one heap (allocator + collector + gc module).
+//
+// This header exists so that make<T>() and the Ref fast paths can inline;
+// nothing in it is part of the public API.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "rcgc/detail/allocator.hpp"
+#include "rcgc/gc.hpp"
+#include "rcgc/object.hpp"
+#include "rcgc/ref.hpp"
+
+namespace rcgc::detail {
+
+class WeakRefObject;
+
+// A circular doubly-linked list of GcHeads with a sentinel, CPython's
+// PyGC_Head lists. Invariant outside a collection: for every node n in the
+// list, n->next->prev == n and n->prev->next == n.
+struct GcList {
+  GcHead head;
+
+  GcList() noexcept { init(); }
+  void init() noexcept {
+    head.next = &head;
+    head.set_prev(&head);
+  }
+  GcList(const GcList&) = delete;
+  GcList& operator=(const GcList&) = delete;
+
+  bool empty() const noexcept { return head.next == &head; }
+  GcHead* first() const noexcept { return head.next; }
+  GcHead* end() noexcept { return &head; }
+  GcHead* last() const noexcept { return head.prev(); }
+  void append(GcHead* gc) noexcept {
+    GcHead* tail = head.prev();
+    gc->set_prev(tail);
+    gc->next = &head;
+    tail->next = gc;
+    head.set_prev(gc);
+  }
+  static void unlink(GcHead* gc) noexcept {
+    gc->prev()->next = gc->next;
+    gc->next->set_prev(gc->prev());
+  }
+  static void remove(GcHead* gc) noexcept {
+    unlink(gc);
+    gc->next = nullptr;
+    gc->prev_bits = 0;
+  }
+  static void move(GcHead* gc, GcList& to) noexcept {
+    unlink(gc);
+    to.append(gc);
+  }
+  // Appends all of `from` to this list; `from` becomes empty.
+  void merge_from(GcList& from) noexcept {
+    if (from.empty()) return;
+    GcHead* tail = head.prev();
+    tail->next = from.head.next;
+    from.head.next->set_prev(tail);
+    head.set_prev(from.head.prev());
+    head.prev()->next = &head;
+    from.init();
+  }
+  std::size_t size() const noexcept {
+    std::size_t n = 0;
+    for (GcHead* gc = head.next; gc != &head; gc = gc->next) ++n;
+    return n;
+  }
+};
+
+struct Generation {
+  GcList list;
+  int threshold = 0;
+  int count = 0;
+};
+
+class HeapState {
+ public:
+  explicit HeapState(std::uint16_t id);
+  ~HeapState();
+  HeapState(const HeapState&) = delete;
+  HeapState& operator=(const HeapState&) = delete;
+
+  // Memory for a new object of `size` bytes: counts a tracked allocation
+  // (generation 0) and runs an automatic collection when its threshold is
+  // passed. Returns where the Object must be constructed.
+  void* allocate_object(std::size_t size, bool tracked) {
+    if (tracked) {
+      if (RCGC_UNLIKELY(++gens[0].count > gens[0].threshold) && gens[0].threshold &&
+          enabled && !collecting)
+        collect_automatic();
+      char* mem = static_cast<char*>(alloc.allocate(size + sizeof(GcHead)));
+      return mem + sizeof(GcHead);
+    }
+    return alloc.allocate(size);
+  }
+  // Undoes allocate_object() when the constructor threw.
+  void abandon_object(void* obj_mem, bool tracked) noexcept {
+    if (tracked) {
+      if (gens[0].count > 0) --gens[0].count;
+      Allocator::deallocate(static_cast<char*>(obj_mem) - sizeof(GcHead));
+    } else {
+      Allocator::deallocate(obj_mem);
+    }
+  }
+  // Takes a freshly constructed object under this heap's management.
+  void adopt_object(Object* op, std::uint16_t type_flags) noexcept {
+    ObjectAccess::flags(op) = type_flags;
+    ObjectAccess::set_heap(op, id);
+    ++live_objects;
+    if (type_flags & kTracked) {
+      ObjectAccess::flags(op) |= kLinked;
+      gens[0].list.append(as_gc(op));
+    }
+  }
+
+  // gc module operations (src/gc/).
+  std::size_t collect_with_callbacks(int generation);
+  void collect_automatic();
+  void track(Object* op) noexcept;    // link into generation 0
+  void untrack(Object* op) noexcept;  // unlink from its list
+
+  // Reference counting death (src/core/dealloc.cpp).
+  void release(Object* op) noexcept;
+
+  // Weak references (src/core/weakref.cpp).
+  WeakRefObject*& weaklist(const Object* op);
+  void clear_weakrefs_at_death(Object* op) noexcept;
+
+  const std::uint16_t id;
+  Allocator alloc;
+  std::array<Generation, gc::kNumGenerations> gens;
+  GcList permanent;
+  bool enabled = true;
+  bool collecting = false;
+  unsigned debug = 0;
+  std::size_t long_lived_total = 0;
+  std::size_t long_lived_pending = 0;
+  std::array<gc::GenerationStats, gc::kNumGenerations> stats{};
+  gc::GarbageList garbage;
+  std::vector<std::pair<gc::CallbackId, gc::Callback>> callbacks;
+  gc::CallbackId next_callback_id = 1;
+  std::size_t live_objects = 0;  // tracked and untracked, made here, not yet freed
+
+  // Trashcan: deallocations nested deeper than kTrashcanDepth are queued on
+  // `trash` (linked through their GcHead) and run by the outermost one.
+  static constexpr int kTrashcanDepth = 50;
+  int dealloc_depth = 0;
+  GcHead* trash = nullptr;
+
+  // Heads of the weakref lists of objects with kHasWeakrefs.
+  std::unordered_map<const Object*, WeakRefObject*> weaklists;
+  // Immortal objects made on this heap (freed with the heap), and the
+  // interned strings among them (see immortal.hpp).
+  std::vector<Object*> immortals;
+  std::unordered_map<std::string, Object*> interned;
+
+  bool orphaned = false;  // destroyed while objects were still referenced
+
+ private:
+  void dealloc(Object* op) noexcept;
+  void drain_trash() noexcept;
+};
+
+// The registry of live heaps, indexed by heap id (Object::heap_).
+HeapState* heap_by_id(std::uint16_t id) noexcept;
+inline HeapState& heap_of(const Object* op) noexcept {
+  return *heap_by_id(ObjectAccess::heap(op));
+}
+
+// The calling thread's current heap (the default heap if none was entered).
+extern thread_local HeapState* tls_current_heap;
+HeapState& default_heap_state() noexcept;
+inline HeapState& current_heap_state() noexcept {
+  HeapState* s = tls_current_heap;
+  if (RCGC_LIKELY(s != nullptr)) return *s;
+  return default_heap_state();
+}
+
+}  // namespace rcgc::detail

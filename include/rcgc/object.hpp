@@ -1,0 +1,229 @@
+// rcgc: the object base class and the visitor the collector traverses with.
+//
+// Memory layout of an object made by make<T>() (64-bit):
+//
+//   tracked type (declares traverse):
+//
+//     +------------+------------+------+----------+--------------+------------
+//     | gc next    | gc prev    | vptr | refcnt   | flags | heap | T's fields
+//     | 8 bytes    | 8 bytes    | 8    | 4        | 2     | 2    |
+//     +------------+------------+------+----------+--------------+------------
+//     ^ GcHead (detail::GcHead)  ^ Object*
+//
+//   untracked type (no traverse): no GcHead, the block starts at the Object.
+//
+// So a tracked object costs 32 bytes of header (as CPython's PyGC_Head +
+// ob_refcnt + ob_type), an untracked one 16 (CPython: 16).
+//
+// Invariants:
+//   * refcnt_ counts strong references (Ref) plus one "construction
+//     reference" that make<T>() hands to the Ref it returns.
+//   * refcnt_ >= kImmortal marks an immortal object: Ref operations leave it
+//     unchanged, it is never freed by reference counting and never tracked.
+//   * kLinked is set iff the GcHead is in one of the heap's generation lists
+//     (or the permanent generation, or a collector-private list).
+//   * heap_ names the heap (detail::HeapState::id) that allocated the object;
+//     an object is freed into that heap whichever heap is current.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <type_traits>
+
+#include "rcgc/config.hpp"
+
+namespace rcgc {
+
+class Object;
+class Visitor;
+template <class T> class Ref;
+template <class T> class WeakRef;
+
+namespace detail {
+
+// The collector's per-object links, placed just before a tracked object.
+// During a collection, `prev` of an object in the generation being collected
+// holds its gc_refs instead of a pointer (update_refs .. move_unreachable).
+struct GcHead {
+  GcHead* next;
+  std::uintptr_t prev_bits;  // a GcHead*, or gc_refs during a collection
+
+  GcHead* prev() const noexcept { return reinterpret_cast<GcHead*>(prev_bits); }
+  void set_prev(GcHead* p) noexcept { prev_bits = reinterpret_cast<std::uintptr_t>(p); }
+};
+static_assert(sizeof(GcHead) == 16);
+
+inline GcHead* as_gc(const Object* op) noexcept {
+  return reinterpret_cast<GcHead*>(const_cast<Object*>(op)) - 1;
+}
+inline Object* from_gc(GcHead* gc) noexcept {
+  return reinterpret_cast<Object*>(gc + 1);
+}
+
+// Object flag bits (Object::flags_).
+enum : std::uint16_t {
+  kTracked = 1u << 0,       // the type declares traverse(): has a GcHead
+  kLinked = 1u << 1,        // in a generation list (gc::is_tracked)
+  kFinalized = 1u << 2,     // finalize() has been called (PEP 442)
+  kHasFinalize = 1u << 3,   // the type declares finalize()
+  kHasLegacy = 1u << 4,     // the type declares legacy_finalize()
+  kCollecting = 1u << 5,    // in the generation being collected
+  kUnreachable = 1u << 6,   // tentatively unreachable (move_unreachable)
+  kHasWeakrefs = 1u << 7,   // the heap's weakref table has an entry for it
+  kMadeByHeap = 1u << 8,    // allocated by make<T>() (not on the stack)
+  kWeakRefType = 1u << 9,   // a detail::WeakRefObject
+};
+
+inline constexpr std::uint32_t kImmortal = 0x8000'0000u;
+
+class HeapState;
+void release(Object* op) noexcept;  // refcount reached zero
+class Collector;
+struct ObjectAccess;
+
+}  // namespace detail
+
+// Visits the references an object holds. Objects report every strong
+// reference (Ref) and every weak-reference handle (WeakRef) they own from
+// traverse(); that is the whole contract between a type and the collector.
+// A visit is one indirect call through a plain function pointer (no
+// std::function, no allocation).
+class Visitor {
+ public:
+  using Fn = void (*)(Visitor& self, Object* op);
+  explicit Visitor(Fn fn) noexcept : fn_(fn) {}
+
+  template <class T>
+  void operator()(const Ref<T>& ref);
+  template <class T>
+  void operator()(const WeakRef<T>& ref);
+  // Visits a reference held by other means (a raw, counted pointer).
+  void operator()(const Object* op) {
+    if (op) fn_(*this, const_cast<Object*>(op));
+  }
+
+ protected:
+  // A clearing visitor resets every Ref it is shown: Object::clear()'s
+  // default, which is how a cycle is broken when a type has no clear().
+  struct ClearTag {};
+  explicit Visitor(ClearTag) noexcept : fn_(nullptr), clearing_(true) {}
+
+ private:
+  friend class Object;
+  Fn fn_;
+  bool clearing_ = false;
+};
+
+// The base class of every object rcgc manages.
+//
+// A type that declares traverse() is tracked by the cycle collector; one that
+// does not is untracked (it must hold no references) and costs the collector
+// nothing. finalize() (PEP 442) and legacy_finalize() (tp_del) are detected
+// the same way: declaring them is what counts.
+class Object {
+ public:
+  Object() noexcept : refcnt_(1), flags_(0), heap_(0) {}
+  virtual ~Object() = default;
+  Object(const Object&) = delete;
+  Object& operator=(const Object&) = delete;
+
+  // Reports every reference this object holds. Must not throw, allocate
+  // objects or change references.
+  virtual void traverse(Visitor& visit) const;
+  // Drops the references that may form cycles. The default resets every Ref
+  // and WeakRef that traverse() reports.
+  virtual void clear();
+  // PEP 442 finalizer: called at most once, before the object dies, whether
+  // it dies by reference counting or in a cycle. May resurrect the object.
+  virtual void finalize() {}
+  // Python 2 style finalizer (tp_del): called each time the count reaches
+  // zero; an object with one in an unreachable cycle is uncollectable and is
+  // appended to gc::garbage().
+  virtual void legacy_finalize() {}
+  // The type's name in collector messages; default: the demangled C++ name.
+  virtual std::string type_name() const;
+
+  // For Ref and the collector.
+  void incref() const noexcept {
+    if (RCGC_LIKELY(refcnt_ < detail::kImmortal)) ++refcnt_;
+  }
+  void decref() const noexcept {
+    if (RCGC_LIKELY(refcnt_ < detail::kImmortal)) {
+      RCGC_DCHECK(refcnt_ > 0);
+      if (--refcnt_ == 0) detail::release(const_cast<Object*>(this));
+    }
+  }
+  std::uint32_t refcount() const noexcept { return refcnt_; }
+  bool is_immortal() const noexcept { return refcnt_ >= detail::kImmortal; }
+
+ private:
+  friend struct detail::ObjectAccess;
+  friend class detail::HeapState;
+  friend class detail::Collector;
+
+  mutable std::uint32_t refcnt_;
+  std::uint16_t flags_;
+  std::uint16_t heap_;
+};
+static_assert(sizeof(Object) == 16);
+
+namespace detail {
+
+// Collector-side access to the private header fields.
+struct ObjectAccess {
+  static std::uint16_t& flags(const Object* op) noexcept {
+    return const_cast<Object*>(op)->flags_;
+  }
+  static std::uint16_t heap(const Object* op) noexcept { return op->heap_; }
+  static void set_heap(Object* op, std::uint16_t id) noexcept { op->heap_ = id; }
+  static std::uint32_t& refcnt(const Object* op) noexcept { return op->refcnt_; }
+};
+
+inline bool has_flag(const Object* op, std::uint16_t f) noexcept {
+  return (ObjectAccess::flags(op) & f) != 0;
+}
+inline void set_flag(const Object* op, std::uint16_t f) noexcept {
+  ObjectAccess::flags(op) |= f;
+}
+inline void clear_flag(const Object* op, std::uint16_t f) noexcept {
+  ObjectAccess::flags(op) &= static_cast<std::uint16_t>(~f);
+}
+
+// Compile-time detection of the hooks a type declares. A hook that is
+// declared but inaccessible (private) makes `&T::hook` ill-formed: that case
+// counts as declared, so a type is never silently treated as untracked.
+template <class T>
+constexpr bool declares_traverse() {
+  if constexpr (requires { &T::traverse; })
+    return !std::is_same_v<decltype(&T::traverse),
+                           void (Object::*)(Visitor&) const>;
+  else
+    return true;
+}
+template <class T>
+constexpr bool declares_finalize() {
+  if constexpr (requires { &T::finalize; })
+    return !std::is_same_v<decltype(&T::finalize), void (Object::*)()>;
+  else
+    return true;
+}
+template <class T>
+constexpr bool declares_legacy_finalize() {
+  if constexpr (requires { &T::legacy_finalize; })
+    return !std::is_same_v<decltype(&T::legacy_finalize), void (Object::*)()>;
+  else
+    return true;
+}
+
+template <class T>
+constexpr std::uint16_t type_flags() {
+  std::uint16_t f = kMadeByHeap;
+  if (declares_traverse<T>()) f |= kTracked;
+  if (declares_finalize<T>()) f |= kHasFinalize;
+  if (declares_legacy_finalize<T>()) f |= kHasLegacy;
+  return f;
+}
+
+}  // namespace detail
+}  // namespace rcgc

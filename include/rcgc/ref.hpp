@@ -1,0 +1,156 @@
+// rcgc: Ref<T>, the counted strong reference (an intrusive smart pointer).
+//
+// Ref behaves like boost::intrusive_ptr: copying increments the object's
+// count, destroying decrements it, and the object dies the moment the count
+// reaches zero (CPython's immediate reclamation). Null is allowed.
+#pragma once
+
+#include <compare>
+#include <cstddef>
+#include <functional>
+#include <type_traits>
+#include <utility>
+
+#include "rcgc/object.hpp"
+
+namespace rcgc {
+
+namespace detail {
+struct AdoptTag {};
+inline constexpr AdoptTag kAdopt{};
+}  // namespace detail
+
+template <class T>
+class Ref {
+  template <class U> friend class Ref;
+
+ public:
+  using element_type = T;
+
+  constexpr Ref() noexcept = default;
+  constexpr Ref(std::nullptr_t) noexcept {}
+  // From a raw pointer (for example `this` inside finalize()): adds a reference.
+  explicit Ref(T* p) noexcept : p_(p) {
+    if (p_) p_->incref();
+  }
+  // Takes over a reference already counted (make<T>() uses this).
+  Ref(T* p, detail::AdoptTag) noexcept : p_(p) {}
+
+  Ref(const Ref& other) noexcept : p_(other.p_) {
+    if (p_) p_->incref();
+  }
+  Ref(Ref&& other) noexcept : p_(std::exchange(other.p_, nullptr)) {}
+  template <class U>
+    requires std::is_convertible_v<U*, T*>
+  Ref(const Ref<U>& other) noexcept : p_(other.p_) {
+    if (p_) p_->incref();
+  }
+  template <class U>
+    requires std::is_convertible_v<U*, T*>
+  Ref(Ref<U>&& other) noexcept : p_(std::exchange(other.p_, nullptr)) {}
+
+  ~Ref() {
+    if (p_) p_->decref();
+  }
+
+  // Assignment stores the new value before the old one is released, so a
+  // destructor run by that release never sees a half-updated Ref.
+  Ref& operator=(const Ref& other) noexcept {
+    Ref(other).swap(*this);
+    return *this;
+  }
+  Ref& operator=(Ref&& other) noexcept {
+    Ref(std::move(other)).swap(*this);
+    return *this;
+  }
+  template <class U>
+    requires std::is_convertible_v<U*, T*>
+  Ref& operator=(const Ref<U>& other) noexcept {
+    Ref(other).swap(*this);
+    return *this;
+  }
+  template <class U>
+    requires std::is_convertible_v<U*, T*>
+  Ref& operator=(Ref<U>&& other) noexcept {
+    Ref(std::move(other)).swap(*this);
+    return *this;
+  }
+  Ref& operator=(std::nullptr_t) noexcept {
+    reset();
+    return *this;
+  }
+
+  void reset() noexcept {
+    if (T* old = std::exchange(p_, nullptr)) old->decref();
+  }
+  void reset(T* p) noexcept { Ref(p).swap(*this); }
+  void swap(Ref& other) noexcept { std::swap(p_, other.p_); }
+
+  T* get() const noexcept { return p_; }
+  T& operator*() const noexcept {
+    RCGC_DCHECK(p_ != nullptr);
+    return *p_;
+  }
+  T* operator->() const noexcept {
+    RCGC_DCHECK(p_ != nullptr);
+    return p_;
+  }
+  explicit operator bool() const noexcept { return p_ != nullptr; }
+  // The object's reference count (0 for a null Ref).
+  long use_count() const noexcept { return p_ ? static_cast<long>(p_->refcount()) : 0; }
+
+ private:
+  T* p_ = nullptr;
+};
+
+template <class T, class U>
+bool operator==(const Ref<T>& a, const Ref<U>& b) noexcept {
+  return static_cast<const Object*>(a.get()) == static_cast<const Object*>(b.get());
+}
+template <class T>
+bool operator==(const Ref<T>& a, std::nullptr_t) noexcept {
+  return !a;
+}
+template <class T, class U>
+std::strong_ordering operator<=>(const Ref<T>& a, const Ref<U>& b) noexcept {
+  return std::compare_three_way{}(static_cast<const Object*>(a.get()),
+                                  static_cast<const Object*>(b.get()));
+}
+template <class T>
+void swap(Ref<T>& a, Ref<T>& b) noexcept {
+  a.swap(b);
+}
+
+// Checked downcast (dynamic_cast): null when `r` does not point to a U.
+template <class U, class T>
+Ref<U> ref_cast(const Ref<T>& r) noexcept {
+  return Ref<U>(dynamic_cast<U*>(r.get()));
+}
+
+// sys.getrefcount without the +1 of the call: the exact number of strong
+// references. Immortal objects report detail::kImmortal or more.
+template <class T>
+std::size_t getrefcount(const Ref<T>& r) noexcept {
+  return r ? r->refcount() : 0;
+}
+inline std::size_t getrefcount(const Object* op) noexcept {
+  return op ? op->refcount() : 0;
+}
+
+template <class T>
+void Visitor::operator()(const Ref<T>& ref) {
+  if (RCGC_UNLIKELY(clearing_)) {
+    const_cast<Ref<T>&>(ref).reset();
+  } else if (ref) {
+    fn_(*this, static_cast<Object*>(ref.get()));
+  }
+}
+
+}  // namespace rcgc
+
+template <class T>
+struct std::hash<rcgc::Ref<T>> {
+  std::size_t operator()(const rcgc::Ref<T>& r) const noexcept {
+    return std::hash<const void*>{}(static_cast<const rcgc::Object*>(r.get()));
+  }
+};

@@ -1,0 +1,95 @@
+// Death by reference counting: finalizers, weakref callbacks, the trashcan.
+//
+// Order at death (CPython's subtype_dealloc):
+//   1. finalize() if the type has one and it has not run (PEP 442); the
+//      object is alive (count 1) meanwhile and may be resurrected.
+//   2. weak references are cleared and their callbacks called.
+//   3. legacy_finalize() (tp_del), which may resurrect too.
+//   4. untrack, destroy (the destructor releases what the object holds),
+//      return the memory to the object's own heap.
+//
+// Trashcan: releasing a long chain would recurse once per link through
+// destructors. Deaths nested more than kTrashcanDepth deep are queued
+// (through the GcHead, free once untracked) and run by the outermost death,
+// so the stack depth stays bounded whatever the length of the chain.
+#include <exception>
+#include <string>
+
+#include "core/describe.hpp"
+#include "rcgc/detail/heap_state.hpp"
+#include "rcgc/gc.hpp"
+
+namespace rcgc::detail {
+namespace {
+
+using A = ObjectAccess;
+
+// Runs a finalizer with the object temporarily alive again (count 1).
+// Returns true if the finalizer resurrected it.
+bool run_finalizer(Object* op, void (Object::*hook)(), const char* what) noexcept {
+  std::uint32_t& rc = A::refcnt(op);
+  rc = 1;
+  try {
+    (op->*hook)();
+  } catch (...) {
+    write_unraisable(std::current_exception(), std::string(what) + " of " + describe(op));
+  }
+  RCGC_CHECK(rc > 0, "%s of %p (type %s) released a reference it did not own", what,
+             static_cast<void*>(op), typeid(*op).name());
+  return --rc != 0;
+}
+
+}  // namespace
+
+void HeapState::release(Object* op) noexcept {
+  if (dealloc_depth >= kTrashcanDepth && has_flag(op, kTracked)) {
+    untrack(op);
+    GcHead* gc = as_gc(op);
+    gc->next = trash;
+    trash = gc;
+    return;
+  }
+  ++dealloc_depth;
+  dealloc(op);
+  --dealloc_depth;
+  if (dealloc_depth == 0 && trash) drain_trash();
+}
+
+void HeapState::drain_trash() noexcept {
+  ++dealloc_depth;
+  while (trash) {
+    GcHead* gc = trash;
+    trash = gc->next;
+    dealloc(from_gc(gc));
+  }
+  --dealloc_depth;
+}
+
+void HeapState::dealloc(Object* op) noexcept {
+  std::uint16_t f = A::flags(op);
+  if ((f & (kHasFinalize | kFinalized)) == kHasFinalize) {
+    set_flag(op, kFinalized);
+    if (run_finalizer(op, &Object::finalize, "finalizer")) {
+      track(op);  // resurrected (it may have waited untracked in the trash)
+      return;
+    }
+  }
+  if (has_flag(op, kHasWeakrefs)) clear_weakrefs_at_death(op);
+  if (f & kHasLegacy) {
+    if (run_finalizer(op, &Object::legacy_finalize, "legacy finalizer")) {
+      track(op);
+      return;
+    }
+  }
+  void* block = op;
+  if (f & kTracked) {
+    untrack(op);
+    if (gens[0].count > 0) --gens[0].count;
+    block = as_gc(op);
+  }
+  --live_objects;
+  op->~Object();
+  Allocator::deallocate(block);
+}
+
+}  // namespace rcgc::detail

@@ -1,0 +1,137 @@
+// Heaps: the registry of heap ids, the current heap per thread, the default
+// heap, and heap teardown.
+#include "rcgc/heap.hpp"
+
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "core/describe.hpp"
+#include "rcgc/immortal.hpp"
+#include "rcgc/weakref.hpp"
+
+namespace rcgc {
+namespace detail {
+namespace {
+
+// Heap ids index this table so an object finds its heap from the 16-bit id
+// in its header. Slot 0 is never used. Lookups are lock-free; registration
+// takes the mutex.
+constexpr std::size_t kMaxHeaps = 1u << 16;
+std::atomic<HeapState*> heap_table[kMaxHeaps];
+std::mutex registry_mutex;
+std::vector<std::uint16_t> free_ids;
+std::uint32_t next_id = 1;
+
+std::uint16_t register_heap_id() {
+  std::lock_guard lock(registry_mutex);
+  if (!free_ids.empty()) {
+    std::uint16_t id = free_ids.back();
+    free_ids.pop_back();
+    return id;
+  }
+  RCGC_CHECK(next_id < kMaxHeaps, "too many heaps (at most %zu live at once)", kMaxHeaps - 1);
+  return static_cast<std::uint16_t>(next_id++);
+}
+
+void release_heap_id(std::uint16_t id) {
+  std::lock_guard lock(registry_mutex);
+  heap_table[id].store(nullptr, std::memory_order_release);
+  free_ids.push_back(id);
+}
+
+}  // namespace
+
+thread_local HeapState* tls_current_heap = nullptr;
+
+HeapState* heap_by_id(std::uint16_t id) noexcept {
+  HeapState* h = heap_table[id].load(std::memory_order_acquire);
+  RCGC_DCHECK(h != nullptr);
+  return h;
+}
+
+HeapState& default_heap_state() noexcept {
+  // Never destroyed: objects in static Refs may outlive every other static.
+  static HeapState* state = new HeapState(register_heap_id());
+  return *state;
+}
+
+Allocator& current_allocator() noexcept { return current_heap_state().alloc; }
+
+HeapState::HeapState(std::uint16_t heap_id) : id(heap_id) {
+  gens[0].threshold = 700;
+  gens[1].threshold = 10;
+  gens[2].threshold = 10;
+  heap_table[id].store(this, std::memory_order_release);
+}
+
+HeapState::~HeapState() {
+  // Immortal objects (interned strings among them) die with their heap.
+  // First they drop their references (which may name other immortals, still
+  // intact), then they are destroyed.
+  for (Object* op : immortals) op->clear();
+  for (Object* op : immortals) {
+    --live_objects;
+    void* block = has_flag(op, kTracked) ? static_cast<void*>(as_gc(op)) : op;
+    op->~Object();
+    Allocator::deallocate(block);
+  }
+}
+
+}  // namespace detail
+
+HeapScope::HeapScope(detail::HeapState* heap) noexcept : previous_(detail::tls_current_heap) {
+  detail::tls_current_heap = heap;
+}
+
+HeapScope::HeapScope(HeapScope&& other) noexcept : previous_(other.previous_) {
+  other.active_ = false;
+}
+
+HeapScope::~HeapScope() {
+  if (active_) detail::tls_current_heap = previous_;
+}
+
+Heap::Heap() : state_(new detail::HeapState(detail::register_heap_id())) {}
+
+Heap::~Heap() {
+  detail::HeapState& h = *state_;
+  {
+    HeapScope scope = enter();
+    // Release gc.garbage, then collect until a pass finds nothing: finalizers
+    // may create new garbage.
+    for (int pass = 0; pass < 8; ++pass) {
+      h.garbage.clear();
+      if (h.collect_with_callbacks(gc::kNumGenerations - 1) == 0 && h.garbage.empty()) break;
+    }
+    h.garbage.clear();
+  }
+  std::size_t survivors = h.live_objects - h.immortals.size();
+  if (survivors == 0) {
+    std::uint16_t id = h.id;
+    delete state_;
+    detail::release_heap_id(id);
+    return;
+  }
+  // Objects still referenced from outside the heap keep its memory: the
+  // state is leaked on purpose so that their later release still works.
+  h.orphaned = true;
+  if constexpr (RCGC_DEBUG_LEVEL >= 1) {
+    std::fprintf(stderr,
+                 "rcgc: heap %u destroyed while %zu objects are still referenced; "
+                 "they stay allocated (the heap's memory is kept)\n",
+                 static_cast<unsigned>(h.id), survivors);
+  }
+}
+
+HeapScope Heap::enter() noexcept { return HeapScope(state_); }
+
+std::uint16_t Heap::id() const noexcept { return state_->id; }
+
+std::size_t Heap::live_objects() const noexcept { return state_->live_objects; }
+
+std::uint16_t current_heap_id() noexcept { return detail::current_heap_state().id; }
+
+}  // namespace rcgc

@@ -1,0 +1,68 @@
+// Object's default hooks, type names, the fatal-error handler.
+#include <cxxabi.h>
+
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <typeinfo>
+
+#include "rcgc/make.hpp"
+#include "rcgc/object.hpp"
+#include "core/describe.hpp"
+
+namespace rcgc {
+
+namespace {
+// A visitor that resets every reference it is shown (see Object::clear).
+class ClearingVisitor : public Visitor {
+ public:
+  ClearingVisitor() noexcept : Visitor(ClearTag{}) {}
+};
+}  // namespace
+
+void Object::traverse(Visitor&) const {}
+
+void Object::clear() {
+  ClearingVisitor v;
+  traverse(v);
+}
+
+std::string Object::type_name() const { return detail::demangle(typeid(*this).name()); }
+
+namespace detail {
+
+std::string demangle(const char* mangled) {
+  int status = 0;
+  std::unique_ptr<char, void (*)(void*)> demangled(
+      abi::__cxa_demangle(mangled, nullptr, nullptr, &status), std::free);
+  return status == 0 && demangled ? std::string(demangled.get()) : std::string(mangled);
+}
+
+std::string describe(const Object* op) {
+  char addr[32];
+  std::snprintf(addr, sizeof addr, "%p", static_cast<const void*>(op));
+  return "<" + op->type_name() + " object at " + addr + ">";
+}
+
+void fatal(const char* fmt, ...) noexcept {
+  char buf[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  std::vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  std::fprintf(stderr, "rcgc: fatal: %s\n", buf);
+  std::fflush(stderr);
+  std::abort();
+}
+
+void fatal_base_offset(const char* type_name) noexcept {
+  fatal("make<%s>: rcgc::Object is not at offset 0 of the type; derive from "
+        "rcgc::Object first (before other polymorphic bases)",
+        type_name);
+}
+
+void release(Object* op) noexcept { heap_of(op).release(op); }
+
+}  // namespace detail
+}  // namespace rcgc

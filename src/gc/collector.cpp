@@ -1,0 +1,336 @@
+// The cycle collector's phases (CPython's Modules/gcmodule.c vocabulary).
+//
+// gc_refs lives in GcHead::prev_bits from update_refs until move_unreachable
+// relinks the list; nothing is allocated per object, and every walk is over a
+// list, never a recursion over the object graph.
+#include "gc/collector.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <exception>
+
+#include "core/describe.hpp"
+#include "rcgc/weakref.hpp"
+
+namespace rcgc::detail {
+namespace {
+
+using A = ObjectAccess;
+
+inline std::uintptr_t& gc_refs(GcHead* gc) noexcept { return gc->prev_bits; }
+inline std::uint16_t& flags_of(GcHead* gc) noexcept { return A::flags(from_gc(gc)); }
+
+[[noreturn]] void fatal_foreign(const Object* op, std::uint16_t heap_id) noexcept {
+  fatal("object %p of type %s belongs to heap %u but is referenced from an object "
+        "of heap %u: objects must not cross heaps",
+        static_cast<const void*>(op), typeid(*op).name(), A::heap(op), heap_id);
+}
+
+// subtract_refs' visitor: one internal reference less.
+struct DecrefVisitor : Visitor {
+  std::uint16_t heap_id;
+  explicit DecrefVisitor(std::uint16_t id) noexcept : Visitor(&visit), heap_id(id) {}
+  static void visit(Visitor& self, Object* op) {
+    std::uint16_t f = A::flags(op);
+    if constexpr (RCGC_DEBUG_LEVEL >= 1) {
+      if (RCGC_UNLIKELY(A::heap(op) != static_cast<DecrefVisitor&>(self).heap_id) &&
+          (f & kMadeByHeap))
+        fatal_foreign(op, static_cast<DecrefVisitor&>(self).heap_id);
+    }
+    if (f & kCollecting) {
+      GcHead* gc = as_gc(op);
+      RCGC_DCHECK_AT(2, gc_refs(gc) > 0);
+      --gc_refs(gc);
+    }
+  }
+};
+
+// move_unreachable's visitor: what a reachable object references is
+// reachable too. Tentatively unreachable objects move back to young's tail,
+// where the main loop will reach and traverse them.
+struct ReachableVisitor : Visitor {
+  GcHead* young_head;
+  GcHead* tail;  // last node of young's singly linked chain
+  ReachableVisitor(GcHead* head, GcHead* last) noexcept
+      : Visitor(&visit), young_head(head), tail(last) {}
+  static void visit(Visitor& base, Object* op) {
+    std::uint16_t& f = A::flags(op);
+    if (!(f & kCollecting)) return;
+    auto& self = static_cast<ReachableVisitor&>(base);
+    GcHead* gc = as_gc(op);
+    if (f & kUnreachable) {
+      f &= static_cast<std::uint16_t>(~kUnreachable);
+      GcList::unlink(gc);
+      self.tail->next = gc;
+      gc->next = self.young_head;
+      self.tail = gc;
+      gc_refs(gc) = 1;
+    } else if (gc_refs(gc) == 0) {
+      gc_refs(gc) = 1;
+    }
+  }
+};
+
+// move_legacy_finalizer_reachable's visitor.
+struct MoveVisitor : Visitor {
+  GcList* to;
+  explicit MoveVisitor(GcList& list) noexcept : Visitor(&visit), to(&list) {}
+  static void visit(Visitor& base, Object* op) {
+    std::uint16_t& f = A::flags(op);
+    if (f & kCollecting) {
+      f &= static_cast<std::uint16_t>(~kCollecting);
+      GcList::move(as_gc(op), *static_cast<MoveVisitor&>(base).to);
+    }
+  }
+};
+
+void debug_cycle(const char* msg, Object* op) {
+  std::fprintf(stderr, "gc: %s <%s %p>\n", msg, op->type_name().c_str(),
+               static_cast<void*>(op));
+}
+
+void call_guarded(Object* op, void (Object::*hook)(), const char* what) noexcept {
+  try {
+    (op->*hook)();
+  } catch (...) {
+    write_unraisable(std::current_exception(), std::string(what) + " of " + describe(op));
+  }
+}
+
+}  // namespace
+
+std::size_t Collector::update_refs(GcList& young) noexcept {
+  std::size_t n = 0;
+  for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next) {
+    Object* op = from_gc(gc);
+    RCGC_DCHECK_AT(2, A::refcnt(op) > 0);
+    flags_of(gc) |= kCollecting;
+    gc_refs(gc) = A::refcnt(op);
+    ++n;
+  }
+  return n;
+}
+
+void Collector::subtract_refs(GcList& young, std::uint16_t heap_id) noexcept {
+  DecrefVisitor v(heap_id);
+  for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next)
+    from_gc(gc)->traverse(v);
+}
+
+std::size_t Collector::move_unreachable(GcList& young, GcList& unreachable) noexcept {
+  GcHead* head = young.end();
+  ReachableVisitor v(head, young.last());
+  GcHead* last_kept = head;
+  std::size_t kept = 0;
+  for (GcHead* gc = head->next; gc != head;) {
+    if (gc_refs(gc) > 0) {
+      // Reachable from outside: what it references is reachable too. The
+      // traversal may append to the chain after gc, so read gc->next after.
+      from_gc(gc)->traverse(v);
+      gc->set_prev(last_kept);
+      flags_of(gc) &= static_cast<std::uint16_t>(~kCollecting);
+      last_kept = gc;
+      ++kept;
+      gc = gc->next;
+    } else {
+      // Tentatively unreachable; a later visit may still move it back.
+      GcHead* next = gc->next;
+      last_kept->next = next;
+      if (v.tail == gc) v.tail = last_kept;
+      flags_of(gc) |= kUnreachable;
+      unreachable.append(gc);
+      gc = next;
+    }
+  }
+  head->set_prev(last_kept);
+  return kept;
+}
+
+void Collector::move_legacy_finalizers(GcList& unreachable, GcList& finalizers) noexcept {
+  for (GcHead* gc = unreachable.first(), *next; gc != unreachable.end(); gc = next) {
+    next = gc->next;
+    std::uint16_t& f = flags_of(gc);
+    f &= static_cast<std::uint16_t>(~kUnreachable);
+    if (f & kHasLegacy) {
+      f &= static_cast<std::uint16_t>(~kCollecting);
+      GcList::move(gc, finalizers);
+    }
+  }
+}
+
+void Collector::move_legacy_finalizer_reachable(GcList& finalizers) noexcept {
+  MoveVisitor v(finalizers);
+  for (GcHead* gc = finalizers.first(); gc != finalizers.end(); gc = gc->next)
+    from_gc(gc)->traverse(v);
+}
+
+std::size_t Collector::handle_weakrefs(GcList& unreachable, GcList& old) noexcept {
+  // Pass 1: clear every weakref to the trash (and every weakref that is
+  // trash), remembering the callbacks to honour. No callback may run before
+  // all are cleared, or it could reach trash through a live weakref.
+  std::vector<Ref<WeakRefObject>> to_call;
+  for (GcHead* gc = unreachable.first(); gc != unreachable.end(); gc = gc->next) {
+    Object* op = from_gc(gc);
+    std::uint16_t f = A::flags(op);
+    if (f & kWeakRefType) static_cast<WeakRefObject*>(op)->clear_target();
+    if (!(f & kHasWeakrefs)) continue;
+    auto it = h_.weaklists.find(op);
+    while (it != h_.weaklists.end() && it->second) {
+      WeakRefObject* wr = it->second;
+      wr->clear_target();  // unlinks wr, updating the table entry
+      // A weakref that is trash itself gets no callback (CPython's rule).
+      if (!wr->has_callback() || (A::flags(wr) & kCollecting)) {
+        it = h_.weaklists.find(op);
+        continue;
+      }
+      try {
+        to_call.emplace_back(wr);
+      } catch (...) {
+        // Out of memory: the callback is skipped rather than the collection.
+      }
+      it = h_.weaklists.find(op);
+    }
+  }
+  // Pass 2: the callbacks, each with a strong reference to its weakref.
+  std::size_t freed = 0;
+  for (auto& wr : to_call) {
+    wr->run_callback();
+    if (wr->refcount() == 1) ++freed;
+    wr.reset();
+  }
+  (void)old;  // reachable weakrefs stay in their own generation
+  return freed;
+}
+
+void Collector::finalize_garbage(GcList& collectable) noexcept {
+  // A finalizer may free anything in the list through reference counting,
+  // so always take the first object and move it to `seen` before calling.
+  GcList seen;
+  while (!collectable.empty()) {
+    GcHead* gc = collectable.first();
+    GcList::move(gc, seen);
+    Object* op = from_gc(gc);
+    std::uint16_t& f = flags_of(gc);
+    if ((f & (kHasFinalize | kFinalized)) != kHasFinalize) continue;
+    f |= kFinalized;
+    op->incref();
+    call_guarded(op, &Object::finalize, "finalizer");
+    op->decref();
+  }
+  collectable.merge_from(seen);
+}
+
+void Collector::handle_resurrected_objects(GcList& unreachable, GcList& still_unreachable,
+                                           GcList& old, std::uint16_t heap_id) noexcept {
+  update_refs(unreachable);
+  subtract_refs(unreachable, heap_id);
+  move_unreachable(unreachable, still_unreachable);
+  for (GcHead* gc = still_unreachable.first(); gc != still_unreachable.end(); gc = gc->next)
+    flags_of(gc) &= static_cast<std::uint16_t>(~kUnreachable);
+  old.merge_from(unreachable);  // the resurrected
+}
+
+void Collector::delete_garbage(GcList& collectable, GcList& old) noexcept {
+  const bool save_all = (h_.debug & gc::DEBUG_SAVEALL) != 0;
+  while (!collectable.empty()) {
+    GcHead* gc = collectable.first();
+    Object* op = from_gc(gc);
+    RCGC_DCHECK(A::refcnt(op) > 0);
+    if (save_all) {
+      try {
+        h_.garbage.push_back(Ref<Object>(op));
+      } catch (...) {
+      }
+    } else {
+      op->incref();
+      call_guarded(op, &Object::clear, "clear");
+      op->decref();
+    }
+    if (collectable.first() == gc) {
+      // Still alive: it may die later, when what it references lets go.
+      flags_of(gc) &= static_cast<std::uint16_t>(~kCollecting);
+      GcList::move(gc, old);
+    }
+  }
+}
+
+void Collector::handle_legacy_finalizers(GcList& finalizers, GcList& old) noexcept {
+  const bool save_all = (h_.debug & gc::DEBUG_SAVEALL) != 0;
+  for (GcHead* gc = finalizers.first(); gc != finalizers.end(); gc = gc->next) {
+    if (save_all || (flags_of(gc) & kHasLegacy)) {
+      try {
+        h_.garbage.push_back(Ref<Object>(from_gc(gc)));
+      } catch (...) {
+      }
+    }
+  }
+  old.merge_from(finalizers);
+}
+
+CollectResult Collector::collect(int generation) {
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point t0;
+  if (h_.debug & gc::DEBUG_STATS) {
+    std::fprintf(stderr, "gc: collecting generation %d...\n", generation);
+    std::fprintf(stderr, "gc: objects in each generation: %zu %zu %zu\n",
+                 h_.gens[0].list.size(), h_.gens[1].list.size(), h_.gens[2].list.size());
+    std::fprintf(stderr, "gc: objects in permanent generation: %zu\n", h_.permanent.size());
+    t0 = Clock::now();
+  }
+
+  // Collecting generation g counts one for g + 1 and resets 0..g.
+  if (generation + 1 < gc::kNumGenerations) ++h_.gens[generation + 1].count;
+  for (int i = 0; i <= generation; ++i) h_.gens[i].count = 0;
+  for (int i = 0; i < generation; ++i) h_.gens[generation].list.merge_from(h_.gens[i].list);
+
+  GcList& young = h_.gens[generation].list;
+  GcList& old = generation + 1 < gc::kNumGenerations ? h_.gens[generation + 1].list : young;
+
+  CollectResult r;
+  GcList unreachable;
+  r.candidates = update_refs(young);
+  subtract_refs(young, h_.id);
+  std::size_t survivors = move_unreachable(young, unreachable);
+
+  if (&young != &old) {
+    if (generation == gc::kNumGenerations - 2) h_.long_lived_pending += survivors;
+    old.merge_from(young);
+  } else {
+    h_.long_lived_pending = 0;
+    h_.long_lived_total = survivors;
+  }
+
+  GcList finalizers;
+  move_legacy_finalizers(unreachable, finalizers);
+  move_legacy_finalizer_reachable(finalizers);
+
+  if (h_.debug & gc::DEBUG_COLLECTABLE)
+    for (GcHead* gc = unreachable.first(); gc != unreachable.end(); gc = gc->next)
+      debug_cycle("collectable", from_gc(gc));
+
+  r.collected += handle_weakrefs(unreachable, old);
+  finalize_garbage(unreachable);
+  GcList final_unreachable;
+  handle_resurrected_objects(unreachable, final_unreachable, old, h_.id);
+  r.collected += final_unreachable.size();
+  delete_garbage(final_unreachable, old);
+
+  for (GcHead* gc = finalizers.first(); gc != finalizers.end(); gc = gc->next) {
+    ++r.uncollectable;
+    if (h_.debug & gc::DEBUG_UNCOLLECTABLE) debug_cycle("uncollectable", from_gc(gc));
+  }
+  if (h_.debug & gc::DEBUG_STATS) {
+    double d = std::chrono::duration<double>(Clock::now() - t0).count();
+    std::fprintf(stderr, "gc: done, %zu unreachable, %zu uncollectable, %.4fs elapsed\n",
+                 r.collected + r.uncollectable, r.uncollectable, d);
+  }
+  handle_legacy_finalizers(finalizers, old);
+
+  gc::GenerationStats& st = h_.stats[generation];
+  ++st.collections;
+  st.collected += r.collected;
+  st.uncollectable += r.uncollectable;
+  return r;
+}
+
+}  // namespace rcgc::detail

@@ -1,0 +1,61 @@
+// The cycle collector: CPython's gc_collect_main as a pipeline of named
+// phases. See docs/design.md for the phases and their invariants.
+#pragma once
+
+#include <cstddef>
+
+#include "rcgc/detail/heap_state.hpp"
+
+namespace rcgc::detail {
+
+struct CollectResult {
+  std::size_t collected = 0;      // m: freed (or saved) trash + freed weakrefs
+  std::size_t uncollectable = 0;  // n: legacy-finalizer trash
+  std::size_t candidates = 0;     // objects examined
+};
+
+class Collector {
+ public:
+  explicit Collector(HeapState& heap) noexcept : h_(heap) {}
+
+  // One collection of `generation` (younger ones are merged into it first).
+  // The caller holds HeapState::collecting.
+  CollectResult collect(int generation);
+
+  // The phases, in order. `young` is the generation being collected, `old`
+  // the one survivors are promoted to (the same list for generation 2).
+  //
+  // update_refs:    every object in young gets kCollecting and
+  //                 gc_refs = refcnt.
+  // subtract_refs:  gc_refs -= references from other objects in young, so
+  //                 gc_refs = references from outside young.
+  // move_unreachable: objects with gc_refs > 0, and all they reach, stay in
+  //                 young (kCollecting cleared, prev links restored); the
+  //                 rest go to `unreachable` with kUnreachable set.
+  //                 Returns how many stayed.
+  static std::size_t update_refs(GcList& young) noexcept;
+  static void subtract_refs(GcList& young, std::uint16_t heap_id) noexcept;
+  static std::size_t move_unreachable(GcList& young, GcList& unreachable) noexcept;
+  // Legacy-finalizer objects and everything they reach leave the trash.
+  static void move_legacy_finalizers(GcList& unreachable, GcList& finalizers) noexcept;
+  static void move_legacy_finalizer_reachable(GcList& finalizers) noexcept;
+  // Clears every weakref to the trash, then calls the callbacks of those
+  // weakrefs that are not trash themselves. Returns the number of weakrefs
+  // freed by dropping them after their callback.
+  std::size_t handle_weakrefs(GcList& unreachable, GcList& old) noexcept;
+  // Calls finalize() once on each trash object that has one.
+  static void finalize_garbage(GcList& unreachable) noexcept;
+  // Recomputes reachability inside the trash: what a finalizer resurrected
+  // goes to `old`, the rest to `still_unreachable`.
+  static void handle_resurrected_objects(GcList& unreachable, GcList& still_unreachable,
+                                         GcList& old, std::uint16_t heap_id) noexcept;
+  // Breaks the cycles (clear()) or, under DEBUG_SAVEALL, saves the objects.
+  void delete_garbage(GcList& collectable, GcList& old) noexcept;
+  // Appends legacy-finalizer objects (all, under DEBUG_SAVEALL) to garbage.
+  void handle_legacy_finalizers(GcList& finalizers, GcList& old) noexcept;
+
+ private:
+  HeapState& h_;
+};
+
+}  // namespace rcgc::detail
