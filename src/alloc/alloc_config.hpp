@@ -1,0 +1,37 @@
+// rcgc allocator: the numbers that shape every layer (src/alloc/).
+//
+//   arena  1 MiB, aligned to 1 MiB, obtained from mmap   (os.cpp, arena.cpp)
+//   pool   16 KiB slice of an arena, one size class      (pool.hpp)
+//   block  16..512 bytes in steps of 16 (32 classes)      (pool.hpp)
+//
+// Pool 0 of every arena holds the arena header, so an arena serves 63 pools.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace rcgc::detail {
+
+inline constexpr std::size_t kAlignment = 16;
+inline constexpr std::size_t kMaxSmallSize = 512;
+inline constexpr std::size_t kNumSizeClasses = kMaxSmallSize / kAlignment;  // 32
+
+inline constexpr unsigned kArenaShift = 20;
+inline constexpr std::size_t kArenaSize = std::size_t{1} << kArenaShift;  // 1 MiB
+inline constexpr unsigned kPoolShift = 14;
+inline constexpr std::size_t kPoolSize = std::size_t{1} << kPoolShift;  // 16 KiB
+inline constexpr std::size_t kPoolsPerArena = kArenaSize / kPoolSize;   // 64
+inline constexpr std::size_t kUsablePools = kPoolsPerArena - 1;        // 63
+
+// User space addresses this allocator can map (x86-64 and AArch64 with
+// 48-bit virtual addresses; arenas above are refused, never misclassified).
+inline constexpr unsigned kAddressBits = 48;
+
+constexpr std::size_t size_class_of(std::size_t n) noexcept {  // n in 1..512
+  return (n - 1) >> 4;
+}
+constexpr std::size_t class_block_size(std::size_t c) noexcept {
+  return (c + 1) << 4;
+}
+
+}  // namespace rcgc::detail

@@ -1,0 +1,81 @@
+// rcgc allocator: the state behind rcgc::detail::Allocator and the inline
+// fast paths shared by allocator.cpp and mem.cpp.
+//
+//   Allocator ──► AllocatorImpl ──► [DebugHooks] ──► backend
+//                                                    ├─ PoolAllocator (≤ 512 B) + malloc
+//                                                    ├─ malloc
+//                                                    └─ mimalloc (dlopen)
+//
+// fast_ is true for plain pymalloc without failure injection: allocation is
+// then a size-class pop from a pool, freeing a radix-tree lookup plus a push.
+#pragma once
+
+#include <cstdlib>
+#include <optional>
+
+#include "alloc/address_map.hpp"
+#include "alloc/debug_hooks.hpp"
+#include "alloc/options.hpp"
+#include "alloc/pool.hpp"
+#include "alloc/stats.hpp"
+#include "rcgc/detail/allocator.hpp"
+
+namespace rcgc::detail {
+
+class AllocatorImpl {
+ public:
+  AllocatorImpl();
+  ~AllocatorImpl();
+
+  bool fast() const noexcept { return fast_; }
+  PoolAllocator& pools() noexcept { return pools_; }
+
+  // Everything that is not the pool fast path. Throw std::bad_alloc.
+  void* allocate_slow(std::size_t n, Domain d, const AllocSite& site);
+  void* reallocate(void* p, std::size_t n, Domain d, const AllocSite& site);
+  static void deallocate_slow(void* p, Domain d) noexcept;
+  void deallocate_owned(void* p) noexcept;
+
+  // The backend below the debug hooks. raw_free accepts any raw block of
+  // any heap.
+  void* raw_allocate(std::size_t n);
+  static void raw_free(void* p) noexcept;
+
+  void fail_after(long n) noexcept;
+  void collect_stats(AllocStats& out) const noexcept;
+  void verify() const noexcept;
+
+ private:
+  void* raw_reallocate(void* p, std::size_t n);
+  void* pools_reallocate(void* p, std::size_t n);
+  void check_injected_failure();
+  void update_fast() noexcept;
+
+  const AllocOptions& options_;
+  bool fast_ = false;
+  long fail_countdown_ = -1;
+  PoolAllocator pools_;
+  std::optional<DebugHooks> debug_;  // destroyed before pools_
+};
+
+// Allocation fast path: n in 1..512 from the pools.
+inline __attribute__((always_inline)) void* allocate_inline(AllocatorImpl* impl, std::size_t n,
+                                                    Domain d, const AllocSite& site) {
+  if (impl->fast() && n - 1 < kMaxSmallSize) [[likely]]
+    return impl->pools().allocate_class(size_class_of(n));
+  return impl->allocate_slow(n, d, site);
+}
+
+// Free fast path: a pool block (radix lookup), or a large block.
+inline void deallocate_inline(void* p, Domain d) noexcept {
+  if (g_free_mode.load(std::memory_order_relaxed) == FreeMode::pools) [[likely]] {
+    if (AddressMap::contains(p)) [[likely]]
+      PoolAllocator::free_block(p);
+    else
+      std::free(p);
+    return;
+  }
+  AllocatorImpl::deallocate_slow(p, d);
+}
+
+}  // namespace rcgc::detail

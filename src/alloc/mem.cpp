@@ -1,0 +1,53 @@
+// rcgc::mem: the public raw-memory functions, on the current heap.
+#include "rcgc/mem.hpp"
+
+#include <new>
+
+#include "alloc/allocator_impl.hpp"
+#include "rcgc/detail/current_allocator.hpp"
+
+namespace rcgc::mem {
+
+using detail::AllocSite;
+using detail::Domain;
+
+namespace {
+AllocSite site_of(const std::source_location& where, const void* caller) noexcept {
+  return AllocSite{where.file_name(), where.line(), caller};
+}
+}  // namespace
+
+void* malloc(std::size_t n, std::source_location where) noexcept {
+  try {
+    return detail::allocate_inline(detail::current_allocator().impl(), n, Domain::mem,
+                                   site_of(where, __builtin_return_address(0)));
+  } catch (const std::bad_alloc&) {
+    return nullptr;
+  }
+}
+
+void* calloc(std::size_t count, std::size_t size, std::source_location where) noexcept {
+  try {
+    return detail::current_allocator().allocate_zeroed(
+        count, size, Domain::mem, site_of(where, __builtin_return_address(0)));
+  } catch (const std::bad_alloc&) {
+    return nullptr;
+  }
+}
+
+void* realloc(void* p, std::size_t n, std::source_location where) noexcept {
+  try {
+    return detail::current_allocator().reallocate(
+        p, n, Domain::mem, site_of(where, __builtin_return_address(0)));
+  } catch (const std::bad_alloc&) {
+    return nullptr;
+  }
+}
+
+void free(void* p) noexcept { detail::deallocate_inline(p, Domain::mem); }
+
+void print_stats(std::FILE* out) { detail::current_allocator().print_stats(out); }
+std::string stats_json() { return detail::current_allocator().stats_json(); }
+void verify() { detail::current_allocator().verify(); }
+
+}  // namespace rcgc::mem

@@ -1,0 +1,37 @@
+// rcgc allocator options: one table of runtime settings, each read from an
+// RCGC_* environment variable once, at the first use of an allocator (or at
+// start-up: allocator.cpp forces it from a static initializer).
+//
+//   RCGC_MALLOC         pymalloc (default) | malloc | mimalloc, each with an
+//                       optional "_debug"; "debug" = "pymalloc_debug"
+//   RCGC_MALLOC_VERIFY  with debug hooks: verify every block each N calls
+//                       (0, the default: only at free/realloc/verify()/exit)
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+namespace rcgc::detail {
+
+enum class Backend : std::uint8_t { pymalloc, malloc, mimalloc };
+
+struct AllocOptions {
+  Backend backend = Backend::pymalloc;
+  bool debug = false;
+  unsigned long verify_every = 0;
+  const char* name = "pymalloc";  // canonical RCGC_MALLOC spelling
+};
+
+// Parses an RCGC_MALLOC value (nullptr or "" = default). False if unknown.
+bool parse_malloc_option(const char* value, AllocOptions& out) noexcept;
+// Prints the valid values to stderr and exits with status 2.
+[[noreturn]] void die_bad_malloc_option(const char* value) noexcept;
+// The process's options; the first call reads the environment (and exits
+// on a bad RCGC_MALLOC, or when mimalloc was asked for but is unavailable).
+const AllocOptions& alloc_options() noexcept;
+
+// How Allocator::deallocate dispatches; set once by alloc_options().
+enum class FreeMode : std::uint8_t { unset, pools, malloc, mimalloc, debug };
+extern std::atomic<FreeMode> g_free_mode;
+
+}  // namespace rcgc::detail

@@ -1,0 +1,159 @@
+// rcgc allocator, pool layer: size-classed blocks in 16 KiB pools inside
+// 1 MiB arenas (CPython's obmalloc design; see docs/allocator.md).
+//
+//   arena (1 MiB, 1 MiB aligned)
+//   +----------------+--------+--------+-----+--------+
+//   | pool 0:        | pool 1 | pool 2 | ... | pool 63|
+//   | Arena header   |        |        |     |        |
+//   +----------------+--------+--------+-----+--------+
+//   pool (16 KiB, one size class)
+//   +-------------+---------+---------+-----+---------+-------+
+//   | Pool 48 B   | block 0 | block 1 | ... | block k | waste |
+//   +-------------+---------+---------+-----+---------+-------+
+//                 ^ 16-byte aligned blocks, class size apart
+//
+// The owner of a block is found from its address alone: pool = p & ~(16K-1),
+// arena = p & ~(1M-1); the arena header names the PoolAllocator (heap) that
+// owns it, so a block is always freed into the heap that made it.
+//
+// Threading: a PoolAllocator and its arenas are used by one thread at a time;
+// only the process-wide AddressMap is shared (see address_map.hpp).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <new>
+
+#include "alloc/address_map.hpp"
+#include "alloc/alloc_config.hpp"
+
+namespace rcgc::detail {
+
+class PoolAllocator;
+struct PoolStats;
+
+struct Block {
+  Block* next;
+};
+
+// Invariants (for a pool in use, owner alive):
+//   used_ + |freelist| + (uncarved blocks) == capacity
+//   freeblock_ == nullptr  ⇔  the pool is full  ⇔  not in owner's used_ list
+//   used_ == 0             ⇔  the pool is on its arena's free_pools_ list
+struct Pool {
+  Block* freeblock_;           // free list of carved blocks
+  std::uint32_t used_;         // blocks handed out
+  std::uint32_t size_class_;   // 0..31
+  Pool* next_;                 // used_[class] list, or arena's free list
+  Pool* prev_;                 // used_[class] list only
+  std::uint32_t next_offset_;  // first never-carved block
+  std::uint32_t max_offset_;   // highest offset a block may start at
+  std::uint32_t block_size_;
+  std::uint32_t index_;        // 1..63 within the arena
+};
+inline constexpr std::size_t kPoolHeaderSize = sizeof(Pool);
+static_assert(kPoolHeaderSize % kAlignment == 0);
+
+// Invariants:
+//   nfree_pools_ == |free_pools_| + (kPoolsPerArena - next_fresh_)
+//   in_usable_  ⇔  0 < nfree_pools_ < kUsablePools (a fully free arena is
+//                  released at once: spare or unmapped)
+//   owner_ == nullptr  ⇔  orphaned: its heap died with blocks still alive;
+//                  the arena is unmapped when its last block is freed.
+struct Arena {
+  PoolAllocator* owner_;
+  Pool* free_pools_;           // emptied pools, linked through next_
+  std::uint32_t nfree_pools_;  // emptied + never used
+  std::uint32_t next_fresh_;   // first never-used pool index (1..64)
+  Arena* next_;                // owner's usable list, ascending nfree_pools_
+  Arena* prev_;
+  Arena* all_next_;            // every arena of the owner
+  Arena* all_prev_;
+  bool in_usable_;
+};
+static_assert(sizeof(Arena) <= kPoolSize);
+
+inline Pool* pool_of(const void* p) noexcept {
+  return reinterpret_cast<Pool*>(reinterpret_cast<std::uintptr_t>(p) &
+                                 ~(std::uintptr_t{kPoolSize} - 1));
+}
+inline Arena* arena_of(const void* p) noexcept {
+  return reinterpret_cast<Arena*>(reinterpret_cast<std::uintptr_t>(p) &
+                                  ~(std::uintptr_t{kArenaSize} - 1));
+}
+
+// The pymalloc allocator of one heap.
+class PoolAllocator {
+ public:
+  PoolAllocator() noexcept;
+  ~PoolAllocator();  // orphans arenas that still hold live blocks
+  PoolAllocator(const PoolAllocator&) = delete;
+  PoolAllocator& operator=(const PoolAllocator&) = delete;
+
+  // A block of class c (0..31). Throws std::bad_alloc.
+  void* allocate_class(std::size_t c) {
+    Pool* pool = used_[c];
+    if (pool == nullptr) [[unlikely]] return allocate_from_new_pool(c);
+    Block* b = pool->freeblock_;
+    Block* next = b->next;
+    pool->freeblock_ = next;
+    ++pool->used_;
+    if (next == nullptr) [[unlikely]] extend_pool(pool);
+    return b;
+  }
+
+  // Frees a block of any PoolAllocator; p must satisfy owns_block(p).
+  static void free_block(void* p) noexcept {
+    Pool* pool = pool_of(p);
+    Block* b = static_cast<Block*>(p);
+    Block* last = pool->freeblock_;
+    b->next = last;
+    pool->freeblock_ = b;
+    if ((--pool->used_ == 0) | (last == nullptr)) [[unlikely]]
+      on_free_slow(pool, last == nullptr);
+  }
+
+  // True for any address inside a mapped arena (lock-free, never faults).
+  static bool in_arena(const void* p) noexcept {
+    return AddressMap::contains(p);
+  }
+  // Usable size of a block p (owns p).
+  static std::size_t block_size(const void* p) noexcept {
+    return pool_of(p)->block_size_;
+  }
+  // Stricter than in_arena: p is the start of a block in a pool in use.
+  static bool is_block_start(const void* p) noexcept;
+  // The allocator that owns an arena block (nullptr when orphaned).
+  static PoolAllocator* owner_of(const void* p) noexcept {
+    return arena_of(p)->owner_;
+  }
+
+  void collect_stats(PoolStats& out) const noexcept;
+
+ private:
+  void* allocate_from_new_pool(std::size_t c);
+  void extend_pool(Pool* pool) noexcept;
+  static void on_free_slow(Pool* pool, bool was_full) noexcept;
+  void link_used(Pool* pool) noexcept;
+  void unlink_used(Pool* pool) noexcept;
+  Pool* take_pool();
+  void return_pool(Arena* a, Pool* pool) noexcept;
+  Arena* new_arena();
+  void release_arena(Arena* a) noexcept;
+  void usable_unlink(Arena* a) noexcept;
+  void usable_after_take(Arena* a) noexcept;
+  void usable_after_return(Arena* a, std::uint32_t old_nfree) noexcept;
+
+  Pool* used_[kNumSizeClasses] = {};      // pools with free blocks, by class
+  Arena* usable_ = nullptr;               // arenas with free pools, fullest first
+  Arena* last_by_nfree_[kPoolsPerArena] = {};  // last usable arena with n free
+  Arena* all_ = nullptr;                  // every arena in use (not the spare)
+  Arena* spare_ = nullptr;                // at most one fully free arena
+
+  std::size_t arenas_allocated_ = 0;  // mapped over the lifetime
+  std::size_t arenas_reclaimed_ = 0;  // unmapped again
+  std::size_t arenas_current_ = 0;    // mapped now (including the spare)
+  std::size_t arenas_highwater_ = 0;
+};
+
+}  // namespace rcgc::detail

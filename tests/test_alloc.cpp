@@ -1,0 +1,381 @@
+// Tests of the allocator (src/alloc): correctness under every backend
+// (RCGC_MALLOC), pool layout and arena reclamation under pymalloc.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "alloc/address_map.hpp"
+#include "alloc/allocator_impl.hpp"
+#include "alloc/os.hpp"
+#include "rcgc/detail/allocator.hpp"
+#include "rcgc/mem.hpp"
+
+namespace {
+
+using rcgc::detail::Allocator;
+using rcgc::detail::kArenaSize;
+
+bool pools() { return Allocator::pools_enabled() && !Allocator::debug_enabled(); }
+
+#define REQUIRE_POOLS()                                                          \
+  do {                                                                           \
+    if (!pools()) GTEST_SKIP() << "pool layout test; backend is "                \
+                               << Allocator::backend_name();                     \
+  } while (0)
+
+rcgc::detail::PoolStats pool_stats(const Allocator& a) {
+  rcgc::detail::AllocStats s;
+  a.impl()->collect_stats(s);
+  return s.pools;
+}
+
+void fill(void* p, std::size_t n, unsigned seed) {
+  auto* b = static_cast<unsigned char*>(p);
+  for (std::size_t i = 0; i < n; ++i) b[i] = static_cast<unsigned char>(seed + i * 7);
+}
+bool filled(const void* p, std::size_t n, unsigned seed) {
+  auto* b = static_cast<const unsigned char*>(p);
+  for (std::size_t i = 0; i < n; ++i)
+    if (b[i] != static_cast<unsigned char>(seed + i * 7)) return false;
+  return true;
+}
+
+TEST(Alloc, MallocEverySizeIsAlignedAndWritable) {
+  std::vector<std::pair<void*, std::size_t>> blocks;
+  for (std::size_t n = 0; n <= 2100; n += (n < 600 ? 1 : 37)) {
+    void* p = rcgc::mem::malloc(n);
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(p) % 16, 0u) << n;
+    fill(p, n, static_cast<unsigned>(n));
+    blocks.emplace_back(p, n);
+  }
+  for (auto& [p, n] : blocks) EXPECT_TRUE(filled(p, n, static_cast<unsigned>(n))) << n;
+  for (auto& [p, n] : blocks) rcgc::mem::free(p);
+  rcgc::mem::free(nullptr);
+  rcgc::mem::verify();
+}
+
+TEST(Alloc, ZeroSizeGivesDistinctBlocks) {
+  void* a = rcgc::mem::malloc(0);
+  void* b = rcgc::mem::malloc(0);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  EXPECT_NE(a, b);
+  rcgc::mem::free(a);
+  rcgc::mem::free(b);
+}
+
+TEST(Alloc, CallocZeroesAndChecksOverflow) {
+  auto* p = static_cast<unsigned char*>(rcgc::mem::malloc(24 * 10));
+  std::memset(p, 0xAB, 240);
+  rcgc::mem::free(p);
+  auto* z = static_cast<unsigned char*>(rcgc::mem::calloc(10, 24));
+  ASSERT_NE(z, nullptr);
+  for (int i = 0; i < 240; ++i) ASSERT_EQ(z[i], 0) << i;
+  rcgc::mem::free(z);
+  EXPECT_EQ(rcgc::mem::calloc(SIZE_MAX / 2, 3), nullptr);
+  EXPECT_EQ(rcgc::mem::calloc(std::size_t{1} << 33, std::size_t{1} << 33), nullptr);
+  Allocator a;
+  EXPECT_THROW(a.allocate_zeroed(SIZE_MAX / 16, 17), std::bad_alloc);
+}
+
+TEST(Alloc, ReallocMovesAcross512AndKeepsBytes) {
+  auto* p = static_cast<char*>(rcgc::mem::malloc(100));
+  fill(p, 100, 3);
+  p = static_cast<char*>(rcgc::mem::realloc(p, 500));
+  ASSERT_TRUE(filled(p, 100, 3));
+  fill(p, 500, 4);
+  p = static_cast<char*>(rcgc::mem::realloc(p, 4000));  // to the system allocator
+  ASSERT_TRUE(filled(p, 500, 4));
+  if (pools()) {
+    EXPECT_FALSE(Allocator::in_pools(p));
+  }
+  fill(p, 4000, 5);
+  p = static_cast<char*>(rcgc::mem::realloc(p, 300));  // back into a pool
+  ASSERT_TRUE(filled(p, 300, 5));
+  if (pools()) {
+    EXPECT_TRUE(Allocator::in_pools(p));
+  }
+  p = static_cast<char*>(rcgc::mem::realloc(p, 20));
+  ASSERT_TRUE(filled(p, 20, 5));
+  rcgc::mem::free(p);
+  void* q = rcgc::mem::realloc(nullptr, 64);
+  ASSERT_NE(q, nullptr);
+  rcgc::mem::free(q);
+}
+
+TEST(Alloc, AllocatorApiRoundTrip) {
+  Allocator a;
+  void* p = a.allocate(48);
+  fill(p, 48, 9);
+  p = a.reallocate(p, 700);
+  EXPECT_TRUE(filled(p, 48, 9));
+  Allocator::deallocate(p);
+  void* z = a.allocate_zeroed(3, 100);
+  for (int i = 0; i < 300; ++i) ASSERT_EQ(static_cast<char*>(z)[i], 0);
+  a.deallocate_owned(z);
+  Allocator::deallocate(nullptr);
+  a.verify();
+}
+
+TEST(Alloc, FailureInjectionThrowsAndRecovers) {
+  Allocator a;
+  a.fail_after(2);
+  void* p1 = a.allocate(32);
+  void* p2 = a.allocate(1000);
+  EXPECT_THROW(a.allocate(32), std::bad_alloc);
+  EXPECT_THROW(a.allocate(5000), std::bad_alloc);
+  void* keep = p1;
+  EXPECT_THROW(keep = a.reallocate(p1, 64), std::bad_alloc);
+  EXPECT_EQ(keep, p1);  // left intact
+  a.fail_after(-1);
+  void* p3 = a.allocate(32);
+  Allocator::deallocate(p1);
+  Allocator::deallocate(p2);
+  Allocator::deallocate(p3);
+}
+
+TEST(Alloc, RandomChurnKeepsContents) {
+  std::mt19937 rng(42);
+  struct Live { void* p; std::size_t n; unsigned seed; };
+  std::vector<Live> live;
+  for (int step = 0; step < 200000; ++step) {
+    if (live.size() < 3000 && (live.empty() || rng() % 3 != 0)) {
+      std::size_t n = rng() % 600;
+      void* p = rcgc::mem::malloc(n);
+      ASSERT_NE(p, nullptr);
+      unsigned seed = static_cast<unsigned>(rng());
+      fill(p, n, seed);
+      live.push_back({p, n, seed});
+    } else {
+      std::size_t i = rng() % live.size();
+      ASSERT_TRUE(filled(live[i].p, live[i].n, live[i].seed));
+      rcgc::mem::free(live[i].p);
+      live[i] = live.back();
+      live.pop_back();
+    }
+  }
+  for (Live& l : live) rcgc::mem::free(l.p);
+  rcgc::mem::verify();
+}
+
+TEST(Alloc, StatsTextAndJson) {
+  void* p = rcgc::mem::malloc(100);
+  std::string json = rcgc::mem::stats_json();
+  EXPECT_EQ(json.front(), '{');
+  EXPECT_EQ(json.back(), '}');
+  EXPECT_NE(json.find("\"backend\":\"" + std::string(Allocator::backend_name()) + "\""),
+            std::string::npos);
+  for (const char* key : {"size_classes", "arenas_allocated", "arenas_reclaimed",
+                          "arenas_highwater", "arenas_current", "bytes_in_use",
+                          "bytes_free_blocks", "bytes_pool_headers", "bytes_unused_pools"})
+    EXPECT_NE(json.find(key), std::string::npos) << key;
+  int depth = 0;
+  for (char c : json) {
+    depth += (c == '{' || c == '[') - (c == '}' || c == ']');
+    ASSERT_GE(depth, 0);
+  }
+  EXPECT_EQ(depth, 0);
+  std::FILE* f = std::tmpfile();
+  rcgc::mem::print_stats(f);
+  EXPECT_GT(std::ftell(f), 100);
+  std::fclose(f);
+  rcgc::mem::free(p);
+}
+
+// ---- pool layout (pymalloc only) -------------------------------------------
+
+TEST(AllocPools, ExactClassCounts) {
+  REQUIRE_POOLS();
+  Allocator a;
+  std::vector<void*> v;
+  for (int i = 0; i < 1000; ++i) v.push_back(a.allocate(33));  // class 2, 48 bytes
+  auto s = pool_stats(a);
+  const std::size_t per_pool = (rcgc::detail::kPoolSize - rcgc::detail::kPoolHeaderSize) / 48;
+  EXPECT_EQ(s.classes[2].blocks_in_use, 1000u);
+  EXPECT_EQ(s.classes[2].pools, (1000 + per_pool - 1) / per_pool);
+  EXPECT_EQ(s.classes[2].blocks_in_use + s.classes[2].blocks_available,
+            s.classes[2].pools * per_pool);
+  EXPECT_EQ(s.bytes_in_use, 1000u * 48);
+  EXPECT_EQ(s.arenas_current, 1u);
+  for (void* p : v) Allocator::deallocate(p);
+  s = pool_stats(a);
+  EXPECT_EQ(s.classes[2].pools, 0u);
+  EXPECT_EQ(s.bytes_in_use, 0u);
+  EXPECT_EQ(s.arenas_spare, 1u);
+}
+
+TEST(AllocPools, AddressMapAnswersForAnyPointer) {
+  REQUIRE_POOLS();
+  Allocator a;
+  void* small = a.allocate(64);
+  void* large = a.allocate(4096);
+  int local = 0;
+  EXPECT_TRUE(Allocator::in_pools(small));
+  EXPECT_FALSE(Allocator::in_pools(large));
+  EXPECT_FALSE(Allocator::in_pools(&local));
+  EXPECT_FALSE(Allocator::in_pools(nullptr));
+  EXPECT_FALSE(Allocator::in_pools(reinterpret_cast<void*>(~std::uintptr_t{0})));
+  EXPECT_FALSE(Allocator::in_pools(reinterpret_cast<void*>(std::uintptr_t{1} << 47)));
+  EXPECT_FALSE(Allocator::in_pools(reinterpret_cast<void*>(0xffff800000001000ull)));
+  EXPECT_FALSE(Allocator::in_pools(rcgc::detail::arena_of(small)));  // arena header
+  EXPECT_TRUE(rcgc::detail::PoolAllocator::is_block_start(small));
+  EXPECT_FALSE(rcgc::detail::PoolAllocator::is_block_start(static_cast<char*>(small) + 8));
+  Allocator::deallocate(small);
+  Allocator::deallocate(large);
+}
+
+TEST(AllocPools, FreeReturnsBlockToItsOwnHeap) {
+  REQUIRE_POOLS();
+  Allocator a, b;
+  void* p = a.allocate(200);
+  void* q = b.allocate(200);
+  EXPECT_NE(rcgc::detail::arena_of(p), rcgc::detail::arena_of(q));
+  EXPECT_EQ(pool_stats(a).bytes_in_use, 208u);
+  rcgc::mem::free(b.allocate(16));  // any heap current: blocks go home
+  Allocator::deallocate(p);
+  EXPECT_EQ(pool_stats(a).bytes_in_use, 0u);
+  EXPECT_EQ(pool_stats(b).bytes_in_use, 208u);
+  Allocator::deallocate(q);
+  EXPECT_EQ(pool_stats(b).bytes_in_use, 0u);
+}
+
+TEST(AllocPools, NewPoolsComeFromTheFullestArena) {
+  REQUIRE_POOLS();
+  Allocator a;
+  // Fill three arenas with one block per pool (class 31: 31 blocks a pool).
+  const std::size_t per_pool = 31;
+  std::vector<void*> blocks;
+  for (std::size_t i = 0; i < 3 * 63 * per_pool; ++i) blocks.push_back(a.allocate(512));
+  ASSERT_EQ(pool_stats(a).arenas_current, 3u);
+  auto* first = rcgc::detail::arena_of(blocks.front());
+  auto* last = rcgc::detail::arena_of(blocks.back());
+  ASSERT_NE(first, last);
+  // Empty 10 pools of the first arena and 40 of the last.
+  std::vector<void*> keep;
+  std::size_t freed_first = 0, freed_last = 0;
+  for (std::size_t i = 0; i < blocks.size(); ++i) {
+    auto* ar = rcgc::detail::arena_of(blocks[i]);
+    std::size_t pool_in_arena = (i / per_pool) % 63;
+    if ((ar == first && pool_in_arena < 10) || (ar == last && pool_in_arena < 40)) {
+      Allocator::deallocate(blocks[i]);
+      (ar == first ? freed_first : freed_last)++;
+    } else {
+      keep.push_back(blocks[i]);
+    }
+  }
+  ASSERT_EQ(freed_first, 10 * per_pool);
+  ASSERT_EQ(freed_last, 40 * per_pool);
+  // New pools (another class) are carved from the first arena: fewer free pools.
+  for (int i = 0; i < 10; ++i) {
+    void* p = a.allocate(16 + 16 * i);  // 10 classes: 10 new pools
+    EXPECT_EQ(rcgc::detail::arena_of(p), first) << i;
+    keep.push_back(p);
+  }
+  void* p = a.allocate(400);  // the first arena is full again: next fullest
+  EXPECT_EQ(rcgc::detail::arena_of(p), last);
+  keep.push_back(p);
+  for (void* k : keep) Allocator::deallocate(k);
+  auto s = pool_stats(a);
+  EXPECT_EQ(s.arenas_current, 1u);  // the spare
+  EXPECT_EQ(s.arenas_reclaimed, 2u);
+  EXPECT_EQ(s.arenas_highwater, 3u);
+}
+
+TEST(AllocPools, OrphanedArenasDrainAfterTheirHeapDies) {
+  REQUIRE_POOLS();
+  std::vector<void*> v;
+  {
+    Allocator a;
+    for (int i = 0; i < 5000; ++i) v.push_back(a.allocate(256));
+  }
+  void* arena = rcgc::detail::arena_of(v.front());
+  EXPECT_TRUE(rcgc::detail::AddressMap::contains(arena));
+  for (void* p : v) Allocator::deallocate(p);
+  EXPECT_FALSE(rcgc::detail::AddressMap::contains(arena));
+}
+
+TEST(AllocPools, ArenasGoBackToTheOs) {
+  REQUIRE_POOLS();
+  Allocator a;
+  constexpr std::size_t kTarget = std::size_t{200} << 20;
+  std::vector<void*> v;
+  v.reserve(kTarget / 256);
+  std::size_t rss0 = rcgc::detail::os_resident_bytes();
+  std::mt19937 rng(7);
+  std::size_t bytes = 0;
+  while (bytes < kTarget) {
+    std::size_t n = 16 + rng() % 497;
+    void* p = a.allocate(n);
+    static_cast<char*>(p)[0] = 1;
+    static_cast<char*>(p)[n - 1] = 1;
+    v.push_back(p);
+    bytes += n;
+  }
+  auto full = pool_stats(a);
+  std::size_t rss_full = rcgc::detail::os_resident_bytes();
+  EXPECT_GE(full.arenas_current, 200u);
+  EXPECT_GE(rss_full - rss0, std::size_t{180} << 20);
+  std::shuffle(v.begin(), v.end(), rng);
+  for (void* p : v) Allocator::deallocate(p);
+  auto empty = pool_stats(a);
+  std::size_t rss_empty = rcgc::detail::os_resident_bytes();
+  EXPECT_EQ(empty.bytes_in_use, 0u);
+  EXPECT_LE(empty.arenas_current, 1u);
+  EXPECT_EQ(empty.arenas_reclaimed + empty.arenas_current, full.arenas_allocated);
+  EXPECT_EQ(empty.arenas_highwater, full.arenas_current);
+  EXPECT_LE(rss_empty, rss0 + (std::size_t{8} << 20))
+      << "rss before " << rss0 << " full " << rss_full << " after " << rss_empty;
+}
+
+TEST(AllocPools, ThreadsWithTheirOwnHeapsMapArenasConcurrently) {
+  REQUIRE_POOLS();
+  auto work = [](unsigned seed) {
+    Allocator a;
+    std::mt19937 rng(seed);
+    for (int round = 0; round < 20; ++round) {
+      std::vector<void*> v;
+      for (int i = 0; i < 20000; ++i) v.push_back(a.allocate(16 + rng() % 497));
+      for (void* p : v) {
+        EXPECT_TRUE(rcgc::detail::AddressMap::contains(p));
+        Allocator::deallocate(p);
+      }
+    }
+  };
+  std::thread t1(work, 1), t2(work, 2);
+  t1.join();
+  t2.join();
+}
+
+TEST(AllocOptions, ParsesEveryValidValue) {
+  rcgc::detail::AllocOptions o;
+  using rcgc::detail::Backend;
+  ASSERT_TRUE(rcgc::detail::parse_malloc_option(nullptr, o));
+  EXPECT_EQ(o.backend, Backend::pymalloc);
+  EXPECT_FALSE(o.debug);
+  ASSERT_TRUE(rcgc::detail::parse_malloc_option("debug", o));
+  EXPECT_EQ(o.backend, Backend::pymalloc);
+  EXPECT_TRUE(o.debug);
+  EXPECT_STREQ(o.name, "pymalloc_debug");
+  ASSERT_TRUE(rcgc::detail::parse_malloc_option("mimalloc_debug", o));
+  EXPECT_EQ(o.backend, Backend::mimalloc);
+  EXPECT_TRUE(o.debug);
+  ASSERT_TRUE(rcgc::detail::parse_malloc_option("malloc", o));
+  EXPECT_EQ(o.backend, Backend::malloc);
+  EXPECT_FALSE(o.debug);
+  EXPECT_FALSE(rcgc::detail::parse_malloc_option("jemalloc", o));
+  EXPECT_FALSE(rcgc::detail::parse_malloc_option("PYMALLOC", o));
+}
+
+TEST(AllocOptionsDeathTest, UnknownValueStopsTheProgram) {
+  EXPECT_EXIT(rcgc::detail::die_bad_malloc_option("bogus"), testing::ExitedWithCode(2),
+              "RCGC_MALLOC=bogus is not a valid value; valid values are: pymalloc "
+              "pymalloc_debug malloc malloc_debug mimalloc mimalloc_debug debug");
+}
+
+}  // namespace
