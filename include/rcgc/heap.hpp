@@ -57,5 +57,7 @@ class Heap {
 
 // The heap this thread is using now.
 std::uint16_t current_heap_id() noexcept;
+// Objects made on the current heap and not yet freed.
+std::size_t live_objects() noexcept;
 
 }  // namespace rcgc

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/describe.hpp"
+#include "rcgc/detail/current_allocator.hpp"
 #include "rcgc/immortal.hpp"
 #include "rcgc/weakref.hpp"
 
@@ -133,5 +134,7 @@ std::uint16_t Heap::id() const noexcept { return state_->id; }
 std::size_t Heap::live_objects() const noexcept { return state_->live_objects; }
 
 std::uint16_t current_heap_id() noexcept { return detail::current_heap_state().id; }
+
+std::size_t live_objects() noexcept { return detail::current_heap_state().live_objects; }
 
 }  // namespace rcgc
