@@ -1,0 +1,348 @@
+// The gc module API: thresholds, counts, generations, callbacks, stats,
+// debug output, get_objects / referrers / referents, freeze.
+#include <regex>
+#include <stdexcept>
+
+#include "fixture.hpp"
+
+using namespace rcgc_test;
+namespace gc = rcgc::gc;
+using rcgc::Ref;
+
+namespace {
+
+class GcApiTest : public HeapTest {};
+
+Ref<Node> make_self_cycle() {
+  Ref<Node> n = rcgc::make<Node>();
+  n->next = n;
+  return n;
+}
+
+bool contains(const rcgc::ObjectList& list, const rcgc::Object* op) {
+  for (auto& r : list)
+    if (r.get() == op) return true;
+  return false;
+}
+
+TEST_F(GcApiTest, DefaultThresholds) {
+  auto t = gc::get_threshold();
+  EXPECT_EQ(t[0], 700);
+  EXPECT_EQ(t[1], 10);
+  EXPECT_EQ(t[2], 10);
+}
+
+TEST_F(GcApiTest, SetThresholdForms) {
+  gc::set_threshold(100);
+  EXPECT_EQ(gc::get_threshold(), (std::array<int, 3>{100, 10, 10}));
+  gc::set_threshold(5, 6);
+  EXPECT_EQ(gc::get_threshold(), (std::array<int, 3>{5, 6, 10}));
+  gc::set_threshold(1, 2, 3);
+  EXPECT_EQ(gc::get_threshold(), (std::array<int, 3>{1, 2, 3}));
+  EXPECT_THROW(gc::set_threshold(-1), std::invalid_argument);
+}
+
+TEST_F(GcApiTest, CollectRejectsBadGeneration) {
+  EXPECT_THROW(gc::collect(3), std::invalid_argument);
+  EXPECT_THROW(gc::collect(-1), std::invalid_argument);
+  EXPECT_NO_THROW(gc::collect(0));
+}
+
+TEST_F(GcApiTest, EnableDisable) {
+  EXPECT_FALSE(gc::isenabled());  // the fixture disables it
+  gc::enable();
+  EXPECT_TRUE(gc::isenabled());
+  gc::disable();
+  EXPECT_FALSE(gc::isenabled());
+}
+
+TEST_F(GcApiTest, CountIsAllocationsMinusDeallocations) {
+  Ref<Node> a = rcgc::make<Node>(), b = rcgc::make<Node>(), c = rcgc::make<Node>();
+  Ref<Blob> untracked = rcgc::make<Blob>();
+  EXPECT_EQ(gc::get_count()[0], 3);
+  c.reset();
+  EXPECT_EQ(gc::get_count()[0], 2);
+}
+
+TEST_F(GcApiTest, CollectingGenerationCountsForTheNext) {
+  Ref<Node> a = rcgc::make<Node>();
+  gc::collect(0);
+  EXPECT_EQ(gc::get_count(), (std::array<int, 3>{0, 1, 0}));
+  gc::collect(0);
+  EXPECT_EQ(gc::get_count(), (std::array<int, 3>{0, 2, 0}));
+  gc::collect(1);
+  EXPECT_EQ(gc::get_count(), (std::array<int, 3>{0, 0, 1}));
+  gc::collect(2);
+  EXPECT_EQ(gc::get_count(), (std::array<int, 3>{0, 0, 0}));
+  // Deallocating while count[0] is 0 leaves it at 0.
+  a.reset();
+  EXPECT_EQ(gc::get_count()[0], 0);
+}
+
+TEST_F(GcApiTest, SurvivorsArePromoted) {
+  Ref<Node> a = rcgc::make<Node>();
+  EXPECT_TRUE(contains(gc::get_objects(0), a.get()));
+  gc::collect(0);
+  EXPECT_FALSE(contains(gc::get_objects(0), a.get()));
+  EXPECT_TRUE(contains(gc::get_objects(1), a.get()));
+  gc::collect(1);
+  EXPECT_TRUE(contains(gc::get_objects(2), a.get()));
+  gc::collect(2);
+  EXPECT_TRUE(contains(gc::get_objects(2), a.get()));
+  EXPECT_TRUE(contains(gc::get_objects(), a.get()));
+  EXPECT_THROW(gc::get_objects(3), std::invalid_argument);
+  EXPECT_THROW(gc::get_objects(-2), std::invalid_argument);
+}
+
+TEST_F(GcApiTest, YoungCollectionDoesNotSeeOldGarbage) {
+  Ref<Node> a = make_self_cycle();
+  gc::collect(0);  // a survives into generation 1
+  a.reset();
+  EXPECT_EQ(gc::collect(0), 0u);
+  EXPECT_EQ(live_nodes, 1);
+  EXPECT_EQ(gc::collect(1), 1u);
+  EXPECT_EQ(live_nodes, 0);
+}
+
+TEST_F(GcApiTest, AutomaticCollectionWhenThresholdPassed) {
+  gc::set_threshold(10);
+  gc::enable();
+  std::vector<Ref<Node>> keep;
+  for (int i = 0; i < 10; ++i) keep.push_back(rcgc::make<Node>());
+  EXPECT_EQ(gc::get_stats()[0].collections, 0u);
+  keep.push_back(rcgc::make<Node>());  // count 11 > 10
+  EXPECT_EQ(gc::get_stats()[0].collections, 1u);
+  EXPECT_EQ(gc::get_count()[1], 1);
+}
+
+TEST_F(GcApiTest, AutomaticCollectionFreesCycles) {
+  gc::set_threshold(100);
+  gc::enable();
+  for (int i = 0; i < 1000; ++i) make_self_cycle();
+  EXPECT_LE(live_nodes, 101);
+  EXPECT_GE(gc::get_stats()[0].collected, 899u);
+}
+
+TEST_F(GcApiTest, ThresholdZeroDisablesAutomaticCollection) {
+  gc::set_threshold(0);
+  gc::enable();
+  for (int i = 0; i < 5000; ++i) make_self_cycle();
+  EXPECT_EQ(gc::get_stats()[0].collections, 0u);
+  EXPECT_EQ(live_nodes, 5000);
+}
+
+TEST_F(GcApiTest, DisabledMeansNoAutomaticCollection) {
+  gc::set_threshold(5);
+  for (int i = 0; i < 100; ++i) make_self_cycle();
+  EXPECT_EQ(gc::get_stats()[0].collections, 0u);
+}
+
+// CPython's 25% rule: a full collection waits until the objects promoted to
+// the old generation since the last one exceed a quarter of its survivors.
+TEST_F(GcApiTest, FullCollectionWaitsForTwentyFivePercent) {
+  std::vector<Ref<Node>> old;
+  for (int i = 0; i < 1000; ++i) old.push_back(rcgc::make<Node>());
+  gc::collect(2);  // long_lived_total = 1000
+  gc::set_threshold(10, 1, 1);
+  gc::enable();
+  std::vector<Ref<Node>> young;
+  // Each gen-1 collection promotes ~11 objects into generation 2; 250 are
+  // needed before a full collection may run.
+  while (gc::get_stats()[2].collections == 1 && young.size() < 2000)
+    young.push_back(rcgc::make<Node>());
+  EXPECT_EQ(gc::get_stats()[2].collections, 2u);
+  EXPECT_GT(young.size(), 250u);
+  EXPECT_LT(young.size(), 400u);
+}
+
+TEST_F(GcApiTest, StatsCountCollectionsAndResults) {
+  make_self_cycle();
+  make_self_cycle();
+  EXPECT_EQ(gc::collect(), 2u);
+  auto st = gc::get_stats();
+  EXPECT_EQ(st[2].collections, 1u);
+  EXPECT_EQ(st[2].collected, 2u);
+  EXPECT_EQ(st[2].uncollectable, 0u);
+  EXPECT_EQ(st[0].collections, 0u);
+}
+
+TEST_F(GcApiTest, CallbacksSeeStartAndStop) {
+  std::vector<std::pair<gc::Phase, gc::CollectInfo>> seen;
+  auto id = gc::add_callback([&](gc::Phase p, const gc::CollectInfo& info) {
+    seen.emplace_back(p, info);
+  });
+  Ref<Node> live = rcgc::make<Node>();
+  make_self_cycle();
+  make_self_cycle();
+  gc::collect(1);
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].first, gc::Phase::start);
+  EXPECT_EQ(seen[0].second.generation, 1);
+  EXPECT_EQ(seen[0].second.collected, 0u);
+  EXPECT_EQ(seen[1].first, gc::Phase::stop);
+  EXPECT_EQ(seen[1].second.generation, 1);
+  EXPECT_EQ(seen[1].second.collected, 2u);
+  EXPECT_EQ(seen[1].second.uncollectable, 0u);
+  EXPECT_EQ(seen[1].second.candidates, 3u);
+  EXPECT_GE(seen[1].second.duration, 0.0);
+  EXPECT_TRUE(gc::remove_callback(id));
+  EXPECT_FALSE(gc::remove_callback(id));
+  gc::collect();
+  EXPECT_EQ(seen.size(), 2u);
+}
+
+TEST_F(GcApiTest, CollectInsideCallbackReturnsZero) {
+  std::vector<std::size_t> inner;
+  auto id = gc::add_callback(
+      [&](gc::Phase, const gc::CollectInfo&) { inner.push_back(gc::collect()); });
+  make_self_cycle();
+  EXPECT_EQ(gc::collect(), 1u);
+  gc::remove_callback(id);
+  EXPECT_EQ(inner, (std::vector<std::size_t>{0, 0}));
+}
+
+TEST_F(GcApiTest, CallbackExceptionGoesToUnraisableHook) {
+  std::vector<std::string> reports;
+  auto previous = rcgc::set_unraisable_hook(
+      [&](std::exception_ptr, const std::string& where) { reports.push_back(where); });
+  auto id = gc::add_callback(
+      [](gc::Phase, const gc::CollectInfo&) { throw std::runtime_error("boom"); });
+  make_self_cycle();
+  EXPECT_EQ(gc::collect(), 1u);
+  gc::remove_callback(id);
+  EXPECT_EQ(reports.size(), 2u);
+  rcgc::set_unraisable_hook(previous);
+}
+
+TEST_F(GcApiTest, DebugStatsPrintsCPythonLines) {
+  make_self_cycle();
+  gc::set_debug(gc::DEBUG_STATS);
+  testing::internal::CaptureStderr();
+  gc::collect();
+  std::string err = testing::internal::GetCapturedStderr();
+  gc::set_debug(0);
+  std::regex expected(
+      "gc: collecting generation 2\\.\\.\\.\n"
+      "gc: objects in each generation: 1 0 0\n"
+      "gc: objects in permanent generation: 0\n"
+      "gc: done, 1 unreachable, 0 uncollectable, [0-9]+\\.[0-9]{4}s elapsed\n");
+  EXPECT_TRUE(std::regex_match(err, expected)) << err;
+}
+
+TEST_F(GcApiTest, DebugCollectableNamesEachObject) {
+  make_self_cycle();
+  gc::set_debug(gc::DEBUG_COLLECTABLE);
+  testing::internal::CaptureStderr();
+  gc::collect();
+  std::string err = testing::internal::GetCapturedStderr();
+  gc::set_debug(0);
+  EXPECT_TRUE(std::regex_match(err, std::regex("gc: collectable <rcgc_test::Node 0x[0-9a-f]+>\n")))
+      << err;
+}
+
+TEST_F(GcApiTest, DebugFlagValues) {
+  EXPECT_EQ(gc::DEBUG_STATS, 1u);
+  EXPECT_EQ(gc::DEBUG_COLLECTABLE, 2u);
+  EXPECT_EQ(gc::DEBUG_UNCOLLECTABLE, 4u);
+  EXPECT_EQ(gc::DEBUG_SAVEALL, 32u);
+  EXPECT_EQ(gc::DEBUG_LEAK, 38u);
+  gc::set_debug(gc::DEBUG_SAVEALL);
+  EXPECT_EQ(gc::get_debug(), 32u);
+}
+
+TEST_F(GcApiTest, SaveAllKeepsEverythingInGarbage) {
+  gc::set_debug(gc::DEBUG_SAVEALL);
+  Ref<List> a = rcgc::make<List>(), b = rcgc::make<List>();
+  a->append(b);
+  b->append(a);
+  const rcgc::Object* pa = a.get();
+  a.reset();
+  b.reset();
+  EXPECT_EQ(gc::collect(), 2u);
+  ASSERT_EQ(gc::garbage().size(), 2u);
+  EXPECT_TRUE(gc::garbage()[0].get() == pa || gc::garbage()[1].get() == pa);
+  EXPECT_EQ(live_nodes, 2);
+  gc::set_debug(0);
+  gc::garbage().clear();
+  EXPECT_EQ(gc::collect(), 2u);
+  EXPECT_EQ(live_nodes, 0);
+}
+
+TEST_F(GcApiTest, ReferrersAndReferents) {
+  Ref<Node> a = rcgc::make<Node>(), b = rcgc::make<Node>();
+  Ref<Blob> blob = rcgc::make<Blob>();
+  a->next = b;
+  a->other = blob;
+  auto to = gc::get_referents(a);
+  ASSERT_EQ(to.size(), 2u);
+  EXPECT_EQ(to[0].get(), b.get());
+  EXPECT_EQ(to[1].get(), blob.get());
+  auto from = gc::get_referrers(b);
+  ASSERT_EQ(from.size(), 1u);
+  EXPECT_EQ(from[0].get(), a.get());
+  EXPECT_TRUE(gc::get_referrers(a).empty());
+  EXPECT_EQ(gc::get_referrers(blob).size(), 1u);
+}
+
+TEST_F(GcApiTest, IsTrackedAndIsFinalized) {
+  Ref<Node> n = rcgc::make<Node>();
+  Ref<Blob> b = rcgc::make<Blob>();
+  EXPECT_TRUE(gc::is_tracked(n));
+  EXPECT_FALSE(gc::is_tracked(b));
+  EXPECT_FALSE(gc::is_finalized(n));
+}
+
+TEST_F(GcApiTest, FreezeHidesObjectsFromCollections) {
+  Ref<Node> a = make_self_cycle();
+  Ref<Node> b = rcgc::make<Node>();
+  gc::freeze();
+  EXPECT_EQ(gc::get_freeze_count(), 2u);
+  EXPECT_EQ(gc::get_count()[0], 0);
+  EXPECT_TRUE(gc::get_objects().empty());
+  EXPECT_TRUE(gc::is_tracked(a));
+  a.reset();
+  EXPECT_EQ(gc::collect(), 0u);
+  EXPECT_EQ(live_nodes, 2);
+  gc::unfreeze();
+  EXPECT_EQ(gc::get_freeze_count(), 0u);
+  EXPECT_TRUE(contains(gc::get_objects(2), b.get()));
+  EXPECT_EQ(gc::collect(), 1u);
+  EXPECT_EQ(live_nodes, 1);
+}
+
+TEST_F(GcApiTest, FrozenObjectDiesByRefcount) {
+  Ref<Node> a = rcgc::make<Node>();
+  gc::freeze();
+  a.reset();
+  EXPECT_EQ(gc::get_freeze_count(), 0u);
+  EXPECT_EQ(live_nodes, 0);
+}
+
+struct Reporter : Node {
+  void finalize() override { seen_garbage_size = rcgc::gc::garbage().size(); }
+  static inline std::size_t seen_garbage_size = 99;
+};
+
+TEST_F(GcApiTest, GarbageClearIsReentrant) {
+  gc::set_debug(gc::DEBUG_SAVEALL);
+  {
+    Ref<Node> r = rcgc::make<Reporter>();
+    r->next = rcgc::make<Node>();
+    gc::garbage().push_back(r);
+  }
+  gc::set_debug(0);
+  gc::garbage().clear();  // Reporter dies: its finalizer sees an empty list
+  EXPECT_EQ(Reporter::seen_garbage_size, 0u);
+  EXPECT_EQ(live_nodes, 0);
+}
+
+TEST_F(GcApiTest, GarbageEraseOne) {
+  gc::garbage().push_back(rcgc::make<Node>());
+  gc::garbage().push_back(rcgc::make<Node>());
+  gc::garbage().erase(0);
+  EXPECT_EQ(gc::garbage().size(), 1u);
+  EXPECT_EQ(live_nodes, 1);
+  EXPECT_THROW(gc::garbage().erase(5), std::out_of_range);
+}
+
+}  // namespace
