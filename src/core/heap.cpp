@@ -70,8 +70,8 @@ HeapState::HeapState(std::uint16_t heap_id) : id(heap_id) {
 
 HeapState::~HeapState() {
   // Immortal objects (interned strings among them) die with their heap.
-  // First they drop their references (which may name other immortals, still
-  // intact), then they are destroyed.
+  // First each drops its references (which may name other immortals, all
+  // still intact), then all are destroyed.
   for (Object* op : immortals) op->clear();
   for (Object* op : immortals) {
     --live_objects;
@@ -95,19 +95,31 @@ HeapScope::~HeapScope() {
   if (active_) detail::tls_current_heap = previous_;
 }
 
+namespace {
+// Releases gc.garbage, then collects until a pass finds nothing: finalizers
+// may create new garbage.
+void collect_until_quiet(detail::HeapState& h) {
+  for (int pass = 0; pass < 8; ++pass) {
+    h.garbage.clear();
+    if (h.collect_with_callbacks(gc::kNumGenerations - 1) == 0 && h.garbage.empty()) break;
+  }
+  h.garbage.clear();
+}
+}  // namespace
+
 Heap::Heap() : state_(new detail::HeapState(detail::register_heap_id())) {}
 
 Heap::~Heap() {
   detail::HeapState& h = *state_;
   {
     HeapScope scope = enter();
-    // Release gc.garbage, then collect until a pass finds nothing: finalizers
-    // may create new garbage.
-    for (int pass = 0; pass < 8; ++pass) {
-      h.garbage.clear();
-      if (h.collect_with_callbacks(gc::kNumGenerations - 1) == 0 && h.garbage.empty()) break;
+    collect_until_quiet(h);
+    if (h.live_objects > h.immortals.size()) {
+      // Mortal objects may be alive only because immortal ones hold them:
+      // the immortals drop their references now, and a last round runs.
+      for (Object* op : h.immortals) op->clear();
+      collect_until_quiet(h);
     }
-    h.garbage.clear();
   }
   std::size_t survivors = h.live_objects - h.immortals.size();
   if (survivors == 0) {
