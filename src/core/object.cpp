@@ -42,7 +42,11 @@ std::string demangle(const char* mangled) {
 std::string describe(const Object* op) {
   char addr[32];
   std::snprintf(addr, sizeof addr, "%p", static_cast<const void*>(op));
-  return "<" + op->type_name() + " object at " + addr + ">";
+  // Built by appending: GCC 12 warns (-Wrestrict, a false positive) about
+  // `"<" + std::string&&` at -O2.
+  std::string out(1, '<');
+  out.append(op->type_name()).append(" object at ").append(addr).append(1, '>');
+  return out;
 }
 
 void fatal(const char* fmt, ...) noexcept {
