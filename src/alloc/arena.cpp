@@ -35,6 +35,7 @@ Arena* PoolAllocator::new_arena() {
   a->free_pools_ = nullptr;
   a->nfree_pools_ = kUsablePools;
   a->next_fresh_ = 1;
+  a->nretained_ = 0;
   a->all_prev_ = nullptr;
   a->all_next_ = all_;
   if (all_ != nullptr) all_->all_prev_ = a;
@@ -59,6 +60,49 @@ void PoolAllocator::release_arena(Arena* a) noexcept {
   }
   AddressMap::erase(a);
   os_unmap(a, kArenaSize);
+  ++arenas_reclaimed_;
+  --arenas_current_;
+}
+
+// Gives `a` back once nothing in it is in use: every pool free, or free but
+// for retained empty pools. The owner's last arena keeps its retained pools
+// (so alloc/free pairs stay cheap) and the spare is unmapped instead: at
+// most one arena without live blocks stays mapped.
+void PoolAllocator::maybe_release(Arena* a) noexcept {
+  if (a->nfree_pools_ + a->nretained_ != kUsablePools) return;
+  if (a->nretained_ != 0) {
+    if (all_ == a && a->all_next_ == nullptr) {
+      drop_spare();
+      return;
+    }
+    if (!release_retained(a)) return;
+  }
+  if (a->in_usable_) usable_unlink(a);
+  release_arena(a);
+}
+
+// Frees the retained pools of `a` when all of them are empty; false (and
+// nothing done) when one holds blocks again.
+bool PoolAllocator::release_retained(Arena* a) noexcept {
+  for (Pool* head : used_)
+    if (head != nullptr && head->retained_ && arena_of(head) == a && head->used_ != 1)
+      return false;
+  if (a->in_usable_) usable_unlink(a);
+  for (Pool* head : used_) {
+    if (head == nullptr || !head->retained_ || arena_of(head) != a) continue;
+    unlink_used(head);
+    head->next_ = a->free_pools_;
+    a->free_pools_ = head;
+    ++a->nfree_pools_;
+  }
+  return true;
+}
+
+void PoolAllocator::drop_spare() noexcept {
+  if (spare_ == nullptr) return;
+  AddressMap::erase(spare_);
+  os_unmap(spare_, kArenaSize);
+  spare_ = nullptr;
   ++arenas_reclaimed_;
   --arenas_current_;
 }
@@ -127,20 +171,20 @@ void PoolAllocator::usable_after_return(Arena* a, std::uint32_t old_nfree) noexc
 void PoolAllocator::collect_stats(PoolStats& out) const noexcept {
   out = PoolStats{};
   for (const Arena* a = all_; a != nullptr; a = a->all_next_) {
-    auto* base = reinterpret_cast<const char*>(a);
     for (std::uint32_t i = 1; i < a->next_fresh_; ++i) {
-      auto* pool = reinterpret_cast<const Pool*>(base + std::size_t{i} * kPoolSize);
-      if (pool->used_ == 0) continue;  // on the arena's free list
+      const Pool* pool = &a->pools_[i];
+      if (pool->used_ == 0) continue;  // on the free list
       std::size_t bs = pool->block_size_;
-      std::size_t capacity = (kPoolSize - kPoolHeaderSize) / bs;
+      std::size_t capacity = kPoolSize / bs;
+      std::size_t used = pool->used_ - pool->retained_;  // minus the phantom
       ClassStats& cs = out.classes[pool->size_class_];
       ++cs.pools;
-      cs.blocks_in_use += pool->used_;
-      cs.blocks_available += capacity - pool->used_;
-      out.bytes_in_use += pool->used_ * bs;
-      out.bytes_free_blocks += (capacity - pool->used_) * bs;
-      out.bytes_pool_headers += kPoolHeaderSize;
-      out.bytes_quantization += kPoolSize - kPoolHeaderSize - capacity * bs;
+      cs.blocks_in_use += used;
+      cs.blocks_available += capacity - used;
+      out.bytes_in_use += used * bs;
+      out.bytes_free_blocks += (capacity - used) * bs;
+      out.bytes_pool_headers += sizeof(Pool);
+      out.bytes_quantization += kPoolSize - capacity * bs;
     }
     out.bytes_unused_pools += std::size_t{a->nfree_pools_} * kPoolSize;
     out.bytes_arena_headers += kPoolSize;

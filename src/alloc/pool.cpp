@@ -1,34 +1,26 @@
-// rcgc allocator, pool layer: the slow paths (new pools, arena ordering,
-// giving arenas back). The fast paths are inline in pool.hpp.
+// rcgc allocator, pool layer: the slow paths (new pools, carving, retained
+// pools, returning pools to their arena). The fast paths are inline in
+// pool.hpp; arena ordering and release are in arena.cpp.
 #include "alloc/pool.hpp"
 
-#include <cstring>
-
 #include "alloc/os.hpp"
-#include "alloc/stats.hpp"
 
 namespace rcgc::detail {
 namespace {
-
-Pool* pool_at(Arena* a, std::uint32_t index) noexcept {
-  return reinterpret_cast<Pool*>(reinterpret_cast<char*>(a) +
-                                 std::size_t{index} * kPoolSize);
-}
-
-char* pool_bytes(Pool* pool) noexcept { return reinterpret_cast<char*>(pool); }
 
 // Carves up to one OS page of blocks from the pool's uncarved tail into a
 // fresh free list; returns its head, nullptr when nothing is left.
 Block* carve(Pool* pool) noexcept {
   std::uint32_t off = pool->next_offset_;
   if (off > pool->max_offset_) return nullptr;
+  char* data = pool_data(pool);
   std::uint32_t bs = pool->block_size_;
   std::uint32_t end = (off & ~4095u) + 4096u;  // end of this page
   if (end - off < bs) end = off + bs;           // at least one block
-  Block* head = reinterpret_cast<Block*>(pool_bytes(pool) + off);
+  Block* head = reinterpret_cast<Block*>(data + off);
   Block* b = head;
   for (off += bs; off <= pool->max_offset_ && off + bs <= end; off += bs) {
-    Block* n = reinterpret_cast<Block*>(pool_bytes(pool) + off);
+    Block* n = reinterpret_cast<Block*>(data + off);
     b->next = n;
     b = n;
   }
@@ -37,12 +29,12 @@ Block* carve(Pool* pool) noexcept {
   return head;
 }
 
-void init_pool(Pool* pool, std::uint32_t index, std::size_t c) noexcept {
+void init_pool(Pool* pool, std::size_t c) noexcept {
   pool->used_ = 0;
-  pool->size_class_ = static_cast<std::uint32_t>(c);
+  pool->size_class_ = static_cast<std::uint16_t>(c);
+  pool->retained_ = 0;
   pool->block_size_ = static_cast<std::uint32_t>(class_block_size(c));
-  pool->index_ = index;
-  pool->next_offset_ = kPoolHeaderSize;
+  pool->next_offset_ = 0;
   pool->max_offset_ = static_cast<std::uint32_t>(kPoolSize - pool->block_size_);
   pool->next_ = pool->prev_ = nullptr;
   pool->freeblock_ = carve(pool);
@@ -63,9 +55,18 @@ void orphan_return_pool(Arena* a) noexcept {
 PoolAllocator::PoolAllocator() noexcept = default;
 
 PoolAllocator::~PoolAllocator() {
+  // Retained pools lose their phantom block; empty ones count as free.
+  for (Pool* head : used_) {
+    if (head == nullptr || !head->retained_) continue;
+    head->retained_ = 0;
+    if (--head->used_ == 0) ++arena_of(head)->nfree_pools_;
+  }
   for (Arena* a = all_; a != nullptr;) {
     Arena* next = a->all_next_;
-    a->owner_ = nullptr;  // live blocks keep it mapped until freed
+    if (a->nfree_pools_ == kUsablePools)
+      unmap_arena(a);
+    else
+      a->owner_ = nullptr;  // live blocks keep it mapped until freed
     a = next;
   }
   if (spare_ != nullptr) unmap_arena(spare_);
@@ -75,15 +76,14 @@ bool PoolAllocator::is_block_start(const void* p) noexcept {
   if (!in_arena(p)) return false;
   auto off = reinterpret_cast<std::uintptr_t>(p) & (kPoolSize - 1);
   Pool* pool = pool_of(p);
-  if (static_cast<void*>(pool) == static_cast<void*>(arena_of(p))) return false;
-  if (pool->used_ == 0 || off < kPoolHeaderSize) return false;
-  return (off - kPoolHeaderSize) % pool->block_size_ == 0 &&
-         off < pool->next_offset_;
+  if (pool == &arena_of(p)->pools_[0]) return false;  // the header pool
+  if (pool->used_ == 0 || pool->block_size_ == 0) return false;
+  return off % pool->block_size_ == 0 && off < pool->next_offset_;
 }
 
 void* PoolAllocator::allocate_from_new_pool(std::size_t c) {
   Pool* pool = take_pool();
-  init_pool(pool, pool->index_, c);
+  init_pool(pool, c);
   link_used(pool);
   return allocate_class(c);
 }
@@ -106,24 +106,69 @@ void PoolAllocator::on_free_slow(Pool* pool, bool was_full) noexcept {
     owner->link_used(pool);
     return;
   }
-  if (!was_full) owner->unlink_used(pool);
-  owner->return_pool(a, pool);
+  owner->on_pool_empty(a, pool, was_full);
 }
 
+// The only pool of its class stays (retained) so that the next allocation
+// of that class does not take and carve a pool again. A retained pool holds
+// one phantom block in used_, so alloc/free pairs on it never come back
+// here: used_ == 1 && retained_ means empty.
+void PoolAllocator::on_pool_empty(Arena* a, Pool* pool, bool was_full) noexcept {
+  bool sole = !was_full && pool->prev_ == nullptr && pool->next_ == nullptr;
+  if (sole) {
+    pool->retained_ = 1;
+    pool->used_ = 1;
+    ++a->nretained_;
+    maybe_release(a);
+    return;
+  }
+  if (!was_full) unlink_used(pool);
+  return_pool(a, pool);
+}
+
+// A pool joins the tail of its used list (as mimalloc re-queues a page that
+// is no longer full): allocation keeps draining the head pool instead of
+// bouncing between pools that just got one block back. An empty retained
+// head is given back first (only a sole pool may stay empty).
 void PoolAllocator::link_used(Pool* pool) noexcept {
-  Pool*& head = used_[pool->size_class_];
-  pool->prev_ = nullptr;
-  pool->next_ = head;
-  if (head != nullptr) head->prev_ = pool;
-  head = pool;
+  std::size_t c = pool->size_class_;
+  Pool* head = used_[c];
+  if (head != nullptr && head->retained_) {
+    unlink_used(head);  // drops the phantom block
+    if (head->used_ == 0) {
+      return_pool(arena_of(head), head);
+    } else {  // back at the front of the list
+      head->prev_ = nullptr;
+      head->next_ = used_[c];
+      if (used_[c] != nullptr) used_[c]->prev_ = head;
+      else used_tail_[c] = head;
+      used_[c] = head;
+    }
+  }
+  Pool* tail = used_tail_[c];
+  pool->next_ = nullptr;
+  pool->prev_ = tail;
+  if (tail != nullptr)
+    tail->next_ = pool;
+  else
+    used_[c] = pool;
+  used_tail_[c] = pool;
 }
 
 void PoolAllocator::unlink_used(Pool* pool) noexcept {
+  if (pool->retained_) {
+    pool->retained_ = 0;
+    --pool->used_;  // the phantom block
+    --arena_of(pool)->nretained_;
+  }
   if (pool->prev_ != nullptr)
     pool->prev_->next_ = pool->next_;
   else
     used_[pool->size_class_] = pool->next_;
-  if (pool->next_ != nullptr) pool->next_->prev_ = pool->prev_;
+  if (pool->next_ != nullptr)
+    pool->next_->prev_ = pool->prev_;
+  else
+    used_tail_[pool->size_class_] = pool->prev_;
   pool->next_ = pool->prev_ = nullptr;
 }
 
@@ -135,7 +180,7 @@ Pool* PoolAllocator::take_pool() {
   if (pool != nullptr) {
     a->free_pools_ = pool->next_;
   } else {
-    pool = pool_at(a, a->next_fresh_);
+    pool = &a->pools_[a->next_fresh_];
     pool->index_ = a->next_fresh_++;
   }
   usable_after_take(a);
@@ -143,14 +188,12 @@ Pool* PoolAllocator::take_pool() {
 }
 
 void PoolAllocator::return_pool(Arena* a, Pool* pool) noexcept {
+  pool->used_ = 0;
   pool->next_ = a->free_pools_;
   a->free_pools_ = pool;
   std::uint32_t old_nfree = a->nfree_pools_++;
   usable_after_return(a, old_nfree);
-  if (a->nfree_pools_ == kUsablePools) {
-    usable_unlink(a);
-    release_arena(a);
-  }
+  maybe_release(a);
 }
 
 }  // namespace rcgc::detail

@@ -2,19 +2,20 @@
 // 1 MiB arenas (CPython's obmalloc design; see docs/allocator.md).
 //
 //   arena (1 MiB, 1 MiB aligned)
-//   +----------------+--------+--------+-----+--------+
-//   | pool 0:        | pool 1 | pool 2 | ... | pool 63|
-//   | Arena header   |        |        |     |        |
-//   +----------------+--------+--------+-----+--------+
-//   pool (16 KiB, one size class)
-//   +-------------+---------+---------+-----+---------+-------+
-//   | Pool 48 B   | block 0 | block 1 | ... | block k | waste |
-//   +-------------+---------+---------+-----+---------+-------+
-//                 ^ 16-byte aligned blocks, class size apart
+//   +------------------------------+--------+--------+-----+---------+
+//   | pool 0: Arena header         | pool 1 | pool 2 | ... | pool 63 |
+//   |  owner, lists, Pool pools_[64]  (first 4 KiB page; rest unused)  |
+//   +------------------------------+--------+--------+-----+---------+
+//   pool i (16 KiB, one size class): blocks only, headers live in pool 0
+//   +---------+---------+-----+---------+-------+
+//   | block 0 | block 1 | ... | block k | waste |   block = class size
+//   +---------+---------+-----+---------+-------+
 //
-// The owner of a block is found from its address alone: pool = p & ~(16K-1),
-// arena = p & ~(1M-1); the arena header names the PoolAllocator (heap) that
-// owns it, so a block is always freed into the heap that made it.
+// All pool headers of an arena share one page, so freeing touches the block
+// and that page (one TLB entry per arena, as mimalloc's segment header).
+// The owner of a block is found from its address alone: arena = p & ~(1M-1),
+// pool header = arena->pools_[(p >> 14) & 63]; the arena names the
+// PoolAllocator (heap) that owns it, so a block always goes home.
 //
 // Threading: a PoolAllocator and its arenas are used by one thread at a time;
 // only the process-wide AddressMap is shared (see address_map.hpp).
@@ -39,11 +40,19 @@ struct Block {
 // Invariants (for a pool in use, owner alive):
 //   used_ + |freelist| + (uncarved blocks) == capacity
 //   freeblock_ == nullptr  ⇔  the pool is full  ⇔  not in owner's used_ list
-//   used_ == 0             ⇔  the pool is on its arena's free_pools_ list
+//   used_ == 0  ⇔  on its arena's free_pools_ list
+//   retained_   ⇒  the pool was the only pool of its class when it emptied
+//                  and was kept (instead of going back to the arena, so
+//                  alloc/free pairs do not re-carve a pool each time, like
+//                  mimalloc's page retire); it is the head of its used_
+//                  list, counted in its arena's nretained_, and used_
+//                  includes one phantom block (used_ == 1: empty)
 struct Pool {
   Block* freeblock_;           // free list of carved blocks
   std::uint32_t used_;         // blocks handed out
-  std::uint32_t size_class_;   // 0..31
+  std::uint16_t size_class_;   // 0..31
+  std::uint8_t retained_;
+  std::uint8_t pad_;
   Pool* next_;                 // used_[class] list, or arena's free list
   Pool* prev_;                 // used_[class] list only
   std::uint32_t next_offset_;  // first never-carved block
@@ -51,13 +60,12 @@ struct Pool {
   std::uint32_t block_size_;
   std::uint32_t index_;        // 1..63 within the arena
 };
-inline constexpr std::size_t kPoolHeaderSize = sizeof(Pool);
-static_assert(kPoolHeaderSize % kAlignment == 0);
 
 // Invariants:
 //   nfree_pools_ == |free_pools_| + (kPoolsPerArena - next_fresh_)
-//   in_usable_  ⇔  0 < nfree_pools_ < kUsablePools (a fully free arena is
-//                  released at once: spare or unmapped)
+//   in_usable_  ⇔  0 < nfree_pools_ < kUsablePools
+//   nfree_pools_ + nretained_ == kUsablePools with every retained pool empty
+//                ⇒ the arena is released (unless it is the owner's last)
 //   owner_ == nullptr  ⇔  orphaned: its heap died with blocks still alive;
 //                  the arena is unmapped when its last block is freed.
 struct Arena {
@@ -65,21 +73,27 @@ struct Arena {
   Pool* free_pools_;           // emptied pools, linked through next_
   std::uint32_t nfree_pools_;  // emptied + never used
   std::uint32_t next_fresh_;   // first never-used pool index (1..64)
+  std::uint32_t nretained_;    // pools with retained_ set
+  bool in_usable_;
   Arena* next_;                // owner's usable list, ascending nfree_pools_
   Arena* prev_;
   Arena* all_next_;            // every arena of the owner
   Arena* all_prev_;
-  bool in_usable_;
+  Pool pools_[kPoolsPerArena];  // pools_[0] unused (it is this header)
 };
-static_assert(sizeof(Arena) <= kPoolSize);
+static_assert(sizeof(Arena) <= 4096);
 
-inline Pool* pool_of(const void* p) noexcept {
-  return reinterpret_cast<Pool*>(reinterpret_cast<std::uintptr_t>(p) &
-                                 ~(std::uintptr_t{kPoolSize} - 1));
-}
 inline Arena* arena_of(const void* p) noexcept {
   return reinterpret_cast<Arena*>(reinterpret_cast<std::uintptr_t>(p) &
                                   ~(std::uintptr_t{kArenaSize} - 1));
+}
+inline Pool* pool_of(const void* p) noexcept {
+  auto index = (reinterpret_cast<std::uintptr_t>(p) >> kPoolShift) & (kPoolsPerArena - 1);
+  return &arena_of(p)->pools_[index];
+}
+// First byte of a pool's blocks.
+inline char* pool_data(const Pool* pool) noexcept {
+  return reinterpret_cast<char*>(arena_of(pool)) + std::size_t{pool->index_} * kPoolSize;
 }
 
 // The pymalloc allocator of one heap.
@@ -136,6 +150,10 @@ class PoolAllocator {
   static void on_free_slow(Pool* pool, bool was_full) noexcept;
   void link_used(Pool* pool) noexcept;
   void unlink_used(Pool* pool) noexcept;
+  void on_pool_empty(Arena* a, Pool* pool, bool was_full) noexcept;
+  void maybe_release(Arena* a) noexcept;
+  bool release_retained(Arena* a) noexcept;
+  void drop_spare() noexcept;
   Pool* take_pool();
   void return_pool(Arena* a, Pool* pool) noexcept;
   Arena* new_arena();
@@ -145,6 +163,7 @@ class PoolAllocator {
   void usable_after_return(Arena* a, std::uint32_t old_nfree) noexcept;
 
   Pool* used_[kNumSizeClasses] = {};      // pools with free blocks, by class
+  Pool* used_tail_[kNumSizeClasses] = {};
   Arena* usable_ = nullptr;               // arenas with free pools, fullest first
   Arena* last_by_nfree_[kPoolsPerArena] = {};  // last usable arena with n free
   Arena* all_ = nullptr;                  // every arena in use (not the spare)
