@@ -26,6 +26,8 @@ struct GNode : rcgc::Object {
   }
 };
 
+constexpr int kBlob = -1;  // an edge to an untracked leaf
+
 class Model {
  public:
   std::unordered_map<int, std::vector<int>> edges;
@@ -38,7 +40,7 @@ class Model {
       int id = work.back();
       work.pop_back();
       for (int to : edges.at(id))
-        if (seen.insert(to).second) work.push_back(to);
+        if (to != kBlob && seen.insert(to).second) work.push_back(to);
     }
     return seen;
   }
@@ -89,8 +91,7 @@ class RandomGraph : public rcgc_test::HeapTest {
       } else if (op < 93) {  // an untracked leaf
         int from = pick(reach_v);
         obj[from]->edges.push_back(rcgc::make<rcgc_test::Blob>());
-        model.edges[from];  // untracked leaves are not modelled as nodes
-        obj[from]->edges.pop_back();
+        model.edges[from].push_back(kBlob);
       } else {
         int g = static_cast<int>(rng() % 3);
         gc::collect(g);
