@@ -112,7 +112,13 @@ class PoolAllocator {
     Block* next = b->next;
     pool->freeblock_ = next;
     ++pool->used_;
-    if (next == nullptr) [[unlikely]] extend_pool(pool);
+    if (next == nullptr) [[unlikely]] {
+      extend_pool(pool);
+      return b;
+    }
+    // The next block of this class is often cold (freed long ago, in a
+    // random order): start loading its link now, not at the next call.
+    __builtin_prefetch(next, 1, 3);
     return b;
   }
 
