@@ -13,22 +13,32 @@
 
 #include <cstddef>
 #include <cstdio>
-#include <source_location>
 #include <string>
 
 namespace rcgc::mem {
 
+// Where a call was made, like std::source_location (which clang 14 with
+// libstdc++ 12 lacks): the default argument records the caller's line.
+struct SourceSite {
+  const char* file = nullptr;
+  unsigned line = 0;
+  static constexpr SourceSite current(const char* file = __builtin_FILE(),
+                                      unsigned line = __builtin_LINE()) noexcept {
+    return SourceSite{file, line};
+  }
+};
+
 // n bytes (n == 0 gives a unique minimal block). `where` is recorded by the
 // debug hooks and named in their reports.
 void* malloc(std::size_t n,
-             std::source_location where = std::source_location::current()) noexcept;
+             SourceSite where = SourceSite::current()) noexcept;
 // count * size zeroed bytes; nullptr when the product overflows.
 void* calloc(std::size_t count, std::size_t size,
-             std::source_location where = std::source_location::current()) noexcept;
+             SourceSite where = SourceSite::current()) noexcept;
 // realloc semantics: p == nullptr allocates; on failure returns nullptr and
 // leaves p intact; moves between pools and the system allocator across 512.
 void* realloc(void* p, std::size_t n,
-              std::source_location where = std::source_location::current()) noexcept;
+              SourceSite where = SourceSite::current()) noexcept;
 // Frees a block of any heap; nullptr is ignored.
 void free(void* p) noexcept;
 

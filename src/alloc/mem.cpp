@@ -12,12 +12,12 @@ using detail::AllocSite;
 using detail::Domain;
 
 namespace {
-AllocSite site_of(const std::source_location& where, const void* caller) noexcept {
-  return AllocSite{where.file_name(), where.line(), caller};
+AllocSite site_of(const SourceSite& where, const void* caller) noexcept {
+  return AllocSite{where.file, where.line, caller};
 }
 }  // namespace
 
-void* malloc(std::size_t n, std::source_location where) noexcept {
+void* malloc(std::size_t n, SourceSite where) noexcept {
   try {
     return detail::allocate_inline(detail::current_allocator().impl(), n, Domain::mem,
                                    site_of(where, __builtin_return_address(0)));
@@ -26,7 +26,7 @@ void* malloc(std::size_t n, std::source_location where) noexcept {
   }
 }
 
-void* calloc(std::size_t count, std::size_t size, std::source_location where) noexcept {
+void* calloc(std::size_t count, std::size_t size, SourceSite where) noexcept {
   try {
     return detail::current_allocator().allocate_zeroed(
         count, size, Domain::mem, site_of(where, __builtin_return_address(0)));
@@ -35,7 +35,7 @@ void* calloc(std::size_t count, std::size_t size, std::source_location where) no
   }
 }
 
-void* realloc(void* p, std::size_t n, std::source_location where) noexcept {
+void* realloc(void* p, std::size_t n, SourceSite where) noexcept {
   try {
     return detail::current_allocator().reallocate(
         p, n, Domain::mem, site_of(where, __builtin_return_address(0)));

@@ -34,7 +34,7 @@ enum class Domain : std::uint8_t {
 // Where an allocation was made, recorded by the debug hooks (and shown in
 // their reports). Any field may be null / 0.
 struct AllocSite {
-  const char* file = nullptr;    // std::source_location::file_name()
+  const char* file = nullptr;    // source file (rcgc::mem::SourceSite)
   std::uint32_t line = 0;
   const void* caller = nullptr;  // a return address (__builtin_return_address)
 };
