@@ -17,13 +17,26 @@ AllocSite site_of(const SourceSite& where, const void* caller) noexcept {
 }
 }  // namespace
 
-void* malloc(std::size_t n, SourceSite where) noexcept {
+// The slow path gets the call site; the fast path never builds it.
+[[gnu::noinline]] static void* malloc_slow(detail::AllocatorImpl* impl, std::size_t n,
+                                           SourceSite where, const void* caller) noexcept {
   try {
-    return detail::allocate_inline(detail::current_allocator().impl(), n, Domain::mem,
-                                   site_of(where, __builtin_return_address(0)));
+    return impl->allocate_slow(n, Domain::mem, site_of(where, caller));
   } catch (const std::bad_alloc&) {
     return nullptr;
   }
+}
+
+void* malloc(std::size_t n, SourceSite where) noexcept {
+  detail::AllocatorImpl* impl = detail::current_allocator().impl();
+  if (impl->fast() && n - 1 < detail::kMaxSmallSize) [[likely]] {
+    try {
+      return impl->pools().allocate_class(detail::size_class_of(n));
+    } catch (const std::bad_alloc&) {
+      return nullptr;
+    }
+  }
+  return malloc_slow(impl, n, where, __builtin_return_address(0));
 }
 
 void* calloc(std::size_t count, std::size_t size, SourceSite where) noexcept {
