@@ -665,8 +665,6 @@ std::string run_garbage_at_shutdown(unsigned debug) {
 }
 
 TEST_F(GCTests, test_garbage_at_shutdown) {
-  GTEST_SKIP() << "rcgc bug: destroying a heap with uncollectable garbage does not print "
-                  "\"gc: N uncollectable objects at shutdown\" (CPython: ResourceWarning)";
   std::string err = run_garbage_at_shutdown(0);
   EXPECT_NE(err.find("gc: 2 uncollectable objects at shutdown"), std::string::npos) << err;
   EXPECT_EQ(err.find("X 'first'"), std::string::npos) << err;
@@ -1118,8 +1116,6 @@ TEST_F(GCCallbackTests, test_collect_garbage) {
 }
 
 TEST_F(GCCallbackTests, test_refcount_errors) {
-  GTEST_SKIP() << "rcgc bug: the collector does not detect a too-small reference count in a "
-                  "debug build (CPython debug build: fatal error 'refcount is too small')";
   preclean();
   // a = [1, 2, 3]; b = [a]: a is referenced by the module globals and by b.
   Ref<List> globals = make<List>();

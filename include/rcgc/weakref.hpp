@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "rcgc/make.hpp"
 
@@ -26,22 +27,33 @@ class ReferenceError : public std::runtime_error {
 
 namespace detail {
 
+// weakref.ref and weakref.proxy objects are distinct, as in CPython: the
+// callback-less ("basic") one of each kind is shared.
+enum class WeakKind : std::uint8_t { ref, proxy };
+
 class WeakRefObject final : public Object {
  public:
   using Callback = std::function<void(WeakRefObject&)>;
 
-  WeakRefObject(Object* target, Callback cb) noexcept
-      : target_(target), callback_(std::move(cb)) {}
+  WeakRefObject(Object* target, Callback cb, WeakKind kind) noexcept
+      : target_(target), callback_(std::move(cb)), kind_(kind) {}
   ~WeakRefObject() override;
 
   // Weak references hold no strong references; traverse() exists so the
   // collector tracks them and knows when one is part of the trash.
   void traverse(Visitor&) const override {}
   void clear() override {}
-  std::string type_name() const override { return "weakref.ReferenceType"; }
 
-  Object* target() const noexcept { return target_; }
+  // The referent, or null once it is gone or dying (count 0: its
+  // deallocation may be queued by the trashcan), like PyWeakref_GET_OBJECT.
+  Object* target() const noexcept {
+    return target_ && target_->refcount() > 0 ? target_ : nullptr;
+  }
   bool has_callback() const noexcept { return static_cast<bool>(callback_); }
+  WeakKind kind() const noexcept { return kind_; }
+  std::string type_name() const override {
+    return kind_ == WeakKind::ref ? "weakref.ReferenceType" : "weakref.ProxyType";
+  }
 
   // Detaches from the target; the callback stays (the collector calls it
   // after clearing every weakref to the trash).
@@ -51,37 +63,65 @@ class WeakRefObject final : public Object {
 
  private:
   friend class HeapState;
-  friend Ref<WeakRefObject> new_weakref(Object* target, Callback cb);
-  friend std::size_t weakref_count(const Object* op);
+  friend Ref<WeakRefObject> new_weakref(Object* target, Callback cb, WeakKind kind);
+  friend std::vector<Ref<WeakRefObject>> weakrefs_of(const Object* op);
   Object* target_;
   Callback callback_;
+  WeakKind kind_;
   WeakRefObject* wr_prev_ = nullptr;
   WeakRefObject* wr_next_ = nullptr;
 };
 
 // A weak reference to `target` in the target's heap. Without a callback the
-// existing callback-less weakref is reused (CPython's `ref(o) is ref(o)`).
-Ref<WeakRefObject> new_weakref(Object* target, WeakRefObject::Callback cb);
-// Number of weak references to op (weakref.getweakrefcount).
+// existing callback-less weakref of that kind is reused (CPython's
+// `ref(o) is ref(o)`).
+Ref<WeakRefObject> new_weakref(Object* target, WeakRefObject::Callback cb,
+                               WeakKind kind = WeakKind::ref);
+// The weak references to op, in list order.
+std::vector<Ref<WeakRefObject>> weakrefs_of(const Object* op);
 std::size_t weakref_count(const Object* op);
 
+template <class F>
+struct IsStdFunction : std::false_type {};
+template <class R, class... A>
+struct IsStdFunction<std::function<R(A...)>> : std::true_type {};
+
+// An empty std::function or a null function pointer means "no callback"
+// (Python's None).
+template <class F>
+bool is_no_callback(const F& f) noexcept {
+  if constexpr (IsStdFunction<F>::value)
+    return !f;
+  else if constexpr (std::is_pointer_v<F>)
+    return f == nullptr;
+  else
+    return false;
+}
+
 }  // namespace detail
+
+// weakref.getweakrefcount(obj).
+template <class T>
+std::size_t getweakrefcount(const Ref<T>& obj) {
+  return detail::weakref_count(obj.get());
+}
 
 template <class T>
 class WeakRef {
  public:
   WeakRef() noexcept = default;
   // weakref.ref(target).
-  WeakRef(const Ref<T>& target)
+  WeakRef(const Ref<T>& target) : WeakRef(target, nullptr) {}
+  // weakref.ref(target, None).
+  WeakRef(const Ref<T>& target, std::nullptr_t)
       : wr_(target ? detail::new_weakref(static_cast<Object*>(target.get()), {}) : nullptr) {}
   // weakref.ref(target, callback): `callback` is called once when the target
   // dies, with this weak reference (or with no argument, if it takes none).
+  // An empty std::function or null function pointer means no callback.
   template <class F>
     requires std::is_invocable_v<F&, WeakRef<T>&> || std::is_invocable_v<F&>
   WeakRef(const Ref<T>& target, F callback)
-      : wr_(target ? detail::new_weakref(static_cast<Object*>(target.get()),
-                                         wrap(std::move(callback)))
-                   : nullptr) {}
+      : WeakRef(target, std::move(callback), detail::WeakKind::ref) {}
 
   // The target, or null once it is gone (Python: `w()`).
   Ref<T> lock() const noexcept {
@@ -91,6 +131,8 @@ class WeakRef {
   Ref<T> operator()() const noexcept { return lock(); }
   bool expired() const noexcept { return !wr_ || wr_->target() == nullptr; }
   void reset() noexcept { wr_.reset(); }
+  // Whether a callback is still to be called (Python: `w.__callback__`).
+  bool has_callback() const noexcept { return wr_ && wr_->has_callback(); }
 
   // The weak reference object itself (shared by copies of this handle).
   const Ref<detail::WeakRefObject>& object() const noexcept { return wr_; }
@@ -101,7 +143,17 @@ class WeakRef {
  private:
   friend class Visitor;
   template <class U> friend class WeakRef;
+  template <class U> friend class WeakProxy;
   explicit WeakRef(Ref<detail::WeakRefObject> wr) noexcept : wr_(std::move(wr)) {}
+
+  template <class F>
+  WeakRef(const Ref<T>& target, F callback, detail::WeakKind kind)
+      : wr_(target ? detail::new_weakref(static_cast<Object*>(target.get()),
+                                         detail::is_no_callback(callback)
+                                             ? detail::WeakRefObject::Callback()
+                                             : wrap(std::move(callback)),
+                                         kind)
+                   : nullptr) {}
 
   template <class F>
   static detail::WeakRefObject::Callback wrap(F f) {
@@ -139,9 +191,13 @@ class WeakProxy {
   };
 
   WeakProxy() noexcept = default;
-  WeakProxy(const Ref<T>& target) : ref_(target) {}
+  WeakProxy(const Ref<T>& target) : WeakProxy(target, nullptr) {}
+  WeakProxy(const Ref<T>& target, std::nullptr_t)
+      : ref_(target, std::function<void()>(), detail::WeakKind::proxy) {}
   template <class F>
-  WeakProxy(const Ref<T>& target, F callback) : ref_(target, std::move(callback)) {}
+    requires std::is_invocable_v<F&, WeakRef<T>&> || std::is_invocable_v<F&>
+  WeakProxy(const Ref<T>& target, F callback)
+      : ref_(target, std::move(callback), detail::WeakKind::proxy) {}
 
   Pinned operator->() const { return Pinned(get()); }
   // A strong reference to the target; throws ReferenceError if it is gone.

@@ -3,10 +3,10 @@
 // Order at death (CPython's subtype_dealloc):
 //   1. finalize() if the type has one and it has not run (PEP 442); the
 //      object is alive (count 1) meanwhile and may be resurrected.
-//   2. weak references are cleared and their callbacks called.
-//   3. legacy_finalize() (tp_del), which may resurrect too.
-//   4. untrack, destroy (the destructor releases what the object holds),
-//      return the memory to the object's own heap.
+//   2. untrack; weak references are cleared and their callbacks called.
+//   3. legacy_finalize() (tp_del), tracked again meanwhile; it may resurrect.
+//   4. destroy (the destructor releases what the object holds), return the
+//      memory to the object's own heap.
 //
 // Trashcan: releasing a long chain would recurse once per link through
 // destructors. Deaths nested more than kTrashcanDepth deep are queued
@@ -74,16 +74,17 @@ void HeapState::dealloc(Object* op) noexcept {
       return;
     }
   }
+  // From here the object is untracked, as in CPython's subtype_dealloc: a
+  // collection started by a weakref callback must not see a count of 0.
+  untrack(op);
   if (has_flag(op, kHasWeakrefs)) clear_weakrefs_at_death(op);
   if (f & kHasLegacy) {
-    if (run_finalizer(op, &Object::legacy_finalize, "legacy finalizer")) {
-      track(op);
-      return;
-    }
+    track(op);  // alive again while tp_del runs
+    if (run_finalizer(op, &Object::legacy_finalize, "legacy finalizer")) return;
+    untrack(op);
   }
   void* block = op;
   if (f & kTracked) {
-    untrack(op);
     if (gens[0].count > 0) --gens[0].count;
     block = as_gc(op);
   }

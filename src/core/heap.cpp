@@ -96,14 +96,38 @@ HeapScope::~HeapScope() {
 }
 
 namespace {
-// Releases gc.garbage, then collects until a pass finds nothing: finalizers
-// may create new garbage.
+// Releases gc.garbage, then collects until a pass frees nothing more:
+// finalizers may create new garbage. (Uncollectable cycles stay.)
 void collect_until_quiet(detail::HeapState& h) {
+  constexpr int kOldest = gc::kNumGenerations - 1;
   for (int pass = 0; pass < 8; ++pass) {
     h.garbage.clear();
-    if (h.collect_with_callbacks(gc::kNumGenerations - 1) == 0 && h.garbage.empty()) break;
+    std::size_t before = h.stats[kOldest].collected;
+    h.collect_with_callbacks(kOldest);
+    if (h.stats[kOldest].collected == before) break;
   }
   h.garbage.clear();
+}
+
+// CPython's _PyGC_DumpShutdownStats: uncollectable objects left in
+// gc.garbage when the interpreter (here: the heap) shuts down.
+void dump_shutdown_stats(detail::HeapState& h) {
+  if ((h.debug & gc::DEBUG_SAVEALL) || h.garbage.empty()) return;
+  if (h.debug & gc::DEBUG_UNCOLLECTABLE) {
+    std::fprintf(stderr, "ResourceWarning: gc: %zu uncollectable objects at shutdown\n",
+                 h.garbage.size());
+    std::string list = "[";
+    for (auto& r : h.garbage) {
+      if (list.size() > 1) list += ", ";
+      list += detail::describe(r.get());
+    }
+    std::fprintf(stderr, "      %s]\n", list.c_str());
+  } else {
+    std::fprintf(stderr,
+                 "ResourceWarning: gc: %zu uncollectable objects at shutdown; use "
+                 "gc::set_debug(gc::DEBUG_UNCOLLECTABLE) to list them\n",
+                 h.garbage.size());
+  }
 }
 }  // namespace
 
@@ -113,6 +137,8 @@ Heap::~Heap() {
   detail::HeapState& h = *state_;
   {
     HeapScope scope = enter();
+    h.collect_with_callbacks(gc::kNumGenerations - 1);
+    dump_shutdown_stats(h);
     collect_until_quiet(h);
     if (h.live_objects > h.immortals.size()) {
       // Mortal objects may be alive only because immortal ones hold them:

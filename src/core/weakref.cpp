@@ -44,23 +44,33 @@ void WeakRefObject::run_callback() noexcept {
   }
 }
 
-Ref<WeakRefObject> new_weakref(Object* target, WeakRefObject::Callback cb) {
+namespace {
+bool is_basic(const WeakRefObject* p) { return p && !p->has_callback(); }
+}  // namespace
+
+Ref<WeakRefObject> new_weakref(Object* target, WeakRefObject::Callback cb, WeakKind kind) {
   RCGC_CHECK(has_flag(target, kMadeByHeap),
              "weak reference to %p (type %s), which was not made by rcgc::make",
              static_cast<void*>(target), typeid(*target).name());
   HeapState& h = heap_of(target);
   if (!cb && has_flag(target, kHasWeakrefs)) {
-    WeakRefObject* head = h.weaklists.at(target);
-    if (!head->has_callback()) return Ref<WeakRefObject>(head);
+    // The basic weakrefs lead the list: at most one ref, then one proxy.
+    for (WeakRefObject* p = h.weaklists.at(target); is_basic(p); p = p->wr_next_)
+      if (p->kind() == kind) return Ref<WeakRefObject>(p);
   }
   // make_in may run a collection, which edits the table: look up after it.
-  Ref<WeakRefObject> wr = make_in<WeakRefObject>(h, target, std::move(cb));
+  Ref<WeakRefObject> wr = make_in<WeakRefObject>(h, target, std::move(cb), kind);
   set_flag(wr.get(), kWeakRefType);
   WeakRefObject*& head = h.weaklists[target];
   set_flag(target, kHasWeakrefs);
+  // CPython's order: basic ref, basic proxy, then the others newest first.
   WeakRefObject* after = nullptr;  // insert at the head by default
-  if (wr->has_callback())
-    for (WeakRefObject* p = head; p && !p->has_callback(); p = p->wr_next_) after = p;
+  if (wr->has_callback() || kind == WeakKind::proxy) {
+    for (WeakRefObject* p = head; is_basic(p); p = p->wr_next_) {
+      if (!wr->has_callback() && p->kind() == WeakKind::proxy) break;
+      after = p;
+    }
+  }
   if (after) {
     wr->wr_prev_ = after;
     wr->wr_next_ = after->wr_next_;
@@ -74,13 +84,14 @@ Ref<WeakRefObject> new_weakref(Object* target, WeakRefObject::Callback cb) {
   return wr;
 }
 
-std::size_t weakref_count(const Object* op) {
-  if (!op || !has_flag(op, kHasWeakrefs)) return 0;
-  HeapState& h = heap_of(op);
-  std::size_t n = 0;
-  for (WeakRefObject* p = h.weaklists.at(op); p; p = p->wr_next_) ++n;
-  return n;
+std::vector<Ref<WeakRefObject>> weakrefs_of(const Object* op) {
+  std::vector<Ref<WeakRefObject>> out;
+  if (!op || !has_flag(op, kHasWeakrefs)) return out;
+  for (WeakRefObject* p = heap_of(op).weaklists.at(op); p; p = p->wr_next_) out.emplace_back(p);
+  return out;
 }
+
+std::size_t weakref_count(const Object* op) { return weakrefs_of(op).size(); }
 
 void HeapState::clear_weakrefs_at_death(Object* op) noexcept {
   // Clear them all before any callback runs; keep the weakrefs with

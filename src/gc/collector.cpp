@@ -26,6 +26,14 @@ inline std::uint16_t& flags_of(GcHead* gc) noexcept { return A::flags(from_gc(gc
         static_cast<const void*>(op), typeid(*op).name(), A::heap(op), heap_id);
 }
 
+// More references from objects being collected than the count says: a
+// reference was released too often (CPython's "refcount is too small").
+[[noreturn]] void fatal_refcount_too_small(const Object* op) noexcept {
+  fatal("refcount is too small: object address %p, object refcount %u, object type "
+        "name %s (a reference to it was released more often than taken)",
+        static_cast<const void*>(op), A::refcnt(op), typeid(*op).name());
+}
+
 // subtract_refs' visitor: one internal reference less.
 struct DecrefVisitor : Visitor {
   std::uint16_t heap_id;
@@ -39,7 +47,9 @@ struct DecrefVisitor : Visitor {
     }
     if (f & kCollecting) {
       GcHead* gc = as_gc(op);
-      RCGC_DCHECK_AT(2, gc_refs(gc) > 0);
+      if constexpr (RCGC_DEBUG_LEVEL >= 1) {
+        if (RCGC_UNLIKELY(gc_refs(gc) == 0)) fatal_refcount_too_small(op);
+      }
       --gc_refs(gc);
     }
   }
