@@ -100,19 +100,24 @@ class Visitor {
   void operator()(const WeakRef<T>& ref);
   // Visits a reference held by other means (a raw, counted pointer).
   void operator()(const Object* op) {
-    if (op) fn_(*this, const_cast<Object*>(op));
+    if (op) visit(const_cast<Object*>(op));
   }
 
  protected:
-  // A clearing visitor resets every Ref it is shown: Object::clear()'s
+  // The collector's two hottest visits (subtract_refs' and
+  // move_unreachable's) run inline in every traverse(); only their rare
+  // cases call fn_. `clear` resets every Ref shown: Object::clear()'s
   // default, which is how a cycle is broken when a type has no clear().
-  struct ClearTag {};
-  explicit Visitor(ClearTag) noexcept : fn_(nullptr), clearing_(true) {}
+  enum class Mode : std::uint8_t { call, decref, reach, clear };
+  Visitor(Fn fn, Mode mode, std::uint16_t heap_id = 0) noexcept
+      : fn_(fn), mode_(mode), heap_id_(heap_id) {}
 
  private:
-  friend class Object;
+  inline void visit(Object* op);
+
   Fn fn_;
-  bool clearing_ = false;
+  Mode mode_ = Mode::call;
+  std::uint16_t heap_id_ = 0;  // decref mode: the heap being collected
 };
 
 // The base class of every object rcgc manages.

@@ -137,12 +137,36 @@ inline std::size_t getrefcount(const Object* op) noexcept {
   return op ? op->refcount() : 0;
 }
 
+inline void Visitor::visit(Object* op) {
+  using A = detail::ObjectAccess;
+  // An if-chain, not a switch: no jump table on the hottest path.
+  if (mode_ == Mode::decref) {  // subtract_refs: one internal reference less
+    std::uint16_t f = A::flags(op);
+    if constexpr (RCGC_DEBUG_LEVEL >= 1) {
+      // A foreign object or a count that is too small: fn_ reports it.
+      if (RCGC_UNLIKELY(A::heap(op) != heap_id_ && (f & detail::kMadeByHeap)) ||
+          RCGC_UNLIKELY((f & detail::kCollecting) && detail::as_gc(op)->prev_bits == 0))
+        return fn_(*this, op);
+    }
+    if (f & detail::kCollecting) --detail::as_gc(op)->prev_bits;
+  } else if (mode_ == Mode::reach) {  // move_unreachable: reachable from a reachable one
+    std::uint16_t f = A::flags(op);
+    if (!(f & detail::kCollecting)) return;
+    if (RCGC_UNLIKELY(f & detail::kUnreachable)) return fn_(*this, op);  // moved back
+    std::uintptr_t& refs = detail::as_gc(op)->prev_bits;
+    if (refs == 0) refs = 1;
+  } else if (mode_ == Mode::call) {
+    fn_(*this, op);
+  }
+  // Mode::clear: raw pointers cannot be reset.
+}
+
 template <class T>
 void Visitor::operator()(const Ref<T>& ref) {
-  if (RCGC_UNLIKELY(clearing_)) {
+  if (RCGC_UNLIKELY(mode_ == Mode::clear)) {
     const_cast<Ref<T>&>(ref).reset();
   } else if (ref) {
-    fn_(*this, static_cast<Object*>(ref.get()));
+    visit(static_cast<Object*>(ref.get()));
   }
 }
 

@@ -17,7 +17,7 @@ namespace {
 // A visitor that resets every reference it is shown (see Object::clear).
 class ClearingVisitor : public Visitor {
  public:
-  ClearingVisitor() noexcept : Visitor(ClearTag{}) {}
+  ClearingVisitor() noexcept : Visitor(nullptr, Mode::clear) {}
 };
 }  // namespace
 

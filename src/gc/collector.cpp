@@ -34,35 +34,30 @@ inline std::uint16_t& flags_of(GcHead* gc) noexcept { return A::flags(from_gc(gc
         static_cast<const void*>(op), A::refcnt(op), typeid(*op).name());
 }
 
-// subtract_refs' visitor: one internal reference less.
+// subtract_refs' visitor: one internal reference less. The common case runs
+// inline (Visitor::visit, Mode::decref); visit() here is called only for
+// what that path reports: a foreign object or a count that is too small.
 struct DecrefVisitor : Visitor {
+  explicit DecrefVisitor(std::uint16_t id) noexcept : Visitor(&visit, Mode::decref, id), heap_id(id) {}
   std::uint16_t heap_id;
-  explicit DecrefVisitor(std::uint16_t id) noexcept : Visitor(&visit), heap_id(id) {}
   static void visit(Visitor& self, Object* op) {
     std::uint16_t f = A::flags(op);
-    if constexpr (RCGC_DEBUG_LEVEL >= 1) {
-      if (RCGC_UNLIKELY(A::heap(op) != static_cast<DecrefVisitor&>(self).heap_id) &&
-          (f & kMadeByHeap))
-        fatal_foreign(op, static_cast<DecrefVisitor&>(self).heap_id);
-    }
-    if (f & kCollecting) {
-      GcHead* gc = as_gc(op);
-      if constexpr (RCGC_DEBUG_LEVEL >= 1) {
-        if (RCGC_UNLIKELY(gc_refs(gc) == 0)) fatal_refcount_too_small(op);
-      }
-      --gc_refs(gc);
-    }
+    if (A::heap(op) != static_cast<DecrefVisitor&>(self).heap_id && (f & kMadeByHeap))
+      fatal_foreign(op, static_cast<DecrefVisitor&>(self).heap_id);
+    if ((f & kCollecting) && gc_refs(as_gc(op)) == 0) fatal_refcount_too_small(op);
+    if (f & kCollecting) --gc_refs(as_gc(op));
   }
 };
 
 // move_unreachable's visitor: what a reachable object references is
-// reachable too. Tentatively unreachable objects move back to young's tail,
-// where the main loop will reach and traverse them.
+// reachable too. The common cases run inline (Mode::reach); visit() moves a
+// tentatively unreachable object back to young's tail, where the main loop
+// will reach and traverse it.
 struct ReachableVisitor : Visitor {
   GcHead* young_head;
   GcHead* tail;  // last node of young's singly linked chain
   ReachableVisitor(GcHead* head, GcHead* last) noexcept
-      : Visitor(&visit), young_head(head), tail(last) {}
+      : Visitor(&visit, Mode::reach), young_head(head), tail(last) {}
   static void visit(Visitor& base, Object* op) {
     std::uint16_t& f = A::flags(op);
     if (!(f & kCollecting)) return;
@@ -84,12 +79,15 @@ struct ReachableVisitor : Visitor {
 // move_legacy_finalizer_reachable's visitor.
 struct MoveVisitor : Visitor {
   GcList* to;
+  std::size_t moved = 0;
   explicit MoveVisitor(GcList& list) noexcept : Visitor(&visit), to(&list) {}
   static void visit(Visitor& base, Object* op) {
     std::uint16_t& f = A::flags(op);
     if (f & kCollecting) {
+      auto& self = static_cast<MoveVisitor&>(base);
       f &= static_cast<std::uint16_t>(~kCollecting);
-      GcList::move(as_gc(op), *static_cast<MoveVisitor&>(base).to);
+      GcList::move(as_gc(op), *self.to);
+      ++self.moved;
     }
   }
 };
@@ -156,7 +154,9 @@ std::size_t Collector::move_unreachable(GcList& young, GcList& unreachable) noex
   return kept;
 }
 
-void Collector::move_legacy_finalizers(GcList& unreachable, GcList& finalizers) noexcept {
+TrashSummary Collector::move_legacy_finalizers(GcList& unreachable,
+                                               GcList& finalizers) noexcept {
+  TrashSummary t;
   for (GcHead* gc = unreachable.first(), *next; gc != unreachable.end(); gc = next) {
     next = gc->next;
     std::uint16_t& f = flags_of(gc);
@@ -164,17 +164,24 @@ void Collector::move_legacy_finalizers(GcList& unreachable, GcList& finalizers) 
     if (f & kHasLegacy) {
       f &= static_cast<std::uint16_t>(~kCollecting);
       GcList::move(gc, finalizers);
+      continue;
     }
+    ++t.size;
+    if ((f & (kHasFinalize | kFinalized)) == kHasFinalize) ++t.to_finalize;
+    if (f & (kHasWeakrefs | kWeakRefType)) ++t.weak;
   }
+  return t;
 }
 
-void Collector::move_legacy_finalizer_reachable(GcList& finalizers) noexcept {
+std::size_t Collector::move_legacy_finalizer_reachable(GcList& finalizers) noexcept {
   MoveVisitor v(finalizers);
   for (GcHead* gc = finalizers.first(); gc != finalizers.end(); gc = gc->next)
     from_gc(gc)->traverse(v);
+  return v.moved;
 }
 
-std::size_t Collector::handle_weakrefs(GcList& unreachable, GcList& old) noexcept {
+std::size_t Collector::handle_weakrefs(GcList& unreachable, GcList& old,
+                                       bool& called_back) noexcept {
   // Pass 1: clear every weakref to the trash (and every weakref that is
   // trash), remembering the callbacks to honour. No callback may run before
   // all are cleared, or it could reach trash through a live weakref.
@@ -203,6 +210,7 @@ std::size_t Collector::handle_weakrefs(GcList& unreachable, GcList& old) noexcep
   }
   // Pass 2: the callbacks, each with a strong reference to its weakref.
   std::size_t freed = 0;
+  called_back = called_back || !to_call.empty();
   for (auto& wr : to_call) {
     wr->run_callback();
     if (wr->refcount() == 1) ++freed;
@@ -212,10 +220,11 @@ std::size_t Collector::handle_weakrefs(GcList& unreachable, GcList& old) noexcep
   return freed;
 }
 
-void Collector::finalize_garbage(GcList& collectable) noexcept {
+bool Collector::finalize_garbage(GcList& collectable) noexcept {
   // A finalizer may free anything in the list through reference counting,
   // so always take the first object and move it to `seen` before calling.
   GcList seen;
+  bool called = false;
   while (!collectable.empty()) {
     GcHead* gc = collectable.first();
     GcList::move(gc, seen);
@@ -223,21 +232,25 @@ void Collector::finalize_garbage(GcList& collectable) noexcept {
     std::uint16_t& f = flags_of(gc);
     if ((f & (kHasFinalize | kFinalized)) != kHasFinalize) continue;
     f |= kFinalized;
+    called = true;
     op->incref();
     call_guarded(op, &Object::finalize, "finalizer");
     op->decref();
   }
   collectable.merge_from(seen);
+  return called;
 }
 
-void Collector::handle_resurrected_objects(GcList& unreachable, GcList& still_unreachable,
-                                           GcList& old, std::uint16_t heap_id) noexcept {
-  update_refs(unreachable);
+std::size_t Collector::handle_resurrected_objects(GcList& unreachable,
+                                                  GcList& still_unreachable, GcList& old,
+                                                  std::uint16_t heap_id) noexcept {
+  std::size_t n = update_refs(unreachable);
   subtract_refs(unreachable, heap_id);
-  move_unreachable(unreachable, still_unreachable);
+  std::size_t resurrected = move_unreachable(unreachable, still_unreachable);
   for (GcHead* gc = still_unreachable.first(); gc != still_unreachable.end(); gc = gc->next)
     flags_of(gc) &= static_cast<std::uint16_t>(~kUnreachable);
   old.merge_from(unreachable);  // the resurrected
+  return n - resurrected;
 }
 
 void Collector::delete_garbage(GcList& collectable, GcList& old) noexcept {
@@ -311,18 +324,26 @@ CollectResult Collector::collect(int generation) {
   }
 
   GcList finalizers;
-  move_legacy_finalizers(unreachable, finalizers);
-  move_legacy_finalizer_reachable(finalizers);
+  TrashSummary trash = move_legacy_finalizers(unreachable, finalizers);
+  trash.size -= move_legacy_finalizer_reachable(finalizers);
 
   if (h_.debug & gc::DEBUG_COLLECTABLE)
     for (GcHead* gc = unreachable.first(); gc != unreachable.end(); gc = gc->next)
       debug_cycle("collectable", from_gc(gc));
 
-  r.collected += handle_weakrefs(unreachable, old);
-  finalize_garbage(unreachable);
+  // Weakref callbacks and finalizers are the only user code that runs
+  // before the trash is freed; the phases that exist for them are skipped
+  // when the trash has nothing for them (no extra walk of the list).
+  bool user_code_ran = false;
+  if (trash.weak) r.collected += handle_weakrefs(unreachable, old, user_code_ran);
+  if (trash.to_finalize && finalize_garbage(unreachable)) user_code_ran = true;
   GcList final_unreachable;
-  handle_resurrected_objects(unreachable, final_unreachable, old, h_.id);
-  r.collected += final_unreachable.size();
+  if (user_code_ran) {
+    r.collected += handle_resurrected_objects(unreachable, final_unreachable, old, h_.id);
+  } else {
+    final_unreachable.merge_from(unreachable);
+    r.collected += trash.size;
+  }
   delete_garbage(final_unreachable, old);
 
   for (GcHead* gc = finalizers.first(); gc != finalizers.end(); gc = gc->next) {

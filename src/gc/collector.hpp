@@ -8,6 +8,14 @@
 
 namespace rcgc::detail {
 
+// What move_legacy_finalizers saw in the trash, so that later phases with
+// nothing to do are skipped without walking the list again.
+struct TrashSummary {
+  std::size_t size = 0;         // objects in unreachable
+  std::size_t to_finalize = 0;  // with finalize() not yet called (upper bound)
+  std::size_t weak = 0;         // weakref objects, or objects with weakrefs (upper bound)
+};
+
 struct CollectResult {
   std::size_t collected = 0;      // m: freed (or saved) trash + freed weakrefs
   std::size_t uncollectable = 0;  // n: legacy-finalizer trash
@@ -36,19 +44,22 @@ class Collector {
   static std::size_t update_refs(GcList& young) noexcept;
   static void subtract_refs(GcList& young, std::uint16_t heap_id) noexcept;
   static std::size_t move_unreachable(GcList& young, GcList& unreachable) noexcept;
-  // Legacy-finalizer objects and everything they reach leave the trash.
-  static void move_legacy_finalizers(GcList& unreachable, GcList& finalizers) noexcept;
-  static void move_legacy_finalizer_reachable(GcList& finalizers) noexcept;
+  // Legacy-finalizer objects and everything they reach leave the trash. The
+  // second returns how many objects it moved.
+  static TrashSummary move_legacy_finalizers(GcList& unreachable, GcList& finalizers) noexcept;
+  static std::size_t move_legacy_finalizer_reachable(GcList& finalizers) noexcept;
   // Clears every weakref to the trash, then calls the callbacks of those
   // weakrefs that are not trash themselves. Returns the number of weakrefs
-  // freed by dropping them after their callback.
-  std::size_t handle_weakrefs(GcList& unreachable, GcList& old) noexcept;
-  // Calls finalize() once on each trash object that has one.
-  static void finalize_garbage(GcList& unreachable) noexcept;
+  // freed by dropping them after their callback; sets `called_back` when a
+  // callback ran.
+  std::size_t handle_weakrefs(GcList& unreachable, GcList& old, bool& called_back) noexcept;
+  // Calls finalize() once on each trash object that has one. Returns whether
+  // any was called.
+  static bool finalize_garbage(GcList& unreachable) noexcept;
   // Recomputes reachability inside the trash: what a finalizer resurrected
-  // goes to `old`, the rest to `still_unreachable`.
-  static void handle_resurrected_objects(GcList& unreachable, GcList& still_unreachable,
-                                         GcList& old, std::uint16_t heap_id) noexcept;
+  // goes to `old`, the rest to `still_unreachable`, whose size is returned.
+  static std::size_t handle_resurrected_objects(GcList& unreachable, GcList& still_unreachable,
+                                                GcList& old, std::uint16_t heap_id) noexcept;
   // Breaks the cycles (clear()) or, under DEBUG_SAVEALL, saves the objects.
   void delete_garbage(GcList& collectable, GcList& old) noexcept;
   // Appends legacy-finalizer objects (all, under DEBUG_SAVEALL) to garbage.

@@ -1,0 +1,390 @@
+// rcgc's collector workloads (issue 4), and the C++ floors they are compared
+// with. Each subcommand prints "name value unit" lines; bench/gc/run.py runs
+// this, the CPython versions (gc_bench.py) and the peers, and prints ratios.
+//
+//   gc_bench traversal        pyperformance gc_traversal: 1000 nested lists
+//   gc_bench tree             a live binary tree of 2^20 - 1 nodes
+//   gc_bench cycles           pyperformance create_gc_cycles scaled to ~1M nodes
+//   gc_bench btree            a B-tree (t = 16) of 200k records, full collect()
+//   gc_bench young            gen-0 collection with 0, 1M and 5M old objects
+//   gc_bench refs             Ref copy+destroy against std::shared_ptr
+//   gc_bench size             bytes per tracked object
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <rcgc/rcgc.hpp>
+
+namespace gc = rcgc::gc;
+using rcgc::Ref;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// Best of `reps` timings of f() (the machine is shared: the minimum is the
+// least disturbed run).
+template <class F>
+double best_of(int reps, F&& f) {
+  double best = 1e300;
+  for (int i = 0; i < reps; ++i) {
+    auto t0 = Clock::now();
+    f();
+    best = std::min(best, seconds_since(t0));
+  }
+  return best;
+}
+
+void report(const char* name, double value, const char* unit) {
+  std::printf("%s %.3f %s\n", name, value, unit);
+  std::fflush(stdout);
+}
+
+struct PyList : rcgc::Object {
+  std::vector<Ref<rcgc::Object>> items;
+  void traverse(rcgc::Visitor& visit) const override {
+    for (auto& r : items) visit(r);
+  }
+};
+
+// The bare walk: the same graph as plain structs, visited depth-first with
+// an explicit stack and a mark per node (what any tracing pass must do).
+struct PlainNode {
+  std::vector<PlainNode*> items;
+  bool mark = false;
+};
+
+std::size_t bare_walk(PlainNode* root, bool mark_value, std::vector<PlainNode*>& stack) {
+  std::size_t n = 0;
+  stack.clear();
+  stack.push_back(root);
+  root->mark = mark_value;
+  while (!stack.empty()) {
+    PlainNode* p = stack.back();
+    stack.pop_back();
+    ++n;
+    for (PlainNode* c : p->items)
+      if (c->mark != mark_value) {
+        c->mark = mark_value;
+        stack.push_back(c);
+      }
+  }
+  return n;
+}
+
+void traversal() {
+  constexpr int kLevels = 1000;
+  gc::disable();
+  Ref<PyList> current = rcgc::make<PyList>();
+  std::size_t edges = 0;
+  for (int n = 0; n < kLevels; ++n) {
+    Ref<PyList> next = rcgc::make<PyList>();
+    next->items.assign(static_cast<std::size_t>(n), current);
+    edges += static_cast<std::size_t>(n);
+    current = next;
+  }
+  gc::collect();
+  std::size_t objects = gc::get_objects().size();
+  double t = best_of(20, [] { gc::collect(); });
+  report("traversal_ns_per_object", t * 1e9 / static_cast<double>(objects), "ns");
+  report("traversal_ns_per_edge", t * 1e9 / static_cast<double>(edges), "ns");
+
+  std::vector<std::unique_ptr<PlainNode>> plain;
+  plain.push_back(std::make_unique<PlainNode>());
+  for (int n = 0; n < kLevels; ++n) {
+    auto next = std::make_unique<PlainNode>();
+    next->items.assign(static_cast<std::size_t>(n), plain.back().get());
+    plain.push_back(std::move(next));
+  }
+  std::vector<PlainNode*> stack;
+  bool m = false;
+  double tw = best_of(20, [&] { m = !m; bare_walk(plain.back().get(), m, stack); });
+  report("traversal_walk_ns_per_object", tw * 1e9 / static_cast<double>(objects), "ns");
+}
+
+struct TreeNode : rcgc::Object {
+  Ref<TreeNode> left, right;
+  void traverse(rcgc::Visitor& visit) const override {
+    visit(left);
+    visit(right);
+  }
+};
+
+Ref<TreeNode> make_tree(int depth) {
+  Ref<TreeNode> t = rcgc::make<TreeNode>();
+  if (depth > 0) {
+    t->left = make_tree(depth - 1);
+    t->right = make_tree(depth - 1);
+  }
+  return t;
+}
+
+PlainNode* make_plain_tree(int depth, std::vector<std::unique_ptr<PlainNode>>& owner) {
+  owner.push_back(std::make_unique<PlainNode>());
+  PlainNode* p = owner.back().get();
+  if (depth > 0) {
+    p->items.push_back(make_plain_tree(depth - 1, owner));
+    p->items.push_back(make_plain_tree(depth - 1, owner));
+  }
+  return p;
+}
+
+void tree() {
+  constexpr int kDepth = 19;  // 2^20 - 1 nodes
+  gc::disable();
+  Ref<TreeNode> root = make_tree(kDepth);
+  gc::collect();
+  double n = static_cast<double>(gc::get_objects().size());
+  double t = best_of(10, [] { gc::collect(); });
+  report("tree_ns_per_object", t * 1e9 / n, "ns");
+
+  std::vector<std::unique_ptr<PlainNode>> owner;
+  PlainNode* proot = make_plain_tree(kDepth, owner);
+  std::vector<PlainNode*> stack;
+  bool m = false;
+  double tw = best_of(10, [&] { m = !m; bare_walk(proot, m, stack); });
+  report("tree_walk_ns_per_object", tw * 1e9 / n, "ns");
+}
+
+struct CycleNode : rcgc::Object {
+  long value;
+  Ref<CycleNode> next, prev;
+  explicit CycleNode(long v) : value(v) {}
+  void traverse(rcgc::Visitor& visit) const override {
+    visit(next);
+    visit(prev);
+  }
+};
+
+// pyperformance's create_gc_cycles: n_cycles rings of n_links + 1 nodes.
+std::vector<Ref<CycleNode>> create_gc_cycles(int n_cycles, int n_links) {
+  std::vector<Ref<CycleNode>> cycles;
+  for (int c = 0; c < n_cycles; ++c) {
+    Ref<CycleNode> node = rcgc::make<CycleNode>(0);
+    Ref<CycleNode> current = node;
+    for (int i = 0; i < n_links; ++i) {
+      Ref<CycleNode> next = rcgc::make<CycleNode>(i);
+      current->next = next;
+      next->prev = current;
+      current = next;
+    }
+    current->next = node;
+    node->prev = current;
+    cycles.push_back(node);
+  }
+  return cycles;
+}
+
+void cycles() {
+  constexpr int kCycles = 47620, kLinks = 20;  // 1,000,020 nodes
+  gc::disable();
+  double best = 1e300;
+  std::size_t collected = 0;
+  for (int rep = 0; rep < 5; ++rep) {
+    gc::collect();
+    auto all = create_gc_cycles(kCycles, kLinks);
+    all.clear();
+    auto t0 = Clock::now();
+    collected = gc::collect();
+    best = std::min(best, seconds_since(t0));
+  }
+  report("cycles_collected", static_cast<double>(collected), "objects");
+  report("cycles_ns_per_object", best * 1e9 / static_cast<double>(collected), "ns");
+}
+
+// A B-tree of minimum degree t: nodes hold up to 2t - 1 records.
+struct Record : rcgc::Object {
+  long key;
+  Ref<rcgc::Object> value;
+  explicit Record(long k) : key(k) {}
+  void traverse(rcgc::Visitor& visit) const override { visit(value); }
+};
+struct BNode : rcgc::Object {
+  std::vector<Ref<Record>> keys;
+  std::vector<Ref<BNode>> children;
+  void traverse(rcgc::Visitor& visit) const override {
+    for (auto& k : keys) visit(k);
+    for (auto& c : children) visit(c);
+  }
+};
+
+class BTree {
+ public:
+  static constexpr std::size_t t = 16;
+  Ref<BNode> root = rcgc::make<BNode>();
+
+  void insert(Ref<Record> rec) {
+    if (root->keys.size() == 2 * t - 1) {
+      Ref<BNode> s = rcgc::make<BNode>();
+      s->children.push_back(root);
+      split(s, 0);
+      root = s;
+    }
+    insert_nonfull(root, std::move(rec));
+  }
+
+ private:
+  static void split(const Ref<BNode>& parent, std::size_t i) {
+    Ref<BNode> y = parent->children[i];
+    Ref<BNode> z = rcgc::make<BNode>();
+    z->keys.assign(y->keys.begin() + t, y->keys.end());
+    if (!y->children.empty()) {
+      z->children.assign(y->children.begin() + t, y->children.end());
+      y->children.resize(t);
+    }
+    Ref<Record> mid = y->keys[t - 1];
+    y->keys.resize(t - 1);
+    parent->children.insert(parent->children.begin() + static_cast<long>(i) + 1, z);
+    parent->keys.insert(parent->keys.begin() + static_cast<long>(i), mid);
+  }
+  static void insert_nonfull(Ref<BNode> x, Ref<Record> rec) {
+    while (true) {
+      std::size_t i = 0;
+      while (i < x->keys.size() && x->keys[i]->key < rec->key) ++i;
+      if (x->children.empty()) {
+        x->keys.insert(x->keys.begin() + static_cast<long>(i), std::move(rec));
+        return;
+      }
+      if (x->children[i]->keys.size() == 2 * t - 1) {
+        split(x, i);
+        if (x->keys[i]->key < rec->key) ++i;
+      }
+      x = x->children[i];
+    }
+  }
+};
+
+void btree() {
+  constexpr long kRecords = 200000;
+  gc::disable();
+  BTree tree;
+  Ref<rcgc::Str> v = rcgc::intern("v");  // one shared string, as Python's "v"
+  unsigned long x = 12345;
+  for (long i = 0; i < kRecords; ++i) {
+    x = x * 6364136223846793005UL + 1442695040888963407UL;
+    Ref<Record> r = rcgc::make<Record>(static_cast<long>(x >> 33));
+    r->value = v;
+    tree.insert(r);
+  }
+  gc::collect();
+  double n = static_cast<double>(gc::get_objects().size());
+  double t = best_of(10, [] { gc::collect(); });
+  report("btree_objects", n, "objects");
+  report("btree_ns_per_object", t * 1e9 / n, "ns");
+  report("btree_collect_ms", t * 1e3, "ms");
+}
+
+// Generation 0 holds `kYoung` objects (a few rings of garbage and some live
+// ones); the old generation holds `old` objects.
+// Keeps the anchor in generation 0 for the next round (as a fresh object).
+void anchor_to_young(Ref<TreeNode>& anchor) { anchor = rcgc::make<TreeNode>(); }
+
+double young_collection_ms(std::size_t old) {
+  constexpr int kYoung = 10000;
+  gc::disable();
+  std::vector<Ref<TreeNode>> keep;
+  keep.reserve(old);
+  for (std::size_t i = 0; i < old; ++i) {
+    keep.push_back(rcgc::make<TreeNode>());
+    if (i > 0 && i % 2 == 0) keep[i]->left = keep[i - 1];
+  }
+  gc::collect(2);
+  double best = 1e300;
+  // The young objects reference a live young object (not the old ones): the
+  // question is whether a young collection costs anything per old object.
+  Ref<TreeNode> anchor = rcgc::make<TreeNode>();
+  for (int rep = 0; rep < 20; ++rep) {
+    std::vector<Ref<TreeNode>> young;
+    young.push_back(anchor);
+    for (int i = 1; i < kYoung; ++i) {
+      young.push_back(rcgc::make<TreeNode>());
+      young.back()->right = anchor;
+    }
+    for (int i = 0; i < kYoung; i += 2) young[static_cast<std::size_t>(i)]->left = young[static_cast<std::size_t>(i)];
+    young.resize(kYoung / 2);
+    auto t0 = Clock::now();
+    gc::collect(0);
+    best = std::min(best, seconds_since(t0));
+    young.clear();
+    gc::collect(1);
+    anchor_to_young(anchor);
+  }
+  return best * 1e3;
+}
+
+void young() {
+  for (std::size_t old : {std::size_t{0}, std::size_t{1000000}, std::size_t{5000000}}) {
+    double ms = young_collection_ms(old);
+    char name[64];
+    std::snprintf(name, sizeof name, "young_gen0_ms_old_%zu", old);
+    report(name, ms, "ms");
+  }
+}
+
+struct Plain : rcgc::Object {
+  int x = 0;
+};
+struct SharedPlain {
+  int x = 0;
+};
+
+void refs() {
+  constexpr int kOps = 50'000'000;
+  Ref<Plain> r = rcgc::make<Plain>();
+  auto sp = std::make_shared<SharedPlain>();
+  std::vector<Ref<Plain>> rv(16, r);
+  std::vector<std::shared_ptr<SharedPlain>> sv(16, sp);
+  double tr = best_of(5, [&] {
+    for (int i = 0; i < kOps; ++i) {
+      Ref<Plain> copy = rv[static_cast<std::size_t>(i) & 15];
+      asm volatile("" : : "r"(copy.get()) : "memory");
+    }
+  });
+  double ts = best_of(5, [&] {
+    for (int i = 0; i < kOps; ++i) {
+      std::shared_ptr<SharedPlain> copy = sv[static_cast<std::size_t>(i) & 15];
+      asm volatile("" : : "r"(copy.get()) : "memory");
+    }
+  });
+  report("ref_copy_destroy_ns", tr * 1e9 / kOps, "ns");
+  report("shared_ptr_copy_destroy_ns", ts * 1e9 / kOps, "ns");
+}
+
+struct Minimal : rcgc::Object {
+  void traverse(rcgc::Visitor&) const override {}
+};
+
+void size() {
+  report("tracked_header_bytes", static_cast<double>(sizeof(rcgc::detail::GcHead) + sizeof(rcgc::Object)),
+         "bytes");
+  report("untracked_header_bytes", static_cast<double>(sizeof(rcgc::Object)), "bytes");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: gc_bench traversal|tree|cycles|btree|young|refs|size\n");
+    return 2;
+  }
+  std::string what = argv[1];
+  if (what == "traversal") traversal();
+  else if (what == "tree") tree();
+  else if (what == "cycles") cycles();
+  else if (what == "btree") btree();
+  else if (what == "young") young();
+  else if (what == "refs") refs();
+  else if (what == "size") size();
+  else {
+    std::fprintf(stderr, "gc_bench: unknown workload %s\n", what.c_str());
+    return 2;
+  }
+  return 0;
+}

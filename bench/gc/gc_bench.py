@@ -1,0 +1,190 @@
+"""CPython versions of bench/gc/gc_bench.cpp's workloads (same shapes, same
+output format: "name value unit" lines)."""
+import gc
+import sys
+import time
+
+
+def best_of(reps, f):
+    best = float("inf")
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        f()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def report(name, value, unit):
+    print("%s %.3f %s" % (name, value, unit), flush=True)
+
+
+def traversal():
+    gc.disable()
+    current = []
+    edges = 0
+    for n in range(1000):
+        new = [None] * n
+        for i in range(n):
+            new[i] = current
+        edges += n
+        current = new
+    gc.collect()
+    # Tracked objects in the heap (the interpreter's own included: a full
+    # collection walks them all).
+    objects = len(gc.get_objects())
+    t = best_of(20, gc.collect)
+    report("traversal_ns_per_object", t * 1e9 / objects, "ns")
+    report("traversal_ns_per_edge", t * 1e9 / edges, "ns")
+
+
+def make_tree(depth):
+    return [make_tree(depth - 1), make_tree(depth - 1)] if depth > 0 else []
+
+
+def tree():
+    gc.disable()
+    root = make_tree(19)
+    gc.collect()
+    n = len(gc.get_objects())
+    t = best_of(10, gc.collect)
+    report("tree_ns_per_object", t * 1e9 / n, "ns")
+    del root
+
+
+class Node:
+    def __init__(self, value):
+        self.value = value
+        self.next = None
+        self.prev = None
+
+
+def create_gc_cycles(n_cycles, n_links):
+    cycles = []
+    for _ in range(n_cycles):
+        node = Node(0)
+        current = node
+        for i in range(n_links):
+            nxt = Node(i)
+            current.next = nxt
+            nxt.prev = current
+            current = nxt
+        current.next = node
+        node.prev = current
+        cycles.append(node)
+    return cycles
+
+
+def cycles():
+    gc.disable()
+    best = float("inf")
+    collected = 0
+    for _ in range(5):
+        gc.collect()
+        all_cycles = create_gc_cycles(47620, 20)
+        del all_cycles
+        t0 = time.perf_counter()
+        collected = gc.collect()
+        best = min(best, time.perf_counter() - t0)
+    report("cycles_collected", collected, "objects")
+    report("cycles_ns_per_object", best * 1e9 / collected, "ns")
+
+
+class Record:
+    __slots__ = ("key", "value")
+
+    def __init__(self, key):
+        self.key = key
+        self.value = None
+
+
+class BNode:
+    __slots__ = ("keys", "children")
+
+    def __init__(self):
+        self.keys = []
+        self.children = []
+
+
+T = 16
+
+
+def split(parent, i):
+    y = parent.children[i]
+    z = BNode()
+    z.keys = y.keys[T:]
+    if y.children:
+        z.children = y.children[T:]
+        del y.children[T:]
+    mid = y.keys[T - 1]
+    del y.keys[T - 1:]
+    parent.children.insert(i + 1, z)
+    parent.keys.insert(i, mid)
+
+
+def insert(root, rec):
+    if len(root.keys) == 2 * T - 1:
+        s = BNode()
+        s.children.append(root)
+        split(s, 0)
+        root = s
+    x = root
+    while True:
+        i = 0
+        while i < len(x.keys) and x.keys[i].key < rec.key:
+            i += 1
+        if not x.children:
+            x.keys.insert(i, rec)
+            return root
+        if len(x.children[i].keys) == 2 * T - 1:
+            split(x, i)
+            if x.keys[i].key < rec.key:
+                i += 1
+        x = x.children[i]
+
+
+def btree():
+    gc.disable()
+    root = BNode()
+    x = 12345
+    for _ in range(200000):
+        x = (x * 6364136223846793005 + 1442695040888963407) & 0xFFFFFFFFFFFFFFFF
+        r = Record(x >> 33)
+        r.value = "v"
+        root = insert(root, r)
+    gc.collect()
+    n = len(gc.get_objects())
+    t = best_of(10, gc.collect)
+    report("btree_objects", n, "objects")
+    report("btree_ns_per_object", t * 1e9 / n, "ns")
+    report("btree_collect_ms", t * 1e3, "ms")
+
+
+def binary_trees(n):
+    def make(d):
+        return (make(d - 1), make(d - 1)) if d > 0 else (None, None)
+
+    def check(node):
+        left, right = node
+        return 1 + check(left) + check(right) if left is not None else 1
+
+    t0 = time.perf_counter()
+    min_depth = 4
+    max_depth = max(min_depth + 2, n)
+    print("stretch tree of depth %d\t check: %d" % (max_depth + 1, check(make(max_depth + 1))))
+    long_lived = make(max_depth)
+    for d in range(min_depth, max_depth + 1, 2):
+        iterations = 1 << (max_depth - d + min_depth)
+        c = sum(check(make(d)) for _ in range(iterations))
+        print("%d\t trees of depth %d\t check: %d" % (iterations, d, c))
+    print("long lived tree of depth %d\t check: %d" % (max_depth, check(long_lived)))
+    import resource
+    print("seconds %.4f" % (time.perf_counter() - t0))
+    print("peak_rss_kib %d" % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+if __name__ == "__main__":
+    what = sys.argv[1]
+    if what == "binary_trees":
+        binary_trees(int(sys.argv[2]))
+    else:
+        globals()[what]()

@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""Runs the collector benchmarks of rcgc and their peers side by side and
+prints the ratio table (issue 4). Usage: bench/gc/run.py BUILD_DIR [ROUNDS]
+
+Every workload runs in rcgc and in its peers back to back, ROUNDS times
+interleaved; the best value of each is kept (the machine is shared)."""
+import os
+import platform
+import re
+import subprocess
+import sys
+
+build = sys.argv[1]
+rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+here = os.path.dirname(os.path.abspath(__file__))
+gc_bench = os.path.join(build, "bench", "gc", "gc_bench")
+trees = os.path.join(build, "bench", "gc", "binary_trees")
+boehm = os.path.join(build, "bench", "gc", "binary_trees_boehm")
+py = [sys.executable, os.path.join(here, "gc_bench.py")]
+
+
+def run(cmd):
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    vals = {}
+    for line in out.splitlines():
+        m = re.match(r"^(\w+) ([0-9.]+)", line)
+        if m:
+            vals[m.group(1)] = float(m.group(2))
+    return vals
+
+
+def best(runs):
+    out = {}
+    for r in runs:
+        for k, v in r.items():
+            out[k] = min(out.get(k, v), v)
+    return out
+
+
+def measure(workload):
+    rc, cp = [], []
+    for _ in range(rounds):
+        rc.append(run([gc_bench, workload]))
+        cp.append(run(py + [workload]))
+    return best(rc), best(cp)
+
+
+rows = []
+
+
+def faster(what, rcgc, peer, peer_name, need):
+    """A speed-up over a peer: peer / rcgc, met when >= need."""
+    ratio = peer / rcgc
+    rows.append((what, rcgc, peer_name, peer, "%.2fx faster" % ratio,
+                 ">= %gx faster" % need, ratio >= need))
+
+
+def within(what, rcgc, peer, peer_name, limit):
+    """rcgc relative to a floor or a baseline: rcgc / peer, met when <= limit."""
+    ratio = rcgc / peer
+    rows.append((what, rcgc, peer_name, peer, "%.2fx" % ratio, "<= %gx" % limit, ratio <= limit))
+
+
+print("collector workloads: %d interleaved rounds, best kept" % rounds, file=sys.stderr)
+tr, tp = measure("traversal")
+faster("gc_traversal (1000 nested lists): full collect, ns per reference",
+       tr["traversal_ns_per_edge"], tp["traversal_ns_per_edge"], "CPython", 5)
+within("gc_traversal: rcgc vs a bare C++ walk, ns per object", tr["traversal_ns_per_object"],
+       tr["traversal_walk_ns_per_object"], "bare walk", 2)
+t1, t2 = measure("tree")
+faster("live binary tree (1M nodes): full collect, ns per object", t1["tree_ns_per_object"],
+       t2["tree_ns_per_object"], "CPython", 5)
+within("live binary tree: rcgc vs a bare C++ walk, ns per object", t1["tree_ns_per_object"],
+       t1["tree_walk_ns_per_object"], "bare walk", 2)
+c1, c2 = measure("cycles")
+faster("create_gc_cycles (1M nodes in rings of 21): ns per collected object",
+       c1["cycles_ns_per_object"], c2["cycles_ns_per_object"], "CPython", 5)
+b1, b2 = measure("btree")
+faster("btree_gc (200k records, t=16): full collect, ns per object", b1["btree_ns_per_object"],
+       b2["btree_ns_per_object"], "CPython", 5)
+young = best([run([gc_bench, "young"]) for _ in range(rounds)])
+within("gen-0 collection (10k young) with 5M old objects vs none, ms",
+       young["young_gen0_ms_old_5000000"], young["young_gen0_ms_old_0"], "no old generation", 1.2)
+within("gen-0 collection (10k young) with 1M old objects vs none, ms",
+       young["young_gen0_ms_old_1000000"], young["young_gen0_ms_old_0"], "no old generation", 1.2)
+refs = best([run([gc_bench, "refs"]) for _ in range(rounds)])
+within("Ref copy + destroy vs std::shared_ptr, ns", refs["ref_copy_destroy_ns"],
+       refs["shared_ptr_copy_destroy_ns"], "shared_ptr", 1.0)
+size = run([gc_bench, "size"])
+within("bytes of header per tracked object", size["tracked_header_bytes"], 32.0, "CPython 3.11",
+       1.0)
+
+# binary-trees: time and peak RSS per depth, each variant in its own process.
+depths = [int(d) for d in os.environ.get("RCGC_BT_DEPTHS", "16 18 20").split()]
+bt_rows = []
+for depth in depths:
+    res = {}
+    variants = [("rcgc", [trees, "rcgc"]), ("shared_ptr", [trees, "shared_ptr"]),
+                ("unique_ptr", [trees, "unique_ptr"])]
+    if os.path.exists(boehm):
+        variants.append(("boehm", [boehm]))
+    variants.append(("cpython", py + ["binary_trees"]))
+    for _ in range(rounds if depth < 20 else 1):
+        for name, cmd in variants:
+            r = run(cmd + [str(depth)])
+            prev = res.get(name)
+            res[name] = r if prev is None or r["seconds"] < prev["seconds"] else prev
+    bt_rows.append((depth, res))
+
+print("\n| workload | rcgc | peer | peer | ratio | target | met |")
+print("|---|---|---|---|---|---|---|")
+for what, rc, name, peer, ratio, target, met in rows:
+    print("| %s | %.3f | %s | %.3f | %s | %s | %s |" % (what, rc, name, peer, ratio, target,
+                                                       "yes" if met else "**no**"))
+
+print("\nbinary-trees (seconds / peak RSS MiB; ratio = rcgc / peer, < 1 is better for rcgc)\n")
+names = [n for n in ("rcgc", "shared_ptr", "unique_ptr", "boehm", "cpython") if n in bt_rows[0][1]]
+print("| depth | " + " | ".join(names) + " | rcgc/shared_ptr time | rcgc/shared_ptr RSS | cpython/rcgc time |")
+print("|---" * (len(names) + 4) + "|")
+for depth, res in bt_rows:
+    cells = ["%.3f s / %.0f MiB" % (res[n]["seconds"], res[n]["peak_rss_kib"] / 1024) for n in names]
+    rc, sp, cp = res["rcgc"], res["shared_ptr"], res["cpython"]
+    print("| %d | %s | %.2f | %.2f | %.1f |" % (
+        depth, " | ".join(cells), rc["seconds"] / sp["seconds"],
+        rc["peak_rss_kib"] / sp["peak_rss_kib"], cp["seconds"] / rc["seconds"]))
+cpu = "unknown"
+try:
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+except OSError:
+    pass
+print("\nCPU: %s, %d cores; %s; Python %s" % (cpu, os.cpu_count(), platform.platform(),
+                                             platform.python_version()))

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Builds in Release and runs every benchmark side by side with its peers:
+# the allocator (bench/run_alloc.sh) and the collector (bench/gc/run.py).
+# Usage: bench/run.sh [ROUNDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-3}
+scripts/deps.sh
+need=()
+for p in libgc-dev libjemalloc-dev libgoogle-perftools-dev libbenchmark-dev libmimalloc-dev; do
+  dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+cmake --preset release >/dev/null
+cmake --build --preset release
+echo "== collector"
+python3 bench/gc/run.py build/release "$rounds"
+echo "== allocator"
+bench/run_alloc.sh "$rounds"
