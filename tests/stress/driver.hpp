@@ -1017,7 +1017,8 @@ inline Result Driver::run() {
       if (cfg_.verify_every > 0 && step_ % static_cast<std::uint64_t>(cfg_.verify_every) == 0)
         verify();
     }
-    if (!failed_) {
+    if (!failed_ || cfg_.sabotage) {
+      // (A sabotaged run's heap is sound, only its model is wrong: clean up.)
       teardown();
     } else {
       // Keep the possibly corrupt state away from destructors: leak it.
@@ -1028,7 +1029,7 @@ inline Result Driver::run() {
     }
     gc::remove_callback(cb);
   }
-  if (!failed_) {
+  if (!failed_ || cfg_.sabotage) {
     heap_.reset();
     if (!objs_.empty()) fail("%zu objects alive after the heap was destroyed", objs_.size());
   } else {
