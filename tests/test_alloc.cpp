@@ -13,6 +13,8 @@
 #include "alloc/allocator_impl.hpp"
 #include "alloc/os.hpp"
 #include "rcgc/detail/allocator.hpp"
+#include "rcgc/detail/heap_state.hpp"
+#include "rcgc/heap.hpp"
 #include "rcgc/mem.hpp"
 
 namespace {
@@ -380,3 +382,36 @@ TEST(AllocOptionsDeathTest, UnknownValueStopsTheProgram) {
 }
 
 }  // namespace
+
+// rcgc::mem::malloc reaches the current heap through one thread-local load
+// (the default heap is cached there on a thread's first call): entering
+// another heap, leaving it and failure injection must all still be seen.
+TEST(AllocPools, MallocFollowsTheCurrentHeapOnEveryThread) {
+  REQUIRE_POOLS();
+  std::thread([] {
+    rcgc::detail::Allocator& def = rcgc::detail::current_heap_state().alloc;
+    void* d1 = rcgc::mem::malloc(48);
+    std::size_t def_in_use = pool_stats(def).bytes_in_use;
+    rcgc::Heap other;
+    {
+      rcgc::HeapScope scope = other.enter();
+      rcgc::detail::Allocator& oth = rcgc::detail::current_heap_state().alloc;
+      ASSERT_NE(&oth, &def);
+      void* o1 = rcgc::mem::malloc(48);
+      EXPECT_EQ(pool_stats(oth).bytes_in_use, 48u);
+      EXPECT_EQ(pool_stats(def).bytes_in_use, def_in_use);
+      oth.fail_after(0);  // switches the fast path off
+      EXPECT_EQ(rcgc::mem::malloc(48), nullptr);
+      oth.fail_after(-1);
+      void* o2 = rcgc::mem::malloc(48);
+      ASSERT_NE(o2, nullptr);
+      EXPECT_EQ(pool_stats(oth).bytes_in_use, 96u);
+      rcgc::mem::free(o1);
+      rcgc::mem::free(o2);
+    }
+    void* d2 = rcgc::mem::malloc(48);  // back on the default heap
+    EXPECT_EQ(pool_stats(def).bytes_in_use, def_in_use + 48);
+    rcgc::mem::free(d1);
+    rcgc::mem::free(d2);
+  }).join();
+}

@@ -23,6 +23,10 @@ inline constexpr std::size_t kPoolSize = std::size_t{1} << kPoolShift;  // 16 Ki
 inline constexpr std::size_t kPoolsPerArena = kArenaSize / kPoolSize;   // 64
 inline constexpr std::size_t kUsablePools = kPoolsPerArena - 1;        // 63
 
+// A pool that filled up rejoins its class's list when 1/kRelinkShare of its
+// blocks (at least one) came back (pool.cpp, extend_pool).
+inline constexpr std::uint32_t kRelinkShare = 8;
+
 // User space addresses this allocator can map (x86-64 and AArch64 with
 // 48-bit virtual addresses; arenas above are refused, never misclassified).
 inline constexpr unsigned kAddressBits = 48;

@@ -114,7 +114,7 @@ void AllocatorImpl::deallocate_owned(void* p) noexcept {
 }
 
 void* AllocatorImpl::reallocate(void* p, std::size_t n, Domain d, const AllocSite& site) {
-  if (p == nullptr) return allocate_inline(this, n, d, site);
+  if (p == nullptr) return allocate_slow(n, d, site);
   check_injected_failure();
   if (debug_) return debug_->reallocate(p, n, d, site);
   return raw_reallocate(p, n);
@@ -162,16 +162,20 @@ void AllocatorImpl::verify() const noexcept {
 
 // ---- Allocator -------------------------------------------------------------
 
-Allocator::Allocator() : impl_(std::make_unique<AllocatorImpl>()) {}
+Allocator::Allocator() : impl_(std::make_unique<AllocatorImpl>()) { update_fast_pools(); }
+
+void Allocator::update_fast_pools() noexcept {
+  fast_pools_ = impl_->fast() ? &impl_->pools() : nullptr;
+}
 Allocator::~Allocator() = default;
 
 void* Allocator::allocate(std::size_t n) {
-  return allocate_inline(impl_.get(), n, Domain::object,
+  return allocate_inline(*this, n, Domain::object,
                          AllocSite{nullptr, 0, __builtin_return_address(0)});
 }
 
 void* Allocator::allocate(std::size_t n, Domain domain, const AllocSite& site) {
-  return allocate_inline(impl_.get(), n, domain, site);
+  return allocate_inline(*this, n, domain, site);
 }
 
 void* Allocator::allocate_zeroed(std::size_t count, std::size_t size) {
@@ -183,7 +187,7 @@ void* Allocator::allocate_zeroed(std::size_t count, std::size_t size, Domain dom
                                  const AllocSite& site) {
   std::size_t total = 0;
   if (__builtin_mul_overflow(count, size, &total)) throw std::bad_alloc();
-  void* p = allocate_inline(impl_.get(), total, domain, site);
+  void* p = allocate_inline(*this, total, domain, site);
   std::memset(p, 0, total);
   return p;
 }
@@ -212,7 +216,10 @@ bool Allocator::in_pools(const void* p) noexcept {
          (reinterpret_cast<std::uintptr_t>(p) & (kArenaSize - 1)) >= kPoolSize;
 }
 
-void Allocator::fail_after(long n) noexcept { impl_->fail_after(n); }
+void Allocator::fail_after(long n) noexcept {
+  impl_->fail_after(n);
+  update_fast_pools();
+}
 
 void Allocator::print_stats(std::FILE* out) const {
   AllocStats s;

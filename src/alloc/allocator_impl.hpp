@@ -59,11 +59,12 @@ class AllocatorImpl {
 };
 
 // Allocation fast path: n in 1..512 from the pools.
-inline __attribute__((always_inline)) void* allocate_inline(AllocatorImpl* impl, std::size_t n,
-                                                    Domain d, const AllocSite& site) {
-  if (impl->fast() && n - 1 < kMaxSmallSize) [[likely]]
-    return impl->pools().allocate_class(size_class_of(n));
-  return impl->allocate_slow(n, d, site);
+inline __attribute__((always_inline)) void* allocate_inline(const Allocator& a, std::size_t n,
+                                                            Domain d, const AllocSite& site) {
+  PoolAllocator* pools = a.fast_pools();
+  if (pools != nullptr && n - 1 < kMaxSmallSize) [[likely]]
+    return pools->allocate_class(size_class_of(n));
+  return a.impl()->allocate_slow(n, d, site);
 }
 
 // Free fast path: a pool block (radix lookup), or a large block.

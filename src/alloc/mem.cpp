@@ -4,7 +4,7 @@
 #include <new>
 
 #include "alloc/allocator_impl.hpp"
-#include "rcgc/detail/current_allocator.hpp"
+#include "rcgc/detail/heap_state.hpp"
 
 namespace rcgc::mem {
 
@@ -15,33 +15,43 @@ namespace {
 AllocSite site_of(const SourceSite& where, const void* caller) noexcept {
   return AllocSite{where.file, where.line, caller};
 }
+
+detail::Allocator& current_allocator() noexcept { return detail::current_heap_state().alloc; }
 }  // namespace
 
-// The slow path gets the call site; the fast path never builds it.
-[[gnu::noinline]] static void* malloc_slow(detail::AllocatorImpl* impl, std::size_t n,
-                                           SourceSite where, const void* caller) noexcept {
+// Everything but the pool fast path: a new pool or carving, other sizes,
+// other backends, debug hooks, failure injection. Only here is the call
+// site built.
+[[gnu::noinline]] static void* malloc_slow(std::size_t n, const char* file, unsigned line,
+                                           const void* caller) noexcept {
   try {
-    return impl->allocate_slow(n, Domain::mem, site_of(where, caller));
+    detail::Allocator& a = current_allocator();
+    if (detail::PoolAllocator* pools = a.fast_pools();
+        pools != nullptr && n - 1 < detail::kMaxSmallSize)
+      return pools->allocate_class(detail::size_class_of(n));
+    return a.impl()->allocate_slow(n, Domain::mem, AllocSite{file, line, caller});
   } catch (const std::bad_alloc&) {
     return nullptr;
   }
 }
 
+// The fast path: a thread-local load (the current heap), the heap's pools,
+// the class's head pool, a pop from its free list. No stack frame.
 void* malloc(std::size_t n, SourceSite where) noexcept {
-  detail::AllocatorImpl* impl = detail::current_allocator().impl();
-  if (impl->fast() && n - 1 < detail::kMaxSmallSize) [[likely]] {
-    try {
-      return impl->pools().allocate_class(detail::size_class_of(n));
-    } catch (const std::bad_alloc&) {
-      return nullptr;
+  detail::HeapState* heap = detail::tls_current_heap;
+  if (heap != nullptr) [[likely]] {
+    detail::PoolAllocator* pools = heap->alloc.fast_pools();
+    if (pools != nullptr && n - 1 < detail::kMaxSmallSize) [[likely]] {
+      if (void* p = pools->try_allocate_class(detail::size_class_of(n))) [[likely]]
+        return p;
     }
   }
-  return malloc_slow(impl, n, where, __builtin_return_address(0));
+  return malloc_slow(n, where.file, where.line, __builtin_return_address(0));
 }
 
 void* calloc(std::size_t count, std::size_t size, SourceSite where) noexcept {
   try {
-    return detail::current_allocator().allocate_zeroed(
+    return current_allocator().allocate_zeroed(
         count, size, Domain::mem, site_of(where, __builtin_return_address(0)));
   } catch (const std::bad_alloc&) {
     return nullptr;
@@ -50,7 +60,7 @@ void* calloc(std::size_t count, std::size_t size, SourceSite where) noexcept {
 
 void* realloc(void* p, std::size_t n, SourceSite where) noexcept {
   try {
-    return detail::current_allocator().reallocate(
+    return current_allocator().reallocate(
         p, n, Domain::mem, site_of(where, __builtin_return_address(0)));
   } catch (const std::bad_alloc&) {
     return nullptr;
@@ -59,8 +69,8 @@ void* realloc(void* p, std::size_t n, SourceSite where) noexcept {
 
 void free(void* p) noexcept { detail::deallocate_inline(p, Domain::mem); }
 
-void print_stats(std::FILE* out) { detail::current_allocator().print_stats(out); }
-std::string stats_json() { return detail::current_allocator().stats_json(); }
-void verify() { detail::current_allocator().verify(); }
+void print_stats(std::FILE* out) { current_allocator().print_stats(out); }
+std::string stats_json() { return current_allocator().stats_json(); }
+void verify() { current_allocator().verify(); }
 
 }  // namespace rcgc::mem

@@ -31,7 +31,8 @@ Block* carve(Pool* pool) noexcept {
 
 void init_pool(Pool* pool, std::size_t c) noexcept {
   pool->used_ = 0;
-  pool->size_class_ = static_cast<std::uint16_t>(c);
+  pool->relink_at_ = 0;
+  pool->size_class_ = static_cast<std::uint8_t>(c);
   pool->retained_ = 0;
   pool->block_size_ = static_cast<std::uint32_t>(class_block_size(c));
   pool->next_offset_ = 0;
@@ -81,6 +82,15 @@ bool PoolAllocator::is_block_start(const void* p) noexcept {
   return off % pool->block_size_ == 0 && off < pool->next_offset_;
 }
 
+// The head pool just gave its last free block: carve more, or it leaves the
+// list full. Then the next allocation of this class starts on the next
+// pool, whose first free block was freed long ago and is likely cold: start
+// loading it now.
+void PoolAllocator::on_last_block(Pool* pool) noexcept {
+  extend_pool(pool);
+  if (Pool* head = used_[pool->size_class_]) __builtin_prefetch(head->freeblock_, 1, 3);
+}
+
 void* PoolAllocator::allocate_from_new_pool(std::size_t c) {
   Pool* pool = take_pool();
   init_pool(pool, c);
@@ -93,28 +103,34 @@ void* PoolAllocator::allocate_from_new_pool(std::size_t c) {
 void PoolAllocator::extend_pool(Pool* pool) noexcept {
   if ((pool->freeblock_ = carve(pool)) != nullptr) return;
   unlink_used(pool);
+  // Full: it rejoins the list once a share of its blocks came back (not at
+  // the first one), so that list pools have several blocks to give and the
+  // link/unlink slow paths run once per several allocations, not each one.
+  std::uint32_t capacity = pool->used_;
+  pool->relink_at_ = static_cast<std::uint16_t>(capacity - (capacity + kRelinkShare - 1) / kRelinkShare);
 }
 
-void PoolAllocator::on_free_slow(Pool* pool, bool was_full) noexcept {
+void PoolAllocator::on_free_slow(Pool* pool) noexcept {
   Arena* a = arena_of(pool);
   PoolAllocator* owner = a->owner_;
-  if (owner == nullptr) {
-    if (pool->used_ == 0) orphan_return_pool(a);
+  if (pool->relink_at_ != 0) {  // was full; enough blocks came back
+    pool->relink_at_ = 0;
+    if (owner != nullptr) owner->link_used(pool);
     return;
   }
-  if (pool->used_ != 0) {  // was full: offer its blocks again
-    owner->link_used(pool);
+  if (owner == nullptr) {  // orphaned: drains only
+    orphan_return_pool(a);
     return;
   }
-  owner->on_pool_empty(a, pool, was_full);
+  owner->on_pool_empty(a, pool);
 }
 
 // The only pool of its class stays (retained) so that the next allocation
 // of that class does not take and carve a pool again. A retained pool holds
 // one phantom block in used_, so alloc/free pairs on it never come back
 // here: used_ == 1 && retained_ means empty.
-void PoolAllocator::on_pool_empty(Arena* a, Pool* pool, bool was_full) noexcept {
-  bool sole = !was_full && pool->prev_ == nullptr && pool->next_ == nullptr;
+void PoolAllocator::on_pool_empty(Arena* a, Pool* pool) noexcept {
+  bool sole = pool->prev_ == nullptr && pool->next_ == nullptr;
   if (sole) {
     pool->retained_ = 1;
     pool->used_ = 1;
@@ -122,7 +138,7 @@ void PoolAllocator::on_pool_empty(Arena* a, Pool* pool, bool was_full) noexcept 
     maybe_release(a);
     return;
   }
-  if (!was_full) unlink_used(pool);
+  unlink_used(pool);
   return_pool(a, pool);
 }
 

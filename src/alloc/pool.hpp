@@ -39,7 +39,11 @@ struct Block {
 
 // Invariants (for a pool in use, owner alive):
 //   used_ + |freelist| + (uncarved blocks) == capacity
-//   freeblock_ == nullptr  ⇔  the pool is full  ⇔  not in owner's used_ list
+//   in owner's used_ list  ⇔  relink_at_ == 0; then freeblock_ != nullptr
+//   not in the list  ⇔  relink_at_ != 0: the pool filled up and has since
+//                  got back fewer than capacity - relink_at_ blocks (it
+//                  rejoins the list when used_ falls to relink_at_, so
+//                  that a pool on the list has several blocks to give)
 //   used_ == 0  ⇔  on its arena's free_pools_ list
 //   retained_   ⇒  the pool was the only pool of its class when it emptied
 //                  and was kept (instead of going back to the arena, so
@@ -50,9 +54,9 @@ struct Block {
 struct Pool {
   Block* freeblock_;           // free list of carved blocks
   std::uint32_t used_;         // blocks handed out
-  std::uint16_t size_class_;   // 0..31
+  std::uint16_t relink_at_;    // free's slow path runs when used_ falls to it
+  std::uint8_t size_class_;    // 0..31
   std::uint8_t retained_;
-  std::uint8_t pad_;
   Pool* next_;                 // used_[class] list, or arena's free list
   Pool* prev_;                 // used_[class] list only
   std::uint32_t next_offset_;  // first never-carved block
@@ -104,33 +108,38 @@ class PoolAllocator {
   PoolAllocator(const PoolAllocator&) = delete;
   PoolAllocator& operator=(const PoolAllocator&) = delete;
 
-  // A block of class c (0..31). Throws std::bad_alloc.
-  void* allocate_class(std::size_t c) {
+  // A block of class c (0..31) when a pool of the class has free blocks;
+  // nullptr (changing nothing) when a new pool is needed. Never throws: the
+  // common case, inline.
+  void* try_allocate_class(std::size_t c) noexcept {
     Pool* pool = used_[c];
-    if (pool == nullptr) [[unlikely]] return allocate_from_new_pool(c);
+    if (pool == nullptr) [[unlikely]] return nullptr;
     Block* b = pool->freeblock_;
     Block* next = b->next;
     pool->freeblock_ = next;
     ++pool->used_;
     if (next == nullptr) [[unlikely]] {
-      extend_pool(pool);
+      on_last_block(pool);
       return b;
     }
-    // The next block of this class is often cold (freed long ago, in a
+    // The next block of this class may be cold (freed long ago, in a
     // random order): start loading its link now, not at the next call.
     __builtin_prefetch(next, 1, 3);
     return b;
+  }
+  // A block of class c (0..31). Throws std::bad_alloc.
+  void* allocate_class(std::size_t c) {
+    if (void* p = try_allocate_class(c)) [[likely]] return p;
+    return allocate_from_new_pool(c);
   }
 
   // Frees a block of any PoolAllocator; p must satisfy owns_block(p).
   static void free_block(void* p) noexcept {
     Pool* pool = pool_of(p);
     Block* b = static_cast<Block*>(p);
-    Block* last = pool->freeblock_;
-    b->next = last;
+    b->next = pool->freeblock_;
     pool->freeblock_ = b;
-    if ((--pool->used_ == 0) | (last == nullptr)) [[unlikely]]
-      on_free_slow(pool, last == nullptr);
+    if (--pool->used_ == pool->relink_at_) [[unlikely]] on_free_slow(pool);
   }
 
   // True for any address inside a mapped arena (lock-free, never faults).
@@ -151,12 +160,13 @@ class PoolAllocator {
   void collect_stats(PoolStats& out) const noexcept;
 
  private:
+  void on_last_block(Pool* pool) noexcept;
   void* allocate_from_new_pool(std::size_t c);
   void extend_pool(Pool* pool) noexcept;
-  static void on_free_slow(Pool* pool, bool was_full) noexcept;
+  static void on_free_slow(Pool* pool) noexcept;
   void link_used(Pool* pool) noexcept;
   void unlink_used(Pool* pool) noexcept;
-  void on_pool_empty(Arena* a, Pool* pool, bool was_full) noexcept;
+  void on_pool_empty(Arena* a, Pool* pool) noexcept;
   void maybe_release(Arena* a) noexcept;
   bool release_retained(Arena* a) noexcept;
   void drop_spare() noexcept;

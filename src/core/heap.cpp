@@ -45,7 +45,7 @@ void release_heap_id(std::uint16_t id) {
 
 }  // namespace
 
-thread_local HeapState* tls_current_heap = nullptr;
+constinit thread_local HeapState* tls_current_heap = nullptr;
 
 HeapState* heap_by_id(std::uint16_t id) noexcept {
   HeapState* h = heap_table[id].load(std::memory_order_acquire);
@@ -57,6 +57,12 @@ HeapState& default_heap_state() noexcept {
   // Never destroyed: objects in static Refs may outlive every other static.
   static HeapState* state = new HeapState(register_heap_id());
   return *state;
+}
+
+[[gnu::noinline]] HeapState& cache_default_heap_state() noexcept {
+  HeapState& state = default_heap_state();
+  tls_current_heap = &state;
+  return state;
 }
 
 Allocator& current_allocator() noexcept { return current_heap_state().alloc; }

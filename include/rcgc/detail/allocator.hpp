@@ -23,6 +23,7 @@
 namespace rcgc::detail {
 
 class AllocatorImpl;  // defined in src/alloc/
+class PoolAllocator;  // defined in src/alloc/pool.hpp
 
 // The API family a block was allocated through (CPython's memory domains):
 // freeing it through another family is misuse the debug hooks report.
@@ -83,6 +84,9 @@ class Allocator {
 
   // For the inline fast paths in src/alloc (rcgc::mem).
   AllocatorImpl* impl() const noexcept { return impl_.get(); }
+  // The pools when allocation may take the pool fast path (plain pymalloc,
+  // no failure injection), nullptr otherwise: one load from the heap.
+  PoolAllocator* fast_pools() const noexcept { return fast_pools_; }
 
   // sys._debugmallocstats()-style report of this allocator.
   void print_stats(std::FILE* out) const;
@@ -93,7 +97,10 @@ class Allocator {
   void verify() const;
 
  private:
+  void update_fast_pools() noexcept;
+
   std::unique_ptr<AllocatorImpl> impl_;
+  PoolAllocator* fast_pools_ = nullptr;
 };
 
 }  // namespace rcgc::detail

@@ -178,12 +178,16 @@ inline HeapState& heap_of(const Object* op) noexcept {
 }
 
 // The calling thread's current heap (the default heap if none was entered).
-extern thread_local HeapState* tls_current_heap;
+// The first call on a thread that entered no heap caches the default heap in
+// tls_current_heap (HeapScope restores whatever it found, so nothing else
+// changes): later calls are one thread-local load.
+extern constinit thread_local HeapState* tls_current_heap;
 HeapState& default_heap_state() noexcept;
+HeapState& cache_default_heap_state() noexcept;
 inline HeapState& current_heap_state() noexcept {
   HeapState* s = tls_current_heap;
   if (RCGC_LIKELY(s != nullptr)) return *s;
-  return default_heap_state();
+  return cache_default_heap_state();
 }
 
 }  // namespace rcgc::detail
