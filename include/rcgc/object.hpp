@@ -73,12 +73,15 @@ enum : std::uint16_t {
   kHasWeakrefs = 1u << 7,   // the heap's weakref table has an entry for it
   kMadeByHeap = 1u << 8,    // allocated by make<T>() (not on the stack)
   kWeakRefType = 1u << 9,   // a detail::WeakRefObject
+  kFinalizing = 1u << 10,   // a finalizer of the object is running
+  kFreed = 1u << 15,        // debug builds: set (with heap 0) when freed
 };
 
 inline constexpr std::uint32_t kImmortal = 0x8000'0000u;
 
 class HeapState;
 void release(Object* op) noexcept;  // refcount reached zero
+[[noreturn]] void fatal_freed(const Object* op) noexcept;
 class Collector;
 struct ObjectAccess;
 
@@ -151,15 +154,26 @@ class Object {
 
   // For Ref and the collector.
   void incref() const noexcept {
-    if (RCGC_LIKELY(refcnt_ < detail::kImmortal)) ++refcnt_;
+    if (RCGC_LIKELY(refcnt_ < detail::kImmortal)) {
+      ++refcnt_;
+    } else if constexpr (RCGC_DEBUG_LEVEL >= 1) {
+      check_not_freed();
+    }
   }
   void decref() const noexcept {
     if (RCGC_LIKELY(refcnt_ < detail::kImmortal)) {
       RCGC_DCHECK(refcnt_ > 0);
       if (--refcnt_ == 0) detail::release(const_cast<Object*>(this));
+    } else if constexpr (RCGC_DEBUG_LEVEL >= 1) {
+      check_not_freed();
     }
   }
   std::uint32_t refcount() const noexcept { return refcnt_; }
+  // Debug builds: an "immortal" count with the kFreed bit is a freed block
+  // (the debug allocator fills freed memory with 0xDD).
+  void check_not_freed() const noexcept {
+    if (RCGC_UNLIKELY(flags_ & detail::kFreed)) detail::fatal_freed(this);
+  }
   bool is_immortal() const noexcept { return refcnt_ >= detail::kImmortal; }
 
  private:

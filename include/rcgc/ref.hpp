@@ -143,8 +143,9 @@ inline void Visitor::visit(Object* op) {
   if (mode_ == Mode::decref) {  // subtract_refs: one internal reference less
     std::uint16_t f = A::flags(op);
     if constexpr (RCGC_DEBUG_LEVEL >= 1) {
-      // A foreign object or a count that is too small: fn_ reports it.
-      if (RCGC_UNLIKELY(A::heap(op) != heap_id_ && (f & detail::kMadeByHeap)) ||
+      // Not an object of this heap (foreign, freed, not made by make), or a
+      // count that is too small: fn_ reports it.
+      if (RCGC_UNLIKELY(A::heap(op) != heap_id_) ||
           RCGC_UNLIKELY((f & detail::kCollecting) && detail::as_gc(op)->prev_bits == 0))
         return fn_(*this, op);
     }

@@ -26,22 +26,27 @@ using A = ObjectAccess;
 
 // Runs a finalizer with the object temporarily alive again (count 1).
 // Returns true if the finalizer resurrected it.
+// kFinalizing marks it meanwhile: a finalizer that releases a reference it
+// does not own brings the count to 0, and release() reports that.
 bool run_finalizer(Object* op, void (Object::*hook)(), const char* what) noexcept {
   std::uint32_t& rc = A::refcnt(op);
   rc = 1;
+  set_flag(op, kFinalizing);
   try {
     (op->*hook)();
   } catch (...) {
     write_unraisable(std::current_exception(), std::string(what) + " of " + describe(op));
   }
-  RCGC_CHECK(rc > 0, "%s of %p (type %s) released a reference it did not own", what,
-             static_cast<void*>(op), typeid(*op).name());
+  clear_flag(op, kFinalizing);
   return --rc != 0;
 }
 
 }  // namespace
 
 void HeapState::release(Object* op) noexcept {
+  RCGC_CHECK(!has_flag(op, kFinalizing),
+             "finalizer of %p (type %s) released a reference it did not own",
+             static_cast<void*>(op), typeid(*op).name());
   if (dealloc_depth >= kTrashcanDepth && has_flag(op, kTracked)) {
     untrack(op);
     GcHead* gc = as_gc(op);
@@ -90,6 +95,12 @@ void HeapState::dealloc(Object* op) noexcept {
   }
   --live_objects;
   op->~Object();
+  if constexpr (RCGC_DEBUG_LEVEL >= 1) {
+    // Until the block is reused, a stale pointer to it is recognizable as
+    // freed (heap 0 is never registered): the collector names it so.
+    A::flags(op) = kMadeByHeap | kFreed;
+    A::set_heap(op, 0);
+  }
   Allocator::deallocate(block);
 }
 

@@ -47,6 +47,10 @@ void release_heap_id(std::uint16_t id) {
 
 constinit thread_local HeapState* tls_current_heap = nullptr;
 
+HeapState* heap_by_id_or_null(std::uint16_t id) noexcept {
+  return heap_table[id].load(std::memory_order_acquire);
+}
+
 HeapState* heap_by_id(std::uint16_t id) noexcept {
   HeapState* h = heap_table[id].load(std::memory_order_acquire);
   RCGC_DCHECK(h != nullptr);

@@ -68,5 +68,11 @@ void fatal_base_offset(const char* type_name) noexcept {
 
 void release(Object* op) noexcept { heap_of(op).release(op); }
 
+void fatal_freed(const Object* op) noexcept {
+  fatal("a reference to %p was used after the object was freed (a reference was released "
+        "more often than taken, or a raw pointer outlived its object)",
+        static_cast<const void*>(op));
+}
+
 }  // namespace detail
 }  // namespace rcgc

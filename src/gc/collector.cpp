@@ -13,6 +13,10 @@
 #include "rcgc/weakref.hpp"
 
 namespace rcgc::detail {
+
+// src/core/heap.cpp: the registered heap with this id, or null.
+HeapState* heap_by_id_or_null(std::uint16_t id) noexcept;
+
 namespace {
 
 using A = ObjectAccess;
@@ -36,16 +40,37 @@ inline std::uint16_t& flags_of(GcHead* gc) noexcept { return A::flags(from_gc(gc
 
 // subtract_refs' visitor: one internal reference less. The common case runs
 // inline (Visitor::visit, Mode::decref); visit() here is called only for
-// what that path reports: a foreign object or a count that is too small.
+// what that path reports in debug builds: an object that is not a live
+// object of this heap, or a count that is too small.
 struct DecrefVisitor : Visitor {
-  explicit DecrefVisitor(std::uint16_t id) noexcept : Visitor(&visit, Mode::decref, id), heap_id(id) {}
+  explicit DecrefVisitor(std::uint16_t id) noexcept
+      : Visitor(&visit, Mode::decref, id), heap_id(id) {}
   std::uint16_t heap_id;
-  static void visit(Visitor& self, Object* op) {
+  const Object* current = nullptr;  // the object being traversed
+  static void visit(Visitor& base, Object* op) {
+    auto& self = static_cast<DecrefVisitor&>(base);
     std::uint16_t f = A::flags(op);
-    if (A::heap(op) != static_cast<DecrefVisitor&>(self).heap_id && (f & kMadeByHeap))
-      fatal_foreign(op, static_cast<DecrefVisitor&>(self).heap_id);
-    if ((f & kCollecting) && gc_refs(as_gc(op)) == 0) fatal_refcount_too_small(op);
-    if (f & kCollecting) --gc_refs(as_gc(op));
+    if (A::heap(op) != self.heap_id) check_reported(self.current, op, self.heap_id);
+    if (f & kCollecting) {
+      if (gc_refs(as_gc(op)) == 0) fatal_refcount_too_small(op);
+      --gc_refs(as_gc(op));
+    }
+  }
+  // What traverse() reported is not an object of this heap: say what it is.
+  // Nothing here allocates; the type names are the mangled typeid names.
+  static void check_reported(const Object* from, const Object* op, std::uint16_t heap_id) {
+    std::uint16_t f = A::flags(op);
+    if (heap_by_id_or_null(A::heap(op)) == nullptr) {
+      if (!(f & kMadeByHeap))
+        fatal("traverse of <%s object at %p> reported %p (type %s), which was not made by "
+              "rcgc::make",
+              typeid(*from).name(), static_cast<const void*>(from),
+              static_cast<const void*>(op), typeid(*op).name());
+      fatal("traverse of <%s object at %p> reported %p, which is not a live rcgc object "
+            "(freed)",
+            typeid(*from).name(), static_cast<const void*>(from), static_cast<const void*>(op));
+    }
+    if (f & kMadeByHeap) fatal_foreign(op, heap_id);
   }
 };
 
@@ -121,8 +146,11 @@ std::size_t Collector::update_refs(GcList& young) noexcept {
 
 void Collector::subtract_refs(GcList& young, std::uint16_t heap_id) noexcept {
   DecrefVisitor v(heap_id);
-  for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next)
-    from_gc(gc)->traverse(v);
+  for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next) {
+    Object* op = from_gc(gc);
+    if constexpr (RCGC_DEBUG_LEVEL >= 1) v.current = op;
+    op->traverse(v);
+  }
 }
 
 std::size_t Collector::move_unreachable(GcList& young, GcList& unreachable) noexcept {
@@ -231,10 +259,11 @@ bool Collector::finalize_garbage(GcList& collectable) noexcept {
     Object* op = from_gc(gc);
     std::uint16_t& f = flags_of(gc);
     if ((f & (kHasFinalize | kFinalized)) != kHasFinalize) continue;
-    f |= kFinalized;
+    f |= kFinalized | kFinalizing;
     called = true;
     op->incref();
     call_guarded(op, &Object::finalize, "finalizer");
+    clear_flag(op, kFinalizing);
     op->decref();
   }
   collectable.merge_from(seen);
