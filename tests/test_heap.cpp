@@ -195,6 +195,15 @@ TEST(HeapDeathTest, ObjectBaseNotFirstIsReported) {
   EXPECT_DEATH((void)rcgc::make<Misplaced>(), "not at offset 0");
 }
 
+TEST(HeapDeathTest, ScopeOutlivingItsHeapIsReported) {
+  auto misuse = [] {
+    auto h = std::make_unique<rcgc::Heap>();
+    auto s = h->enter();
+    h.reset();
+  };
+  EXPECT_DEATH(misuse(), "destroyed while a HeapScope still makes it current");
+}
+
 struct PrivateTraverse : rcgc::Object {
  private:
   void traverse(rcgc::Visitor&) const override {}

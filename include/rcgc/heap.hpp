@@ -12,7 +12,9 @@ namespace rcgc {
 class Heap;
 
 // Makes a heap the calling thread's current heap until destroyed; then the
-// previous one is current again. Movable, not copyable.
+// previous one is current again. Movable, not copyable. A heap may be current
+// on one thread at a time: entering it on a second thread while a scope is
+// alive on the first stops the program with a message.
 class HeapScope {
  public:
   HeapScope(HeapScope&& other) noexcept;
@@ -23,6 +25,7 @@ class HeapScope {
  private:
   friend class Heap;
   explicit HeapScope(detail::HeapState* heap) noexcept;
+  detail::HeapState* heap_;
   detail::HeapState* previous_;
   bool active_ = true;
 };
@@ -38,7 +41,8 @@ class Heap {
   Heap(const Heap&) = delete;
   Heap& operator=(const Heap&) = delete;
 
-  // Makes this heap current on this thread until the guard dies.
+  // Makes this heap current on this thread until the guard dies. The guard
+  // must not outlive the heap.
   [[nodiscard]] HeapScope enter() noexcept;
 
   // The heap id stamped on every object made here (1..65535).

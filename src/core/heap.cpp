@@ -93,16 +93,27 @@ HeapState::~HeapState() {
 
 }  // namespace detail
 
-HeapScope::HeapScope(detail::HeapState* heap) noexcept : previous_(detail::tls_current_heap) {
+HeapScope::HeapScope(detail::HeapState* heap) noexcept
+    : heap_(heap), previous_(detail::tls_current_heap) {
+  std::thread::id me = std::this_thread::get_id();
+  if (heap->scopes.fetch_add(1) > 0) {
+    RCGC_CHECK(heap->scope_thread.load() == me, "heap %u is already current on another thread",
+               static_cast<unsigned>(heap->id));
+  } else {
+    heap->scope_thread.store(me);
+  }
   detail::tls_current_heap = heap;
 }
 
-HeapScope::HeapScope(HeapScope&& other) noexcept : previous_(other.previous_) {
+HeapScope::HeapScope(HeapScope&& other) noexcept
+    : heap_(other.heap_), previous_(other.previous_) {
   other.active_ = false;
 }
 
 HeapScope::~HeapScope() {
-  if (active_) detail::tls_current_heap = previous_;
+  if (!active_) return;
+  detail::tls_current_heap = previous_;
+  heap_->scopes.fetch_sub(1);
 }
 
 namespace {
@@ -145,6 +156,10 @@ Heap::Heap() : state_(new detail::HeapState(detail::register_heap_id())) {}
 
 Heap::~Heap() {
   detail::HeapState& h = *state_;
+  RCGC_CHECK(h.scopes.load() == 0,
+             "heap %u destroyed while a HeapScope still makes it current (the scope must "
+             "not outlive its heap)",
+             static_cast<unsigned>(h.id));
   {
     HeapScope scope = enter();
     h.collect_with_callbacks(gc::kNumGenerations - 1);

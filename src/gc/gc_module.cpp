@@ -68,6 +68,16 @@ void HeapState::collect_automatic() {
   }
 }
 
+void HeapState::collect_after_allocation(void* block) {
+  try {
+    collect_automatic();
+  } catch (...) {
+    if (gens[0].count > 0) --gens[0].count;
+    Allocator::deallocate(block);
+    throw;
+  }
+}
+
 void HeapState::track(Object* op) noexcept {
   if (has_flag(op, kLinked) || !has_flag(op, kTracked)) return;
   set_flag(op, kLinked);

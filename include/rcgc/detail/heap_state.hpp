@@ -5,10 +5,12 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -93,12 +95,14 @@ class HeapState {
   // Memory for a new object of `size` bytes: counts a tracked allocation
   // (generation 0) and runs an automatic collection when its threshold is
   // passed. Returns where the Object must be constructed.
+  // As CPython's gc_alloc, the memory comes first: a failed allocation
+  // (std::bad_alloc) counts nothing.
   void* allocate_object(std::size_t size, bool tracked) {
     if (tracked) {
+      char* mem = static_cast<char*>(alloc.allocate(size + sizeof(GcHead)));
       if (RCGC_UNLIKELY(++gens[0].count > gens[0].threshold) && gens[0].threshold &&
           enabled && !collecting)
-        collect_automatic();
-      char* mem = static_cast<char*>(alloc.allocate(size + sizeof(GcHead)));
+        collect_after_allocation(mem);
       return mem + sizeof(GcHead);
     }
     return alloc.allocate(size);
@@ -126,6 +130,10 @@ class HeapState {
   // gc module operations (src/gc/).
   std::size_t collect_with_callbacks(int generation);
   void collect_automatic();
+  // collect_automatic() for allocate_object(): if the collection throws (a
+  // gc callback's std::bad_alloc escapes nothing, but be safe), the block is
+  // returned and the count undone before the exception propagates.
+  void collect_after_allocation(void* block);
   void track(Object* op) noexcept;    // link into generation 0
   void untrack(Object* op) noexcept;  // unlink from its list
 
@@ -165,6 +173,11 @@ class HeapState {
   std::unordered_map<std::string, Object*> interned;
 
   bool orphaned = false;  // destroyed while objects were still referenced
+
+  // HeapScopes alive for this heap, and the thread they belong to: a heap is
+  // current on one thread at a time.
+  std::atomic<int> scopes{0};
+  std::atomic<std::thread::id> scope_thread{};
 
  private:
   void dealloc(Object* op) noexcept;
