@@ -94,13 +94,14 @@ void HeapState::dealloc(Object* op) noexcept {
     block = as_gc(op);
   }
   --live_objects;
-  op->~Object();
   if constexpr (RCGC_DEBUG_LEVEL >= 1) {
     // Until the block is reused, a stale pointer to it is recognizable as
-    // freed (heap 0 is never registered): the collector names it so.
+    // freed (heap 0 is never registered): the collector names it so. Marked
+    // before the destructor runs: after it, the header is no Object's.
     A::flags(op) = kMadeByHeap | kFreed;
     A::set_heap(op, 0);
   }
+  op->~Object();
   Allocator::deallocate(block);
 }
 
