@@ -146,7 +146,7 @@ TEST(AllocFailure, FinalizersThatAllocateDuringCollection) {
 TEST(AllocFailure, InternFailsCleanly) {
   Counts c = sweep([](std::vector<Ref<Node>>& keep) {
     for (int i = 0; i < 10; ++i) {
-      Ref<rcgc::Str> s = rcgc::intern("s" + std::to_string(i));
+      Ref<rcgc::Str> s = rcgc::intern(std::to_string(i).insert(0, 1, 's'));
       Ref<Node> n = rcgc::make<Node>(i);
       n->other = s;
       keep.push_back(n);
