@@ -23,26 +23,19 @@ struct RcNode : rcgc::Object {
     visit(right);
   }
 };
-struct RcTrees {
-  using Ptr = rcgc::Ref<RcNode>;
-  static Ptr make(int d) {
-    Ptr n = rcgc::make<RcNode>();
-    if (d > 0) {
-      n->left = make(d - 1);
-      n->right = make(d - 1);
-    }
-    return n;
-  }
-  static long check(const Ptr& n) { return n->left ? 1 + check(n->left) + check(n->right) : 1; }
-};
-
 struct SpNode {
   std::shared_ptr<SpNode> left, right;
 };
-struct SpTrees {
-  using Ptr = std::shared_ptr<SpNode>;
+struct UpNode {
+  std::unique_ptr<UpNode> left, right;
+};
+
+// The benchmark's two operations for a node type, its handle and its
+// allocation (the only part that differs between the memory managers).
+template <class Ptr, Ptr (*New)()>
+struct Trees {
   static Ptr make(int d) {
-    Ptr n = std::make_shared<SpNode>();
+    Ptr n = New();
     if (d > 0) {
       n->left = make(d - 1);
       n->right = make(d - 1);
@@ -52,21 +45,13 @@ struct SpTrees {
   static long check(const Ptr& n) { return n->left ? 1 + check(n->left) + check(n->right) : 1; }
 };
 
-struct UpNode {
-  std::unique_ptr<UpNode> left, right;
-};
-struct UpTrees {
-  using Ptr = std::unique_ptr<UpNode>;
-  static Ptr make(int d) {
-    Ptr n(new UpNode);
-    if (d > 0) {
-      n->left = make(d - 1);
-      n->right = make(d - 1);
-    }
-    return n;
-  }
-  static long check(const Ptr& n) { return n->left ? 1 + check(n->left) + check(n->right) : 1; }
-};
+rcgc::Ref<RcNode> new_rc() { return rcgc::make<RcNode>(); }
+std::shared_ptr<SpNode> new_sp() { return std::make_shared<SpNode>(); }
+std::unique_ptr<UpNode> new_up() { return std::unique_ptr<UpNode>(new UpNode); }
+
+using RcTrees = Trees<rcgc::Ref<RcNode>, new_rc>;
+using SpTrees = Trees<std::shared_ptr<SpNode>, new_sp>;
+using UpTrees = Trees<std::unique_ptr<UpNode>, new_up>;
 
 template <class Trees>
 void run(int n) {
