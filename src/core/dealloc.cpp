@@ -43,6 +43,10 @@ bool run_finalizer(Object* op, void (Object::*hook)(), const char* what) noexcep
 
 }  // namespace
 
+// Object::decref's out-of-line half; HeapState::release and dealloc, in this
+// file, inline into it.
+void release(Object* op) noexcept { heap_of(op).release(op); }
+
 void HeapState::release(Object* op) noexcept {
   RCGC_CHECK(!has_flag(op, kFinalizing),
              "finalizer of %p (type %s) released a reference it did not own",

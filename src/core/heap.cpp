@@ -20,8 +20,6 @@ namespace {
 // Heap ids index this table so an object finds its heap from the 16-bit id
 // in its header. Slot 0 is never used. Lookups are lock-free; registration
 // takes the mutex.
-constexpr std::size_t kMaxHeaps = 1u << 16;
-std::atomic<HeapState*> heap_table[kMaxHeaps];
 std::mutex registry_mutex;
 std::vector<std::uint16_t> free_ids;
 std::uint32_t next_id = 1;
@@ -33,13 +31,14 @@ std::uint16_t register_heap_id() {
     free_ids.pop_back();
     return id;
   }
-  RCGC_CHECK(next_id < kMaxHeaps, "too many heaps (at most %zu live at once)", kMaxHeaps - 1);
+  RCGC_CHECK(next_id < kMaxHeaps, "too many heaps (at most %zu live at once)",
+             kMaxHeaps - 1);
   return static_cast<std::uint16_t>(next_id++);
 }
 
 void release_heap_id(std::uint16_t id) {
   std::lock_guard lock(registry_mutex);
-  heap_table[id].store(nullptr, std::memory_order_release);
+  g_heap_table[id].store(nullptr, std::memory_order_release);
   free_ids.push_back(id);
 }
 
@@ -47,15 +46,7 @@ void release_heap_id(std::uint16_t id) {
 
 constinit thread_local HeapState* tls_current_heap = nullptr;
 
-HeapState* heap_by_id_or_null(std::uint16_t id) noexcept {
-  return heap_table[id].load(std::memory_order_acquire);
-}
-
-HeapState* heap_by_id(std::uint16_t id) noexcept {
-  HeapState* h = heap_table[id].load(std::memory_order_acquire);
-  RCGC_DCHECK(h != nullptr);
-  return h;
-}
+std::atomic<HeapState*> g_heap_table[kMaxHeaps];
 
 HeapState& default_heap_state() noexcept {
   // Never destroyed: objects in static Refs may outlive every other static.
@@ -75,7 +66,7 @@ HeapState::HeapState(std::uint16_t heap_id) : id(heap_id) {
   gens[0].threshold = 700;
   gens[1].threshold = 10;
   gens[2].threshold = 10;
-  heap_table[id].store(this, std::memory_order_release);
+  g_heap_table[id].store(this, std::memory_order_release);
 }
 
 HeapState::~HeapState() {

@@ -66,7 +66,6 @@ void fatal_base_offset(const char* type_name) noexcept {
         type_name);
 }
 
-void release(Object* op) noexcept { heap_of(op).release(op); }
 
 void fatal_freed(const Object* op) noexcept {
   fatal("a reference to %p was used after the object was freed (a reference was released "

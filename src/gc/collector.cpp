@@ -14,9 +14,6 @@
 
 namespace rcgc::detail {
 
-// src/core/heap.cpp: the registered heap with this id, or null.
-HeapState* heap_by_id_or_null(std::uint16_t id) noexcept;
-
 namespace {
 
 using A = ObjectAccess;
@@ -60,7 +57,7 @@ struct DecrefVisitor : Visitor {
   // Nothing here allocates; the type names are the mangled typeid names.
   static void check_reported(const Object* from, const Object* op, std::uint16_t heap_id) {
     std::uint16_t f = A::flags(op);
-    if (heap_by_id_or_null(A::heap(op)) == nullptr) {
+    if (heap_by_id(A::heap(op)) == nullptr) {
       if (!(f & kMadeByHeap))
         fatal("traverse of <%s object at %p> reported %p (type %s), which was not made by "
               "rcgc::make",

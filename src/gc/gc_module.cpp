@@ -84,11 +84,6 @@ void HeapState::track(Object* op) noexcept {
   gens[0].list.append(as_gc(op));
 }
 
-void HeapState::untrack(Object* op) noexcept {
-  if (!has_flag(op, kLinked)) return;
-  clear_flag(op, kLinked);
-  GcList::remove(as_gc(op));
-}
 
 }  // namespace detail
 

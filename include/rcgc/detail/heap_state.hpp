@@ -134,8 +134,13 @@ class HeapState {
   // gc callback's std::bad_alloc escapes nothing, but be safe), the block is
   // returned and the count undone before the exception propagates.
   void collect_after_allocation(void* block);
-  void track(Object* op) noexcept;    // link into generation 0
-  void untrack(Object* op) noexcept;  // unlink from its list
+  void track(Object* op) noexcept;  // link into generation 0
+  // Unlinks a tracked object from its list (no-op when not linked).
+  void untrack(Object* op) noexcept {
+    if (!has_flag(op, kLinked)) return;
+    clear_flag(op, kLinked);
+    GcList::remove(as_gc(op));
+  }
 
   // Reference counting death (src/core/dealloc.cpp).
   void release(Object* op) noexcept;
@@ -185,9 +190,19 @@ class HeapState {
 };
 
 // The registry of live heaps, indexed by heap id (Object::heap_).
-HeapState* heap_by_id(std::uint16_t id) noexcept;
+// Slot 0 is never used: an object whose heap id is 0 was not made by make<T>
+// (or, in debug builds, was freed). Lookups are lock-free; heaps register
+// and unregister under a mutex in src/core/heap.cpp.
+inline constexpr std::size_t kMaxHeaps = std::size_t{1} << 16;
+extern std::atomic<HeapState*> g_heap_table[kMaxHeaps];
+// The registered heap with this id, or null.
+inline HeapState* heap_by_id(std::uint16_t id) noexcept {
+  return g_heap_table[id].load(std::memory_order_acquire);
+}
 inline HeapState& heap_of(const Object* op) noexcept {
-  return *heap_by_id(ObjectAccess::heap(op));
+  HeapState* h = heap_by_id(ObjectAccess::heap(op));
+  RCGC_DCHECK(h != nullptr);
+  return *h;
 }
 
 // The calling thread's current heap (the default heap if none was entered).
