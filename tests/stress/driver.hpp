@@ -577,13 +577,17 @@ class Driver {
 
   // CPython's rule: what an unreachable legacy-finalizer object reaches is
   // uncollectable in this collection, even if the legacy object itself then
-  // dies by reference counting while the trash is cleared. Those objects are
-  // exempt from the next full-collection check (the one after checks them).
+  // dies by reference counting while the trash is cleared. Likewise what a
+  // frozen object reaches is held from outside the collection, even if the
+  // frozen object dies while the trash is cleared (a fuzzer find: a frozen
+  // object held only by trash held a ring; the ring became garbage during
+  // the collection, for the next one). Those objects are exempt from the
+  // next full-collection check (the one after checks them).
   void mark_legacy_reachable() {
     ++exempt_epoch_;
     work_.clear();
     for (auto& [id, m] : objs_)
-      if (m.kind == kLegacy && m.mark != reach_epoch_) work_.push_back(id);
+      if ((m.kind == kLegacy || m.frozen) && m.mark != reach_epoch_) work_.push_back(id);
     while (!work_.empty()) {
       std::uint32_t id = work_.back();
       work_.pop_back();
