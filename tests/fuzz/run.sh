@@ -5,7 +5,9 @@
 #
 #   tests/fuzz/run.sh [SECONDS]
 # Environment: RCGC_FUZZ_BUILD (build dir, default build/fuzz), CXX (default
-# clang++-14 or clang++), RCGC_FUZZ_JOBS (parallel compiles, default 2).
+# clang++-14 or clang++), RCGC_FUZZ_JOBS (parallel compiles, default 2),
+# RCGC_FUZZ_SEED (libFuzzer's -seed, default 1: the same mutation sequence in
+# every run), RCGC_FUZZ_RUNS (stop after that many inputs).
 set -euo pipefail
 seconds="${1:-60}"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -50,7 +52,8 @@ echo "fuzz: running $out/rcgc_fuzz for ${seconds}s"
 log="$out/fuzz.log"
 set +e
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  "$out/rcgc_fuzz" -max_total_time="$seconds" -max_len=4096 -timeout=30 -rss_limit_mb=3072 \
+  "$out/rcgc_fuzz" -max_total_time="$seconds" -seed="${RCGC_FUZZ_SEED:-1}" ${RCGC_FUZZ_RUNS:+-runs=$RCGC_FUZZ_RUNS} \
+  -max_len=4096 -timeout=30 -rss_limit_mb=3072 \
   -artifact_prefix="$out/" -print_final_stats=1 \
   "$out/new-corpus" "$root/tests/fuzz/corpus" >"$log" 2>&1
 status=$?
