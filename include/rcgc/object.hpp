@@ -74,8 +74,11 @@ enum : std::uint16_t {
   kMadeByHeap = 1u << 8,    // allocated by make<T>() (not on the stack)
   kWeakRefType = 1u << 9,   // a detail::WeakRefObject
   kFinalizing = 1u << 10,   // a finalizer of the object is running
+  kGenShift = 11,           // bits 11-12: the generation list it is in (3: frozen)
+  kGenMask = 3u << 11,
   kFreed = 1u << 15,        // debug builds: set (with heap 0) when freed
 };
+inline constexpr std::uint16_t kPermanentGen = 3;
 
 inline constexpr std::uint32_t kImmortal = 0x8000'0000u;
 
@@ -107,20 +110,25 @@ class Visitor {
   }
 
  protected:
-  // The collector's two hottest visits (subtract_refs' and
-  // move_unreachable's) run inline in every traverse(); only their rare
-  // cases call fn_. `clear` resets every Ref shown: Object::clear()'s
-  // default, which is how a cycle is broken when a type has no clear().
-  enum class Mode : std::uint8_t { call, decref, reach, clear };
-  Visitor(Fn fn, Mode mode, std::uint16_t heap_id = 0) noexcept
-      : fn_(fn), mode_(mode), heap_id_(heap_id) {}
+  // The collector's hottest visits (subtract_refs' and move_unreachable's)
+  // run inline in every traverse(); only their rare cases call fn_.
+  // `decref_young` is subtract_refs on a generation: membership comes from
+  // the generation bits and gc_refs is initialised on first touch (no
+  // separate update_refs pass); `decref` is the same on a collector list
+  // whose members carry kCollecting. `clear` resets every Ref shown:
+  // Object::clear()'s default, which is how a cycle is broken when a type
+  // has no clear().
+  enum class Mode : std::uint8_t { call, decref, decref_young, reach, clear };
+  Visitor(Fn fn, Mode mode, std::uint16_t heap_id = 0, std::uint8_t generation = 0) noexcept
+      : fn_(fn), mode_(mode), generation_(generation), heap_id_(heap_id) {}
 
  private:
   inline void visit(Object* op);
 
   Fn fn_;
   Mode mode_ = Mode::call;
-  std::uint16_t heap_id_ = 0;  // decref mode: the heap being collected
+  std::uint8_t generation_ = 0;  // decref_young: the generation collected
+  std::uint16_t heap_id_ = 0;    // decref modes: the heap being collected
 };
 
 // The base class of every object rcgc manages.

@@ -140,7 +140,27 @@ inline std::size_t getrefcount(const Object* op) noexcept {
 inline void Visitor::visit(Object* op) {
   using A = detail::ObjectAccess;
   // An if-chain, not a switch: no jump table on the hottest path.
-  if (mode_ == Mode::decref) {  // subtract_refs: one internal reference less
+  if (mode_ == Mode::decref_young) {  // subtract_refs on a generation
+    std::uint16_t& f = A::flags(op);
+    // Debug builds: an object of another heap, freed, or not made by make is
+    // reported by fn_. Release builds count it as a reference from outside.
+    if (RCGC_UNLIKELY(A::heap(op) != heap_id_)) {
+      if constexpr (RCGC_DEBUG_LEVEL >= 1) return fn_(*this, op);
+      return;
+    }
+    // In the generations collected: linked, generation <= the one collected.
+    if (!(f & detail::kLinked) || ((f & detail::kGenMask) >> detail::kGenShift) > generation_)
+      return;
+    std::uintptr_t& refs = detail::as_gc(op)->prev_bits;
+    if (!(f & detail::kCollecting)) {  // first touch: gc_refs = refcnt
+      f |= detail::kCollecting;
+      refs = A::refcnt(op);
+    }
+    if constexpr (RCGC_DEBUG_LEVEL >= 1) {
+      if (RCGC_UNLIKELY(refs == 0)) return fn_(*this, op);  // count too small
+    }
+    --refs;
+  } else if (mode_ == Mode::decref) {  // subtract_refs on a marked list
     std::uint16_t f = A::flags(op);
     if constexpr (RCGC_DEBUG_LEVEL >= 1) {
       // Not an object of this heap (foreign, freed, not made by make), or a

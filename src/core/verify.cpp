@@ -21,7 +21,7 @@ struct CountVisitor : Visitor {
   }
 };
 
-void verify_list(const GcList& list, std::uint16_t heap_id,
+void verify_list(const GcList& list, std::uint16_t heap_id, std::uint16_t gen,
                  std::unordered_map<const Object*, std::size_t>& seen) {
   const GcHead* head = &list.head;
   for (GcHead* gc = list.head.next; gc != head; gc = gc->next) {
@@ -41,6 +41,9 @@ void verify_list(const GcList& list, std::uint16_t heap_id,
                A::refcnt(op));
     RCGC_CHECK(seen.emplace(op, 0).second, "verify: object %p is listed twice",
                static_cast<void*>(op));
+    std::uint16_t bits = (A::flags(op) & detail::kGenMask) >> detail::kGenShift;
+    RCGC_CHECK(bits == gen, "verify: object %p in generation %u is stamped %u",
+               static_cast<void*>(op), static_cast<unsigned>(gen), static_cast<unsigned>(bits));
   }
 }
 
@@ -49,8 +52,9 @@ void verify_list(const GcList& list, std::uint16_t heap_id,
 void Heap::verify() const {
   detail::HeapState& h = *state_;
   std::unordered_map<const Object*, std::size_t> internal;
-  for (auto& g : h.gens) verify_list(g.list, h.id, internal);
-  verify_list(h.permanent, h.id, internal);
+  for (std::uint16_t g = 0; g < gc::kNumGenerations; ++g)
+    verify_list(h.gens[g].list, h.id, g, internal);
+  verify_list(h.permanent, h.id, detail::kPermanentGen, internal);
   // No object may be referenced by more tracked objects than its count says.
   CountVisitor v(internal);
   for (auto& [op, n] : internal) op->traverse(v);

@@ -71,6 +71,25 @@ struct DecrefVisitor : Visitor {
   }
 };
 
+// subtract_refs_young's visitor: the common case runs inline
+// (Mode::decref_young); visit() is called in debug builds for an object of
+// another heap, or a count that is too small.
+struct YoungDecrefVisitor : Visitor {
+  YoungDecrefVisitor(std::uint16_t id, int generation) noexcept
+      : Visitor(&visit, Mode::decref_young, id, static_cast<std::uint8_t>(generation)),
+        heap_id(id) {}
+  std::uint16_t heap_id;
+  const Object* current = nullptr;  // the object being traversed
+  static void visit(Visitor& base, Object* op) {
+    auto& self = static_cast<YoungDecrefVisitor&>(base);
+    if (A::heap(op) != self.heap_id) {
+      DecrefVisitor::check_reported(self.current, op, self.heap_id);
+      return;  // not reported: counted as a reference from outside
+    }
+    fatal_refcount_too_small(op);
+  }
+};
+
 // move_unreachable's visitor: what a reachable object references is
 // reachable too. The common cases run inline (Mode::reach); visit() moves a
 // tentatively unreachable object back to young's tail, where the main loop
@@ -150,7 +169,27 @@ void Collector::subtract_refs(GcList& young, std::uint16_t heap_id) noexcept {
   }
 }
 
-std::size_t Collector::move_unreachable(GcList& young, GcList& unreachable) noexcept {
+std::size_t Collector::subtract_refs_young(GcList& young, std::uint16_t heap_id,
+                                           int generation) noexcept {
+  YoungDecrefVisitor v(heap_id, generation);
+  std::size_t n = 0;
+  for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next) {
+    Object* op = from_gc(gc);
+    std::uint16_t& f = A::flags(op);
+    RCGC_DCHECK_AT(2, A::refcnt(op) > 0);
+    if (!(f & kCollecting)) {  // not yet reached by a visit
+      f |= kCollecting;
+      gc_refs(gc) = A::refcnt(op);
+    }
+    if constexpr (RCGC_DEBUG_LEVEL >= 1) v.current = op;
+    op->traverse(v);
+    ++n;
+  }
+  return n;
+}
+
+std::size_t Collector::move_unreachable(GcList& young, GcList& unreachable,
+                                        std::uint16_t new_gen) noexcept {
   GcHead* head = young.end();
   ReachableVisitor v(head, young.last());
   GcHead* last_kept = head;
@@ -161,7 +200,8 @@ std::size_t Collector::move_unreachable(GcList& young, GcList& unreachable) noex
       // traversal may append to the chain after gc, so read gc->next after.
       from_gc(gc)->traverse(v);
       gc->set_prev(last_kept);
-      flags_of(gc) &= static_cast<std::uint16_t>(~kCollecting);
+      std::uint16_t& f = flags_of(gc);
+      f = static_cast<std::uint16_t>((f & ~(kCollecting | kGenMask)) | (new_gen << kGenShift));
       last_kept = gc;
       ++kept;
       gc = gc->next;
@@ -268,11 +308,11 @@ bool Collector::finalize_garbage(GcList& collectable) noexcept {
 }
 
 std::size_t Collector::handle_resurrected_objects(GcList& unreachable,
-                                                  GcList& still_unreachable, GcList& old,
-                                                  std::uint16_t heap_id) noexcept {
+                                                  GcList& still_unreachable,
+                                                  GcList& old) noexcept {
   std::size_t n = update_refs(unreachable);
-  subtract_refs(unreachable, heap_id);
-  std::size_t resurrected = move_unreachable(unreachable, still_unreachable);
+  subtract_refs(unreachable, h_.id);
+  std::size_t resurrected = move_unreachable(unreachable, still_unreachable, old_gen_);
   for (GcHead* gc = still_unreachable.first(); gc != still_unreachable.end(); gc = gc->next)
     flags_of(gc) &= static_cast<std::uint16_t>(~kUnreachable);
   old.merge_from(unreachable);  // the resurrected
@@ -298,14 +338,20 @@ void Collector::delete_garbage(GcList& collectable, GcList& old) noexcept {
     if (collectable.first() == gc) {
       // Still alive: it may die later, when what it references lets go.
       flags_of(gc) &= static_cast<std::uint16_t>(~kCollecting);
-      GcList::move(gc, old);
+      to_old(gc, old);
     }
   }
+}
+
+void Collector::to_old(GcHead* gc, GcList& old) noexcept {
+  set_generation(from_gc(gc), old_gen_);
+  GcList::move(gc, old);
 }
 
 void Collector::handle_legacy_finalizers(GcList& finalizers, GcList& old) noexcept {
   const bool save_all = (h_.debug & gc::DEBUG_SAVEALL) != 0;
   for (GcHead* gc = finalizers.first(); gc != finalizers.end(); gc = gc->next) {
+    set_generation(from_gc(gc), old_gen_);
     if (save_all || (flags_of(gc) & kHasLegacy)) {
       try {
         h_.garbage.push_back(Ref<Object>(from_gc(gc)));
@@ -335,11 +381,13 @@ CollectResult Collector::collect(int generation) {
   GcList& young = h_.gens[generation].list;
   GcList& old = generation + 1 < gc::kNumGenerations ? h_.gens[generation + 1].list : young;
 
+  old_gen_ = static_cast<std::uint16_t>(
+      generation + 1 < gc::kNumGenerations ? generation + 1 : generation);
+
   CollectResult r;
   GcList unreachable;
-  r.candidates = update_refs(young);
-  subtract_refs(young, h_.id);
-  std::size_t survivors = move_unreachable(young, unreachable);
+  r.candidates = subtract_refs_young(young, h_.id, generation);
+  std::size_t survivors = move_unreachable(young, unreachable, old_gen_);
 
   if (&young != &old) {
     if (generation == gc::kNumGenerations - 2) h_.long_lived_pending += survivors;
@@ -365,7 +413,7 @@ CollectResult Collector::collect(int generation) {
   if (trash.to_finalize && finalize_garbage(unreachable)) user_code_ran = true;
   GcList final_unreachable;
   if (user_code_ran) {
-    r.collected += handle_resurrected_objects(unreachable, final_unreachable, old, h_.id);
+    r.collected += handle_resurrected_objects(unreachable, final_unreachable, old);
   } else {
     final_unreachable.merge_from(unreachable);
     r.collected += trash.size;

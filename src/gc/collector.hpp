@@ -41,9 +41,22 @@ class Collector {
   //                 young (kCollecting cleared, prev links restored); the
   //                 rest go to `unreachable` with kUnreachable set.
   //                 Returns how many stayed.
+  //
+  // On a generation the first two are one pass, subtract_refs_young: an
+  // object's generation bits say whether it is being collected, and its
+  // gc_refs is initialised when it is first touched (by the walk or by a
+  // visit), which saves a walk over the generation. update_refs and
+  // subtract_refs remain for the trash (handle_resurrected_objects), whose
+  // members are marked with kCollecting instead.
+  //
+  // move_unreachable stamps the objects it keeps with generation `new_gen`
+  // (the one they are promoted to).
   static std::size_t update_refs(GcList& young) noexcept;
   static void subtract_refs(GcList& young, std::uint16_t heap_id) noexcept;
-  static std::size_t move_unreachable(GcList& young, GcList& unreachable) noexcept;
+  static std::size_t subtract_refs_young(GcList& young, std::uint16_t heap_id,
+                                         int generation) noexcept;
+  static std::size_t move_unreachable(GcList& young, GcList& unreachable,
+                                      std::uint16_t new_gen) noexcept;
   // Legacy-finalizer objects and everything they reach leave the trash. The
   // second returns how many objects it moved.
   static TrashSummary move_legacy_finalizers(GcList& unreachable, GcList& finalizers) noexcept;
@@ -58,15 +71,25 @@ class Collector {
   static bool finalize_garbage(GcList& unreachable) noexcept;
   // Recomputes reachability inside the trash: what a finalizer resurrected
   // goes to `old`, the rest to `still_unreachable`, whose size is returned.
-  static std::size_t handle_resurrected_objects(GcList& unreachable, GcList& still_unreachable,
-                                                GcList& old, std::uint16_t heap_id) noexcept;
+  std::size_t handle_resurrected_objects(GcList& unreachable, GcList& still_unreachable,
+                                         GcList& old) noexcept;
   // Breaks the cycles (clear()) or, under DEBUG_SAVEALL, saves the objects.
   void delete_garbage(GcList& collectable, GcList& old) noexcept;
   // Appends legacy-finalizer objects (all, under DEBUG_SAVEALL) to garbage.
   void handle_legacy_finalizers(GcList& finalizers, GcList& old) noexcept;
 
  private:
+  // Moves a surviving object to the old generation (and stamps it so).
+  void to_old(GcHead* gc, GcList& old) noexcept;
+
   HeapState& h_;
+  std::uint16_t old_gen_ = 0;  // the generation survivors are promoted to
 };
+
+// The generation bits of an object's flags.
+inline void set_generation(Object* op, std::uint16_t gen) noexcept {
+  std::uint16_t& f = ObjectAccess::flags(op);
+  f = static_cast<std::uint16_t>((f & ~kGenMask) | (gen << kGenShift));
+}
 
 }  // namespace rcgc::detail

@@ -81,6 +81,7 @@ void HeapState::collect_after_allocation(void* block) {
 void HeapState::track(Object* op) noexcept {
   if (has_flag(op, kLinked) || !has_flag(op, kTracked)) return;
   set_flag(op, kLinked);
+  set_generation(op, 0);
   gens[0].list.append(as_gc(op));
 }
 
@@ -237,14 +238,27 @@ bool is_finalized(const Object* obj) noexcept {
   return obj && detail::has_flag(obj, detail::kFinalized);
 }
 
+namespace {
+// Stamps every object of `list` with generation `gen` (the collector tells
+// members of the generations it collects by these bits).
+void stamp(detail::GcList& list, std::uint16_t gen) noexcept {
+  for (detail::GcHead* gc = list.first(); gc != list.end(); gc = gc->next)
+    detail::set_generation(detail::from_gc(gc), gen);
+}
+}  // namespace
+
 void freeze() noexcept {
   auto& h = cur();
-  for (auto& g : h.gens) h.permanent.merge_from(g.list);
+  for (auto& g : h.gens) {
+    stamp(g.list, detail::kPermanentGen);
+    h.permanent.merge_from(g.list);
+  }
   h.gens[0].count = 0;
 }
 
 void unfreeze() noexcept {
   auto& h = cur();
+  stamp(h.permanent, kNumGenerations - 1);
   h.gens[kNumGenerations - 1].list.merge_from(h.permanent);
 }
 
