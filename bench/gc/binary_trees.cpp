@@ -1,5 +1,6 @@
 // The Benchmarks Game's binary-trees with three memory managers:
 //   binary_trees rcgc N        rcgc::Ref + make (automatic collection on)
+//   binary_trees rcgc_nogc N   the same with gc::disable(): reference counting only
 //   binary_trees shared_ptr N  std::shared_ptr + make_shared
 //   binary_trees unique_ptr N  std::unique_ptr + new/delete
 // Prints the usual output, then "seconds S" and "peak_rss_kib K".
@@ -75,13 +76,17 @@ void run(int n) {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: binary_trees rcgc|shared_ptr|unique_ptr DEPTH\n");
+    std::fprintf(stderr, "usage: binary_trees rcgc|rcgc_nogc|shared_ptr|unique_ptr DEPTH\n");
     return 2;
   }
   std::string kind = argv[1];
   int n = std::atoi(argv[2]);
   auto t0 = std::chrono::steady_clock::now();
   if (kind == "rcgc") run<RcTrees>(n);
+  else if (kind == "rcgc_nogc") {  // the same with the cycle collector off
+    rcgc::gc::disable();
+    run<RcTrees>(n);
+  }
   else if (kind == "shared_ptr") run<SpTrees>(n);
   else if (kind == "unique_ptr") run<UpTrees>(n);
   else {

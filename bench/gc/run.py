@@ -95,7 +95,8 @@ depths = [int(d) for d in os.environ.get("RCGC_BT_DEPTHS", "16 18 20").split()]
 bt_rows = []
 for depth in depths:
     res = {}
-    variants = [("rcgc", [trees, "rcgc"]), ("shared_ptr", [trees, "shared_ptr"]),
+    variants = [("rcgc", [trees, "rcgc"]), ("rcgc_nogc", [trees, "rcgc_nogc"]),
+                ("shared_ptr", [trees, "shared_ptr"]),
                 ("unique_ptr", [trees, "unique_ptr"])]
     if os.path.exists(boehm):
         variants.append(("boehm", [boehm]))
@@ -114,7 +115,8 @@ for what, rc, name, peer, ratio, target, met in rows:
                                                        "yes" if met else "**no**"))
 
 print("\nbinary-trees (seconds / peak RSS MiB; ratio = rcgc / peer, < 1 is better for rcgc)\n")
-names = [n for n in ("rcgc", "shared_ptr", "unique_ptr", "boehm", "cpython") if n in bt_rows[0][1]]
+names = [n for n in ("rcgc", "rcgc_nogc", "shared_ptr", "unique_ptr", "boehm", "cpython")
+         if n in bt_rows[0][1]]
 print("| depth | " + " | ".join(names) + " | rcgc/shared_ptr time | rcgc/shared_ptr RSS | cpython/rcgc time |")
 print("|---" * (len(names) + 4) + "|")
 for depth, res in bt_rows:
