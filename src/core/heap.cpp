@@ -172,7 +172,6 @@ Heap::~Heap() {
   }
   // Objects still referenced from outside the heap keep its memory: the
   // state is leaked on purpose so that their later release still works.
-  h.orphaned = true;
   if constexpr (RCGC_DEBUG_LEVEL >= 1) {
     std::fprintf(stderr,
                  "rcgc: heap %u destroyed while %zu objects are still referenced; "

@@ -177,7 +177,6 @@ class HeapState {
   std::vector<Object*> immortals;
   std::unordered_map<std::string, Object*> interned;
 
-  bool orphaned = false;  // destroyed while objects were still referenced
 
   // HeapScopes alive for this heap, and the thread they belong to: a heap is
   // current on one thread at a time.
