@@ -38,9 +38,7 @@ struct List : rcgc::Object {
   List() { ++live_nodes; }
   ~List() override { --live_nodes; }
   void append(rcgc::Ref<rcgc::Object> r) { items.push_back(std::move(r)); }
-  void traverse(rcgc::Visitor& visit) const override {
-    for (auto& r : items) visit(r);
-  }
+  void traverse(rcgc::Visitor& visit) const override { visit.each(items); }
   void clear() override {
     auto tmp = std::move(items);
     items.clear();

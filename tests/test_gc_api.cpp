@@ -346,3 +346,56 @@ TEST_F(GcApiTest, GarbageEraseOne) {
 }
 
 }  // namespace
+
+namespace {
+
+// Visitor::each batches runs of references to one object in the collector's
+// passes: the counts must come out exactly as with one visit per element.
+TEST_F(GcApiTest, EachCountsRunsOfTheSameObject) {
+  Ref<List> holder = rcgc::make<List>();  // reachable from here
+  {
+    Ref<List> a = rcgc::make<List>();
+    Ref<Node> b = rcgc::make<Node>();
+    for (int i = 0; i < 5; ++i) a->append(b);  // a run of 5
+    a->append(nullptr);                        // a null inside the range
+    a->append(b);                              // b again after the null
+    a->append(a);                              // a itself
+    a->append(a);
+    b->other = a;
+    holder->append(b);  // b (and so a) reachable: nothing to collect
+    EXPECT_EQ(gc::collect(), 0u);
+    EXPECT_EQ(rcgc::getrefcount(b), 8u);
+    holder->items.clear();
+  }
+  EXPECT_EQ(gc::collect(), 2u);  // a and b, each counted once
+  EXPECT_EQ(live_nodes, 1);      // the holder
+}
+
+TEST_F(GcApiTest, EachReportsEveryReferenceOutsideTheCollector) {
+  Ref<List> a = rcgc::make<List>();
+  Ref<Node> b = rcgc::make<Node>();
+  a->append(b);
+  a->append(b);
+  a->append(b);
+  EXPECT_EQ(gc::get_referents(a).size(), 3u);  // one per element, as Python's
+  EXPECT_EQ(gc::get_referrers(b).size(), 1u);
+}
+
+#if RCGC_DEBUG_LEVEL >= 1
+TEST(GcApiDeathTest, EachStillFindsACountTooSmall) {
+  auto misuse = [] {
+    rcgc::Heap h;
+    auto s = h.enter();
+    Ref<List> a = rcgc::make<List>();
+    Ref<Node> b = rcgc::make<Node>();
+    a->append(b);
+    a->append(b);
+    b->decref();  // two references released too many: count 1, but the
+    b->decref();  // two elements of a hold it (and the local Ref a third)
+    gc::collect();
+  };
+  EXPECT_DEATH(misuse(), "refcount is too small");
+}
+#endif
+
+}  // namespace

@@ -21,9 +21,7 @@ struct GNode : rcgc::Object {
   std::vector<Ref<rcgc::Object>> edges;
   explicit GNode(int i) : id(i) { alive.insert(id); }
   ~GNode() override { alive.erase(id); }
-  void traverse(rcgc::Visitor& visit) const override {
-    for (auto& e : edges) visit(e);
-  }
+  void traverse(rcgc::Visitor& visit) const override { visit.each(edges); }
 };
 
 constexpr int kBlob = -1;  // an edge to an untracked leaf

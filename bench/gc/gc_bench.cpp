@@ -49,9 +49,7 @@ void report(const char* name, double value, const char* unit) {
 
 struct PyList : rcgc::Object {
   std::vector<Ref<rcgc::Object>> items;
-  void traverse(rcgc::Visitor& visit) const override {
-    for (auto& r : items) visit(r);
-  }
+  void traverse(rcgc::Visitor& visit) const override { visit.each(items); }
 };
 
 // The bare walk: the same graph as plain structs, visited depth-first with

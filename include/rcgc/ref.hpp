@@ -8,6 +8,7 @@
 #include <compare>
 #include <cstddef>
 #include <functional>
+#include <iterator>
 #include <type_traits>
 #include <utility>
 
@@ -137,7 +138,7 @@ inline std::size_t getrefcount(const Object* op) noexcept {
   return op ? op->refcount() : 0;
 }
 
-inline void Visitor::visit(Object* op) {
+inline void Visitor::visit(Object* op, std::uintptr_t n) {
   using A = detail::ObjectAccess;
   // An if-chain, not a switch: no jump table on the hottest path.
   if (mode_ == Mode::decref_young) {  // subtract_refs on a generation
@@ -157,19 +158,19 @@ inline void Visitor::visit(Object* op) {
       refs = A::refcnt(op);
     }
     if constexpr (RCGC_DEBUG_LEVEL >= 1) {
-      if (RCGC_UNLIKELY(refs == 0)) return fn_(*this, op);  // count too small
+      if (RCGC_UNLIKELY(refs < n)) return report_each(op, n);  // count too small
     }
-    --refs;
+    refs -= n;
   } else if (mode_ == Mode::decref) {  // subtract_refs on a marked list
     std::uint16_t f = A::flags(op);
     if constexpr (RCGC_DEBUG_LEVEL >= 1) {
       // Not an object of this heap (foreign, freed, not made by make), or a
       // count that is too small: fn_ reports it.
       if (RCGC_UNLIKELY(A::heap(op) != heap_id_) ||
-          RCGC_UNLIKELY((f & detail::kCollecting) && detail::as_gc(op)->prev_bits == 0))
-        return fn_(*this, op);
+          RCGC_UNLIKELY((f & detail::kCollecting) && detail::as_gc(op)->prev_bits < n))
+        return report_each(op, n);
     }
-    if (f & detail::kCollecting) --detail::as_gc(op)->prev_bits;
+    if (f & detail::kCollecting) detail::as_gc(op)->prev_bits -= n;
   } else if (mode_ == Mode::reach) {  // move_unreachable: reachable from a reachable one
     std::uint16_t f = A::flags(op);
     if (!(f & detail::kCollecting)) return;
@@ -180,6 +181,45 @@ inline void Visitor::visit(Object* op) {
     fn_(*this, op);
   }
   // Mode::clear: raw pointers cannot be reset.
+}
+
+namespace detail {
+template <class T>
+struct IsRef : std::false_type {};
+template <class T>
+struct IsRef<Ref<T>> : std::true_type {};
+}  // namespace detail
+
+// The slow path of n references at once: fn_ handles them one by one.
+inline void Visitor::report_each(Object* op, std::uintptr_t n) {
+  for (std::uintptr_t i = 0; i < n; ++i) fn_(*this, op);
+}
+
+template <class Range>
+void Visitor::each(const Range& range) {
+  using Element = std::remove_cvref_t<decltype(*std::begin(range))>;
+  if constexpr (detail::IsRef<Element>::value) {
+    if (mode_ == Mode::decref_young || mode_ == Mode::decref || mode_ == Mode::reach) {
+      // Runs of references to one object are counted in a register and
+      // subtracted at once (no read-modify-write chain through memory);
+      // move_unreachable's visit is idempotent: one per run is enough.
+      Object* last = nullptr;
+      std::uintptr_t run = 0;
+      for (const auto& r : range) {
+        Object* op = r.get();
+        if (op == last) {
+          ++run;
+          continue;
+        }
+        if (last) visit(last, run);
+        last = op;
+        run = op ? 1 : 0;
+      }
+      if (last) visit(last, run);
+      return;
+    }
+  }
+  for (const auto& r : range) (*this)(r);
 }
 
 template <class T>
