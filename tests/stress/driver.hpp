@@ -206,8 +206,8 @@ struct SNode : SBase {
   std::vector<Ref<rcgc::Object>> edges;
   std::vector<WeakRef<SBase>> weak_fields;
   void traverse(rcgc::Visitor& visit) const override {
-    for (auto& e : edges) visit(e);
-    for (auto& w : weak_fields) visit(w);
+    visit.each(edges);  // batched runs (Visitor::each) under the oracle too
+    visit.each(weak_fields);
   }
 };
 struct SFin : SNode {
