@@ -282,6 +282,13 @@ TEST_F(GcApiTest, ReferrersAndReferents) {
   EXPECT_EQ(from[0].get(), a.get());
   EXPECT_TRUE(gc::get_referrers(a).empty());
   EXPECT_EQ(gc::get_referrers(blob).size(), 1u);
+  // Several objects at once, as Python's gc.get_referents(*objs).
+  b->next = a;
+  auto both = gc::get_referents({a.get(), b.get()});
+  ASSERT_EQ(both.size(), 3u);
+  EXPECT_EQ(both[2].get(), a.get());
+  EXPECT_TRUE(gc::get_referents(nullptr).empty());
+  b->next = nullptr;
 }
 
 TEST_F(GcApiTest, IsTrackedAndIsFinalized) {

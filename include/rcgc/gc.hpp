@@ -120,6 +120,8 @@ ObjectList get_referrers(const Ref<T>& r) {
 }
 // What obj's traverse() visits (each visit once, in order).
 ObjectList get_referents(const Object* obj);
+// The same for several objects, one after the other (Python's *objs).
+ObjectList get_referents(const std::vector<const Object*>& objs);
 template <class T>
 ObjectList get_referents(const Ref<T>& r) {
   return get_referents(static_cast<const Object*>(r.get()));

@@ -223,10 +223,14 @@ ObjectList get_referrers(const std::vector<const Object*>& objs) {
 }
 
 ObjectList get_referents(const Object* obj) {
+  return get_referents(std::vector<const Object*>{obj});
+}
+
+ObjectList get_referents(const std::vector<const Object*>& objs) {
   ObjectList out;
-  if (!obj) return out;
   CollectVisitor v(out);
-  obj->traverse(v);
+  for (const Object* obj : objs)
+    if (obj) obj->traverse(v);
   return out;
 }
 
