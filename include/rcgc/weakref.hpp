@@ -64,7 +64,7 @@ class WeakRefObject final : public Object {
  private:
   friend class HeapState;
   friend Ref<WeakRefObject> new_weakref(Object* target, Callback cb, WeakKind kind);
-  friend std::vector<Ref<WeakRefObject>> weakrefs_of(const Object* op);
+  friend std::size_t weakref_count(const Object* op);
   Object* target_;
   Callback callback_;
   WeakKind kind_;
@@ -77,8 +77,7 @@ class WeakRefObject final : public Object {
 // `ref(o) is ref(o)`).
 Ref<WeakRefObject> new_weakref(Object* target, WeakRefObject::Callback cb,
                                WeakKind kind = WeakKind::ref);
-// The weak references to op, in list order.
-std::vector<Ref<WeakRefObject>> weakrefs_of(const Object* op);
+// Number of weak references to op (weakref.getweakrefcount).
 std::size_t weakref_count(const Object* op);
 
 template <class F>

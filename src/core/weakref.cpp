@@ -84,14 +84,12 @@ Ref<WeakRefObject> new_weakref(Object* target, WeakRefObject::Callback cb, WeakK
   return wr;
 }
 
-std::vector<Ref<WeakRefObject>> weakrefs_of(const Object* op) {
-  std::vector<Ref<WeakRefObject>> out;
-  if (!op || !has_flag(op, kHasWeakrefs)) return out;
-  for (WeakRefObject* p = heap_of(op).weaklists.at(op); p; p = p->wr_next_) out.emplace_back(p);
-  return out;
+std::size_t weakref_count(const Object* op) {
+  if (!op || !has_flag(op, kHasWeakrefs)) return 0;
+  std::size_t n = 0;
+  for (WeakRefObject* p = heap_of(op).weaklists.at(op); p; p = p->wr_next_) ++n;
+  return n;
 }
-
-std::size_t weakref_count(const Object* op) { return weakrefs_of(op).size(); }
 
 void HeapState::clear_weakrefs_at_death(Object* op) noexcept {
   // Clear them all before any callback runs; keep the weakrefs with

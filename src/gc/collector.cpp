@@ -362,7 +362,7 @@ void Collector::handle_legacy_finalizers(GcList& finalizers, GcList& old) noexce
   old.merge_from(finalizers);
 }
 
-CollectResult Collector::collect(int generation) {
+CollectResult Collector::collect(int generation) noexcept {
   using Clock = std::chrono::steady_clock;
   Clock::time_point t0;
   if (h_.debug & gc::DEBUG_STATS) {

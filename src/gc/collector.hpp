@@ -28,7 +28,7 @@ class Collector {
 
   // One collection of `generation` (younger ones are merged into it first).
   // The caller holds HeapState::collecting.
-  CollectResult collect(int generation);
+  CollectResult collect(int generation) noexcept;
 
   // The phases, in order. `young` is the generation being collected, `old`
   // the one survivors are promoted to (the same list for generation 2).

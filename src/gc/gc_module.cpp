@@ -39,7 +39,7 @@ struct CollectingScope {
 
 }  // namespace
 
-std::size_t HeapState::collect_with_callbacks(int generation) {
+std::size_t HeapState::collect_with_callbacks(int generation) noexcept {
   if (collecting) return 0;
   CollectingScope scope(*this);
   gc::CollectInfo info;
@@ -58,23 +58,13 @@ std::size_t HeapState::collect_with_callbacks(int generation) {
 // CPython's collect_generations: the oldest generation whose count passed its
 // threshold, except that a full collection also waits until the objects
 // promoted since the last one exceed 25% of those that survived it.
-void HeapState::collect_automatic() {
+void HeapState::collect_automatic() noexcept {
   for (int i = gc::kNumGenerations - 1; i >= 0; --i) {
     if (gens[i].count > gens[i].threshold) {
       if (i == gc::kNumGenerations - 1 && long_lived_pending < long_lived_total / 4) continue;
       collect_with_callbacks(i);
       break;
     }
-  }
-}
-
-void HeapState::collect_after_allocation(void* block) {
-  try {
-    collect_automatic();
-  } catch (...) {
-    if (gens[0].count > 0) --gens[0].count;
-    Allocator::deallocate(block);
-    throw;
   }
 }
 

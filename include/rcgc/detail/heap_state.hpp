@@ -102,7 +102,7 @@ class HeapState {
       char* mem = static_cast<char*>(alloc.allocate(size + sizeof(GcHead)));
       if (RCGC_UNLIKELY(++gens[0].count > gens[0].threshold) && gens[0].threshold &&
           enabled && !collecting)
-        collect_after_allocation(mem);
+        collect_automatic();
       return mem + sizeof(GcHead);
     }
     return alloc.allocate(size);
@@ -128,12 +128,11 @@ class HeapState {
   }
 
   // gc module operations (src/gc/).
-  std::size_t collect_with_callbacks(int generation);
-  void collect_automatic();
-  // collect_automatic() for allocate_object(): if the collection throws (a
-  // gc callback's std::bad_alloc escapes nothing, but be safe), the block is
-  // returned and the count undone before the exception propagates.
-  void collect_after_allocation(void* block);
+  // A collection never throws: every phase is noexcept and exceptions from
+  // user code (finalizers, weakref and gc callbacks) go to the unraisable
+  // hook, so allocate_object() needs no cleanup around it.
+  std::size_t collect_with_callbacks(int generation) noexcept;
+  void collect_automatic() noexcept;
   void track(Object* op) noexcept;  // link into generation 0
   // Unlinks a tracked object from its list (no-op when not linked).
   void untrack(Object* op) noexcept {
