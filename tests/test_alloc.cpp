@@ -415,3 +415,34 @@ TEST(AllocPools, MallocFollowsTheCurrentHeapOnEveryThread) {
     rcgc::mem::free(d2);
   }).join();
 }
+
+// A heap that swings between sizes keeps its emptied arenas as spares (never
+// more than it has in use) and maps nothing new for the next swing; when it
+// shrinks for good they go back to the OS down to one.
+TEST(AllocPools, SwingingHeapReusesSpareArenas) {
+  REQUIRE_POOLS();
+  Allocator a;
+  auto fill = [&](std::size_t arenas) {
+    std::vector<void*> v;
+    while (pool_stats(a).arenas_current - pool_stats(a).arenas_spare < arenas)
+      for (int i = 0; i < 1000; ++i) v.push_back(a.allocate(256));
+    return v;
+  };
+  std::vector<void*> live = fill(8);
+  std::size_t mapped_before_swings = pool_stats(a).arenas_allocated;
+  std::size_t first_swing = 0;
+  for (int swing = 0; swing < 5; ++swing) {
+    std::vector<void*> tmp = fill(pool_stats(a).arenas_current - pool_stats(a).arenas_spare + 6);
+    for (void* p : tmp) Allocator::deallocate(p);
+    auto s = pool_stats(a);
+    EXPECT_LE(s.arenas_spare, s.arenas_current - s.arenas_spare);
+    EXPECT_GE(s.arenas_spare, 5u);
+    if (swing == 0) first_swing = s.arenas_allocated;
+    else EXPECT_EQ(s.arenas_allocated, first_swing) << "swing " << swing;
+  }
+  EXPECT_GT(first_swing, mapped_before_swings);
+  for (void* p : live) Allocator::deallocate(p);
+  auto s = pool_stats(a);
+  EXPECT_LE(s.arenas_current, 1u);
+  EXPECT_EQ(s.arenas_reclaimed + s.arenas_current, s.arenas_allocated);
+}

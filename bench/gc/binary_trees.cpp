@@ -17,6 +17,8 @@
 
 namespace {
 
+std::size_t g_candidates = 0;  // objects examined by the collector (stderr)
+
 struct RcNode : rcgc::Object {
   rcgc::Ref<RcNode> left, right;
   void traverse(rcgc::Visitor& visit) const override {
@@ -82,7 +84,12 @@ int main(int argc, char** argv) {
   std::string kind = argv[1];
   int n = std::atoi(argv[2]);
   auto t0 = std::chrono::steady_clock::now();
-  if (kind == "rcgc") run<RcTrees>(n);
+  if (kind == "rcgc") {
+    rcgc::gc::add_callback([](rcgc::gc::Phase p, const rcgc::gc::CollectInfo& info) {
+      if (p == rcgc::gc::Phase::stop) g_candidates += info.candidates;
+    });
+    run<RcTrees>(n);
+  }
   else if (kind == "rcgc_nogc") {  // the same with the cycle collector off
     rcgc::gc::disable();
     run<RcTrees>(n);
@@ -97,5 +104,10 @@ int main(int argc, char** argv) {
   struct rusage ru {};
   getrusage(RUSAGE_SELF, &ru);
   std::printf("seconds %.4f\npeak_rss_kib %ld\n", s, ru.ru_maxrss);
+  if (kind == "rcgc") {
+    auto st = rcgc::gc::get_stats();
+    std::fprintf(stderr, "collections %zu %zu %zu candidates %zu\n", st[0].collections,
+                 st[1].collections, st[2].collections, g_candidates);
+  }
   return 0;
 }

@@ -19,9 +19,11 @@
 namespace rcgc::detail {
 
 Arena* PoolAllocator::new_arena() {
-  Arena* a = spare_;
-  spare_ = nullptr;
-  if (a == nullptr) {
+  Arena* a = spares_;
+  if (a != nullptr) {
+    spares_ = a->all_next_;
+    --nspares_;
+  } else {
     a = static_cast<Arena*>(os_map_aligned(kArenaSize));
     if (a == nullptr) throw std::bad_alloc();
     if (!AddressMap::insert(a)) {
@@ -54,10 +56,20 @@ void PoolAllocator::release_arena(Arena* a) noexcept {
   else
     all_ = a->all_next_;
   if (a->all_next_ != nullptr) a->all_next_->all_prev_ = a->all_prev_;
-  if (spare_ == nullptr) {
-    spare_ = a;
-    return;
-  }
+  a->all_next_ = spares_;
+  spares_ = a;
+  ++nspares_;
+  // Keep no more spares than arenas in use (and one when none is): a heap
+  // whose size swings keeps its arenas (no unmap, no page faults to refill
+  // them), while a heap that shrinks for good gives back all but one.
+  std::size_t in_use = arenas_current_ - nspares_;
+  while (nspares_ > (in_use > 1 ? in_use : 1)) unmap_one_spare();
+}
+
+void PoolAllocator::unmap_one_spare() noexcept {
+  Arena* a = spares_;
+  spares_ = a->all_next_;
+  --nspares_;
   AddressMap::erase(a);
   os_unmap(a, kArenaSize);
   ++arenas_reclaimed_;
@@ -66,13 +78,13 @@ void PoolAllocator::release_arena(Arena* a) noexcept {
 
 // Gives `a` back once nothing in it is in use: every pool free, or free but
 // for retained empty pools. The owner's last arena keeps its retained pools
-// (so alloc/free pairs stay cheap) and the spare is unmapped instead: at
+// (so alloc/free pairs stay cheap) and the spares are unmapped instead: at
 // most one arena without live blocks stays mapped.
 void PoolAllocator::maybe_release(Arena* a) noexcept {
   if (a->nfree_pools_ + a->nretained_ != kUsablePools) return;
   if (a->nretained_ != 0) {
     if (all_ == a && a->all_next_ == nullptr) {
-      drop_spare();
+      drop_spares();
       return;
     }
     if (!release_retained(a)) return;
@@ -98,13 +110,8 @@ bool PoolAllocator::release_retained(Arena* a) noexcept {
   return true;
 }
 
-void PoolAllocator::drop_spare() noexcept {
-  if (spare_ == nullptr) return;
-  AddressMap::erase(spare_);
-  os_unmap(spare_, kArenaSize);
-  spare_ = nullptr;
-  ++arenas_reclaimed_;
-  --arenas_current_;
+void PoolAllocator::drop_spares() noexcept {
+  while (spares_ != nullptr) unmap_one_spare();
 }
 
 void PoolAllocator::usable_unlink(Arena* a) noexcept {
@@ -189,11 +196,9 @@ void PoolAllocator::collect_stats(PoolStats& out) const noexcept {
     out.bytes_unused_pools += std::size_t{a->nfree_pools_} * kPoolSize;
     out.bytes_arena_headers += kPoolSize;
   }
-  if (spare_ != nullptr) {
-    out.arenas_spare = 1;
-    out.bytes_unused_pools += kUsablePools * kPoolSize;
-    out.bytes_arena_headers += kPoolSize;
-  }
+  out.arenas_spare = nspares_;
+  out.bytes_unused_pools += nspares_ * kUsablePools * kPoolSize;
+  out.bytes_arena_headers += nspares_ * kPoolSize;
   out.arenas_allocated = arenas_allocated_;
   out.arenas_reclaimed = arenas_reclaimed_;
   out.arenas_highwater = arenas_highwater_;

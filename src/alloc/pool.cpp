@@ -70,7 +70,11 @@ PoolAllocator::~PoolAllocator() {
       a->owner_ = nullptr;  // live blocks keep it mapped until freed
     a = next;
   }
-  if (spare_ != nullptr) unmap_arena(spare_);
+  for (Arena* a = spares_; a != nullptr;) {
+    Arena* next = a->all_next_;
+    unmap_arena(a);
+    a = next;
+  }
 }
 
 bool PoolAllocator::is_block_start(const void* p) noexcept {

@@ -169,7 +169,8 @@ class PoolAllocator {
   void on_pool_empty(Arena* a, Pool* pool) noexcept;
   void maybe_release(Arena* a) noexcept;
   bool release_retained(Arena* a) noexcept;
-  void drop_spare() noexcept;
+  void drop_spares() noexcept;
+  void unmap_one_spare() noexcept;
   Pool* take_pool();
   void return_pool(Arena* a, Pool* pool) noexcept;
   Arena* new_arena();
@@ -182,12 +183,13 @@ class PoolAllocator {
   Pool* used_tail_[kNumSizeClasses] = {};
   Arena* usable_ = nullptr;               // arenas with free pools, fullest first
   Arena* last_by_nfree_[kPoolsPerArena] = {};  // last usable arena with n free
-  Arena* all_ = nullptr;                  // every arena in use (not the spare)
-  Arena* spare_ = nullptr;                // at most one fully free arena
+  Arena* all_ = nullptr;                  // every arena in use (not the spares)
+  Arena* spares_ = nullptr;  // fully free arenas kept mapped, through all_next_
+  std::size_t nspares_ = 0;  // at most max(1, arenas in use)
 
   std::size_t arenas_allocated_ = 0;  // mapped over the lifetime
   std::size_t arenas_reclaimed_ = 0;  // unmapped again
-  std::size_t arenas_current_ = 0;    // mapped now (including the spare)
+  std::size_t arenas_current_ = 0;    // mapped now (including the spares)
   std::size_t arenas_highwater_ = 0;
 };
 

@@ -21,12 +21,12 @@ struct PoolStats {
   std::size_t arenas_allocated = 0;   // mapped over the heap's lifetime
   std::size_t arenas_reclaimed = 0;   // returned to the OS
   std::size_t arenas_highwater = 0;   // most mapped at once
-  std::size_t arenas_current = 0;     // mapped now (including the spare)
-  std::size_t arenas_spare = 0;       // fully free, kept mapped (0 or 1)
+  std::size_t arenas_current = 0;     // mapped now (including the spares)
+  std::size_t arenas_spare = 0;       // fully free, kept mapped (<= max(1, in use))
   std::size_t bytes_in_use = 0;       // in allocated blocks
   std::size_t bytes_free_blocks = 0;  // in available blocks of used pools
   std::size_t bytes_pool_headers = 0;
-  std::size_t bytes_unused_pools = 0;   // free pools (incl. never used, spare)
+  std::size_t bytes_unused_pools = 0;   // free pools (incl. never used, spares)
   std::size_t bytes_quantization = 0;   // pool tails too small for a block
   std::size_t bytes_arena_headers = 0;  // pool 0 of every arena
 };

@@ -390,11 +390,9 @@ CollectResult Collector::collect(int generation) noexcept {
   std::size_t survivors = move_unreachable(young, unreachable, old_gen_);
 
   if (&young != &old) {
-    if (generation == gc::kNumGenerations - 2) h_.long_lived_pending += survivors;
+    if (generation == gc::kNumGenerations - 2)
+      h_.long_lived_pending += static_cast<std::ptrdiff_t>(survivors);
     old.merge_from(young);
-  } else {
-    h_.long_lived_pending = 0;
-    h_.long_lived_total = survivors;
   }
 
   GcList finalizers;
@@ -430,6 +428,12 @@ CollectResult Collector::collect(int generation) noexcept {
                  r.collected + r.uncollectable, r.uncollectable, d);
   }
   handle_legacy_finalizers(finalizers, old);
+  if (&young == &old) {
+    // Set last: the garbage freed above left generation 2 through untrack(),
+    // but it was never counted among the survivors.
+    h_.long_lived_pending = 0;
+    h_.long_lived_total = static_cast<std::ptrdiff_t>(survivors);
+  }
 
   gc::GenerationStats& st = h_.stats[generation];
   ++st.collections;

@@ -56,8 +56,13 @@ std::size_t HeapState::collect_with_callbacks(int generation) noexcept {
 }
 
 // CPython's collect_generations: the oldest generation whose count passed its
-// threshold, except that a full collection also waits until the objects
-// promoted since the last one exceed 25% of those that survived it.
+// threshold, except that a full collection also waits until generation 2 has
+// grown by more than 25% of what survived the last one. One difference from
+// CPython 3.11: the growth is net. CPython counts every object promoted into
+// generation 2; rcgc subtracts those that left it since (died by reference
+// counting, or untracked). A full collection costs O(live heap), and what
+// already died cannot be garbage of the cycle collector; garbage cycles never
+// leave by themselves, so they still count as growth and still trigger it.
 void HeapState::collect_automatic() noexcept {
   for (int i = gc::kNumGenerations - 1; i >= 0; --i) {
     if (gens[i].count > gens[i].threshold) {

@@ -135,9 +135,13 @@ class HeapState {
   void collect_automatic() noexcept;
   void track(Object* op) noexcept;  // link into generation 0
   // Unlinks a tracked object from its list (no-op when not linked).
+  // An object leaving generation 2 this way (death, untrack) shrinks it:
+  // long_lived_pending counts the net growth of generation 2.
   void untrack(Object* op) noexcept {
-    if (!has_flag(op, kLinked)) return;
-    clear_flag(op, kLinked);
+    std::uint16_t f = ObjectAccess::flags(op);
+    if (!(f & kLinked)) return;
+    ObjectAccess::flags(op) = static_cast<std::uint16_t>(f & ~kLinked);
+    if ((f & kGenMask) == (gc::kNumGenerations - 1) << kGenShift) --long_lived_pending;
     GcList::remove(as_gc(op));
   }
 
@@ -155,8 +159,11 @@ class HeapState {
   bool enabled = true;
   bool collecting = false;
   unsigned debug = 0;
-  std::size_t long_lived_total = 0;
-  std::size_t long_lived_pending = 0;
+  // The 25% rule (see collect_automatic): objects that survived the last
+  // full collection, and the net growth of generation 2 since then (objects
+  // promoted into it minus objects that left it by death or untrack).
+  std::ptrdiff_t long_lived_total = 0;
+  std::ptrdiff_t long_lived_pending = 0;
   std::array<gc::GenerationStats, gc::kNumGenerations> stats{};
   gc::GarbageList garbage;
   std::vector<std::pair<gc::CallbackId, gc::Callback>> callbacks;
