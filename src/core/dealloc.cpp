@@ -15,6 +15,7 @@
 #include <exception>
 #include <string>
 
+#include "alloc/allocator_impl.hpp"
 #include "core/describe.hpp"
 #include "rcgc/detail/heap_state.hpp"
 #include "rcgc/gc.hpp"
@@ -43,38 +44,8 @@ bool run_finalizer(Object* op, void (Object::*hook)(), const char* what) noexcep
 
 }  // namespace
 
-// Object::decref's out-of-line half; HeapState::release and dealloc, in this
-// file, inline into it.
-void release(Object* op) noexcept { heap_of(op).release(op); }
-
-void HeapState::release(Object* op) noexcept {
-  RCGC_CHECK(!has_flag(op, kFinalizing),
-             "finalizer of %p (type %s) released a reference it did not own",
-             static_cast<void*>(op), typeid(*op).name());
-  if (dealloc_depth >= kTrashcanDepth && has_flag(op, kTracked)) {
-    untrack(op);
-    GcHead* gc = as_gc(op);
-    gc->next = trash;
-    trash = gc;
-    return;
-  }
-  ++dealloc_depth;
-  dealloc(op);
-  --dealloc_depth;
-  if (dealloc_depth == 0 && trash) drain_trash();
-}
-
-void HeapState::drain_trash() noexcept {
-  ++dealloc_depth;
-  while (trash) {
-    GcHead* gc = trash;
-    trash = gc->next;
-    dealloc(from_gc(gc));
-  }
-  --dealloc_depth;
-}
-
-void HeapState::dealloc(Object* op) noexcept {
+// Inlined into release() and drain_trash(), its only callers.
+inline __attribute__((always_inline)) void HeapState::dealloc(Object* op) noexcept {
   std::uint16_t f = A::flags(op);
   if ((f & (kHasFinalize | kFinalized)) == kHasFinalize) {
     set_flag(op, kFinalized);
@@ -106,7 +77,51 @@ void HeapState::dealloc(Object* op) noexcept {
     A::set_heap(op, 0);
   }
   op->~Object();
-  Allocator::deallocate(block);
+  deallocate_inline(block, Domain::object);
+}
+
+
+// Memory for a tracked object (make<T>): the allocator's pool fast path is
+// inlined here, so the common case is one call from make<T>.
+void* HeapState::allocate_tracked(std::size_t size) {
+  char* mem = static_cast<char*>(allocate_inline(
+      alloc, size + sizeof(GcHead), Domain::object,
+      AllocSite{nullptr, 0, __builtin_return_address(0)}));
+  if (RCGC_UNLIKELY(++gens[0].count > gens[0].threshold) && gens[0].threshold && enabled &&
+      !collecting)
+    collect_automatic();
+  return mem + sizeof(GcHead);
+}
+
+// Object::decref's out-of-line half; HeapState::release, dealloc and the
+// allocator's free fast path, in this file, inline into it.
+void release(Object* op) noexcept { heap_of(op).release(op); }
+
+void HeapState::release(Object* op) noexcept {
+  RCGC_CHECK(!has_flag(op, kFinalizing),
+             "finalizer of %p (type %s) released a reference it did not own",
+             static_cast<void*>(op), typeid(*op).name());
+  if (dealloc_depth >= kTrashcanDepth && has_flag(op, kTracked)) {
+    untrack(op);
+    GcHead* gc = as_gc(op);
+    gc->next = trash;
+    trash = gc;
+    return;
+  }
+  ++dealloc_depth;
+  dealloc(op);
+  --dealloc_depth;
+  if (dealloc_depth == 0 && trash) drain_trash();
+}
+
+void HeapState::drain_trash() noexcept {
+  ++dealloc_depth;
+  while (trash) {
+    GcHead* gc = trash;
+    trash = gc->next;
+    dealloc(from_gc(gc));
+  }
+  --dealloc_depth;
 }
 
 }  // namespace rcgc::detail

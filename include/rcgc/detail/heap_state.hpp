@@ -98,15 +98,11 @@ class HeapState {
   // As CPython's gc_alloc, the memory comes first: a failed allocation
   // (std::bad_alloc) counts nothing.
   void* allocate_object(std::size_t size, bool tracked) {
-    if (tracked) {
-      char* mem = static_cast<char*>(alloc.allocate(size + sizeof(GcHead)));
-      if (RCGC_UNLIKELY(++gens[0].count > gens[0].threshold) && gens[0].threshold &&
-          enabled && !collecting)
-        collect_automatic();
-      return mem + sizeof(GcHead);
-    }
-    return alloc.allocate(size);
+    return tracked ? allocate_tracked(size) : alloc.allocate(size);
   }
+  // The tracked case (src/core/dealloc.cpp, with the allocator's pool fast
+  // path inlined into it).
+  void* allocate_tracked(std::size_t size);
   // Undoes allocate_object() when the constructor threw.
   void abandon_object(void* obj_mem, bool tracked) noexcept {
     if (tracked) {
