@@ -1,6 +1,7 @@
 // The gc module API: thresholds, counts, generations, callbacks, stats,
 // debug output, get_objects / referrers / referents, freeze.
 #include <cmath>
+#include <deque>
 #include <regex>
 #include <stdexcept>
 
@@ -417,6 +418,59 @@ TEST_F(GcApiTest, EachCountsRunsOfTheSameObject) {
   EXPECT_EQ(gc::collect(), 2u);  // a and b, each counted once
   EXPECT_EQ(live_nodes, 1);      // the holder
 }
+
+// The same over a contiguous range with long runs (scanned eight references
+// at a time) and over a range that is not contiguous (std::deque: one at a
+// time): every run length around the block size, runs of nulls, a run
+// broken at each place inside a block. A run counted short keeps the cycle
+// alive; one counted long is a count too small (fatal in debug builds).
+struct DequeList : rcgc::Object {
+  std::deque<Ref<rcgc::Object>> items;
+  void traverse(rcgc::Visitor& visit) const override { visit.each(items); }
+};
+
+template <class L>
+void fill_runs(L& list, const Ref<rcgc::Object>& b, const Ref<rcgc::Object>& c) {
+  for (int len : {1, 2, 7, 8, 9, 15, 16, 17, 23, 64}) {
+    for (int i = 0; i < len; ++i) list.items.push_back(b);
+    for (int i = 0; i < len % 10; ++i) list.items.push_back(nullptr);
+    list.items.push_back(c);
+  }
+  for (int at = 0; at < 8; ++at) {  // b x (9 + at), one c, b x 3
+    for (int i = 0; i < 9 + at; ++i) list.items.push_back(b);
+    list.items.push_back(c);
+    for (int i = 0; i < 3; ++i) list.items.push_back(b);
+  }
+  for (int i = 0; i < 19; ++i) list.items.push_back(nullptr);
+  for (int i = 0; i < 11; ++i) list.items.push_back(b);  // the range ends in a run
+}
+
+template <class L>
+void check_long_runs() {
+  std::size_t b_refs = 0;
+  {
+    Ref<L> a = rcgc::make<L>();
+    Ref<Node> b = rcgc::make<Node>();
+    Ref<Node> c = rcgc::make<Node>();
+    fill_runs(*a, b, c);
+    for (auto& r : a->items) b_refs += r == b;
+    b->other = a;
+    c->other = a;
+    EXPECT_EQ(rcgc::getrefcount(b), b_refs + 1);
+    Ref<Node> keep = b;  // b, and through it a and c, reachable from here
+    a.reset();
+    c.reset();
+    EXPECT_EQ(gc::collect(), 0u);
+    EXPECT_EQ(gc::collect(0), 0u);
+    b.reset();
+  }  // keep goes: a, b and c are a garbage cycle
+  EXPECT_EQ(b_refs, 297u);
+  EXPECT_EQ(gc::collect(), 3u);
+  EXPECT_EQ(live_nodes, 0);
+}
+
+TEST_F(GcApiTest, EachCountsLongRunsInContiguousRanges) { check_long_runs<List>(); }
+TEST_F(GcApiTest, EachCountsRunsInOtherRanges) { check_long_runs<DequeList>(); }
 
 TEST_F(GcApiTest, EachReportsEveryReferenceOutsideTheCollector) {
   Ref<List> a = rcgc::make<List>();
