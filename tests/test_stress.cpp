@@ -118,6 +118,25 @@ TEST(Stress, Deterministic) {
   EXPECT_NE(a.counts.str(), c.counts.str());
 }
 
+// Consecutive seeds are unrelated programs: the stream of seed s + 1 is not
+// the stream of seed s shifted by one decision (it was, before the seed went
+// through the mixer: CI's consecutive seeds ran nearly the same program).
+TEST(Stress, ConsecutiveSeedsAreUnrelated) {
+  rcgc_stress::Choice a(4242), b(4243);
+  std::vector<std::uint32_t> va, vb;
+  for (int i = 0; i < 65; ++i) {
+    va.push_back(a.below(1u << 30));
+    vb.push_back(b.below(1u << 30));
+  }
+  int shifted = 0, same = 0;
+  for (int i = 0; i < 64; ++i) {
+    shifted += va[i + 1] == vb[i];
+    same += va[i] == vb[i];
+  }
+  EXPECT_EQ(shifted, 0);
+  EXPECT_EQ(same, 0);
+}
+
 // The oracle fails when it must: an edge the model does not know is found
 // by the after-every-step check...
 TEST(Stress, OracleCatchesACorruptObject) {

@@ -75,6 +75,8 @@ enum : std::uint16_t {
   kWeakRefType = 1u << 9,   // a detail::WeakRefObject
   kFinalizing = 1u << 10,   // a finalizer of the object is running
   kGenShift = 11,           // bits 11-12: the generation list it is in (3: frozen)
+  kReached = 1u << 13,      // full collection: found reachable (mark_reachable)
+  kPassed = 1u << 14,       // full collection: mark_reachable's walk has passed it
   kGenMask = 3u << 11,
   kFreed = 1u << 15,        // debug builds: set (with heap 0) when freed
 };
@@ -123,7 +125,10 @@ class Visitor {
   // whose members carry kCollecting. `clear` resets every Ref shown:
   // Object::clear()'s default, which is how a cycle is broken when a type
   // has no clear().
-  enum class Mode : std::uint8_t { call, decref, decref_young, reach, clear };
+  // `mark` is mark_reachable's: an object of the collection not yet reached
+  // gets kReached and, if the walk has passed it already, is pushed on
+  // stack_ (linked through its gc_refs field).
+  enum class Mode : std::uint8_t { call, decref, decref_young, reach, mark, clear };
   Visitor(Fn fn, Mode mode, std::uint16_t heap_id = 0, std::uint8_t generation = 0) noexcept
       : fn_(fn), mode_(mode), generation_(generation), heap_id_(heap_id) {}
 
@@ -135,6 +140,9 @@ class Visitor {
   Mode mode_ = Mode::call;
   std::uint8_t generation_ = 0;  // decref_young: the generation collected
   std::uint16_t heap_id_ = 0;    // decref modes: the heap being collected
+
+ protected:
+  detail::GcHead* stack_ = nullptr;  // Mode::mark: objects reached, not yet traversed
 };
 
 // The base class of every object rcgc manages.

@@ -177,6 +177,14 @@ inline void Visitor::visit(Object* op, std::uintptr_t n) {
     if (RCGC_UNLIKELY(f & detail::kUnreachable)) return fn_(*this, op);  // moved back
     std::uintptr_t& refs = detail::as_gc(op)->prev_bits;
     if (refs == 0) refs = 1;
+  } else if (mode_ == Mode::mark) {  // mark_reachable: reached from a reached one
+    std::uint16_t& f = A::flags(op);
+    if ((f & (detail::kCollecting | detail::kReached)) != detail::kCollecting) return;
+    f |= detail::kReached;
+    if (!(f & detail::kPassed)) return;  // ahead of the walk: traversed when it gets there
+    detail::GcHead* gc = detail::as_gc(op);
+    gc->prev_bits = reinterpret_cast<std::uintptr_t>(stack_);  // gc_refs is not needed
+    stack_ = gc;                                              // once it is reached
   } else if (mode_ == Mode::call) {
     fn_(*this, op);
   }
@@ -218,10 +226,11 @@ template <class Range>
 void Visitor::each(const Range& range) {
   using Element = std::remove_cvref_t<decltype(*std::begin(range))>;
   if constexpr (detail::IsRef<Element>::value) {
-    if (mode_ == Mode::decref_young || mode_ == Mode::decref || mode_ == Mode::reach) {
+    if (mode_ == Mode::decref_young || mode_ == Mode::decref || mode_ == Mode::reach ||
+        mode_ == Mode::mark) {
       // Runs of references to one object are counted and subtracted at once
-      // (no read-modify-write chain through memory); move_unreachable's
-      // visit is idempotent: one per run is enough.
+      // (no read-modify-write chain through memory); move_unreachable's and
+      // mark_reachable's visits are idempotent: one per run is enough.
       if constexpr (std::contiguous_iterator<decltype(std::begin(range))>) {
         const Element* p = std::to_address(std::begin(range));
         const std::size_t n = static_cast<std::size_t>(std::end(range) - std::begin(range));

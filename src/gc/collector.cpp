@@ -117,6 +117,18 @@ struct ReachableVisitor : Visitor {
   }
 };
 
+// mark_reachable's visitor: the common case runs inline (Mode::mark); the
+// reached objects wait on stack_ for their traversal.
+struct MarkVisitor : Visitor {
+  MarkVisitor() noexcept : Visitor(&visit, Mode::mark) {}
+  GcHead* pop() noexcept {
+    GcHead* gc = stack_;
+    if (gc != nullptr) stack_ = reinterpret_cast<GcHead*>(gc->prev_bits);
+    return gc;
+  }
+  static void visit(Visitor&, Object*) {}  // never called: Mode::mark is inline
+};
+
 // move_legacy_finalizer_reachable's visitor.
 struct MoveVisitor : Visitor {
   GcList* to;
@@ -215,6 +227,52 @@ std::size_t Collector::move_unreachable(GcList& young, GcList& unreachable,
       gc = next;
     }
   }
+  head->set_prev(last_kept);
+  return kept;
+}
+
+std::size_t Collector::mark_reachable(GcList& young, GcList& unreachable,
+                                      std::uint16_t new_gen) noexcept {
+  GcHead* head = young.end();
+  // Mark, in list order: an object is traversed when the walk gets to it if
+  // it has references from outside (gc_refs > 0) or was reached from one
+  // traversed before; an object reached after the walk passed it is pushed
+  // on a stack (linked through its gc_refs field) and traversed at once. A
+  // heap allocated parents first (a tree) is walked in memory order without
+  // the stack; the list's next links are not touched.
+  MarkVisitor v;
+  for (GcHead* gc = head->next; gc != head; gc = gc->next) {
+    std::uint16_t& f = flags_of(gc);
+    f |= kPassed;
+    if (!(f & kReached)) {
+      if (gc_refs(gc) == 0) continue;  // nothing yet says it is reachable
+      f |= kReached;
+    }
+    from_gc(gc)->traverse(v);
+    while (GcHead* behind = v.pop()) from_gc(behind)->traverse(v);
+  }
+  // Sweep: what was not reached leaves for `unreachable` (as move_unreachable
+  // leaves it, kUnreachable set); the rest stays in its order, prev links
+  // restored.
+  GcHead* last_kept = head;
+  std::size_t kept = 0;
+  for (GcHead* gc = head->next; gc != head;) {
+    GcHead* next = gc->next;
+    std::uint16_t& f = flags_of(gc);
+    if (f & kReached) {
+      gc->set_prev(last_kept);
+      last_kept->next = gc;
+      f = static_cast<std::uint16_t>((f & ~(kCollecting | kReached | kPassed | kGenMask)) |
+                                     (new_gen << kGenShift));
+      last_kept = gc;
+      ++kept;
+    } else {
+      f = static_cast<std::uint16_t>((f & ~kPassed) | kUnreachable);
+      unreachable.append(gc);
+    }
+    gc = next;
+  }
+  last_kept->next = head;
   head->set_prev(last_kept);
   return kept;
 }
@@ -387,7 +445,12 @@ CollectResult Collector::collect(int generation) noexcept {
   CollectResult r;
   GcList unreachable;
   r.candidates = subtract_refs_young(young, h_.id, generation);
-  std::size_t survivors = move_unreachable(young, unreachable, old_gen_);
+  // A full collection keeps the survivors in their order (allocation order,
+  // mostly memory order), so that the next one walks the heap sequentially;
+  // move_unreachable would leave them in the order it reached them.
+  std::size_t survivors = generation == gc::kNumGenerations - 1
+                              ? mark_reachable(young, unreachable, old_gen_)
+                              : move_unreachable(young, unreachable, old_gen_);
 
   if (&young != &old) {
     if (generation == gc::kNumGenerations - 2)

@@ -57,6 +57,12 @@ class Collector {
                                          int generation) noexcept;
   static std::size_t move_unreachable(GcList& young, GcList& unreachable,
                                       std::uint16_t new_gen) noexcept;
+  // The same result as move_unreachable, by a depth-first mark from the
+  // objects with references from outside and a sweep: survivors keep their
+  // order in the list (move_unreachable leaves them in the order it reached
+  // them). Used for full collections.
+  static std::size_t mark_reachable(GcList& young, GcList& unreachable,
+                                    std::uint16_t new_gen) noexcept;
   // Legacy-finalizer objects and everything they reach leave the trash. The
   // second returns how many objects it moved.
   static TrashSummary move_legacy_finalizers(GcList& unreachable, GcList& finalizers) noexcept;

@@ -57,7 +57,10 @@ namespace gc = rcgc::gc;
 // run out; exhausted() then ends the run).
 class Choice {
  public:
-  explicit Choice(std::uint64_t seed) : state_(seed * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull) {}
+  // The seed goes through the mixer first: splitmix64's state advances by a
+  // constant, so seeding it with seed * constant made seed s + 1 the stream
+  // of seed s shifted by one decision (nearly the same program).
+  explicit Choice(std::uint64_t seed) : state_(mix(seed ^ 0x632BE59BD9B4E019ull)) {}
   Choice(const std::uint8_t* data, std::size_t size) : data_(data), size_(size) {}
 
   // A value in [0, n).
@@ -77,12 +80,12 @@ class Choice {
   bool exhausted() const { return data_ && pos_ >= size_; }
 
  private:
-  std::uint64_t next64() {
-    std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
+  static std::uint64_t mix(std::uint64_t z) {
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
     return z ^ (z >> 31);
   }
+  std::uint64_t next64() { return mix(state_ += 0x9E3779B97F4A7C15ull); }
   std::uint64_t state_ = 0;
   const std::uint8_t* data_ = nullptr;
   std::size_t size_ = 0;
