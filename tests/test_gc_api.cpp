@@ -196,6 +196,69 @@ TEST_F(GcApiTest, TwentyFivePercentRuleCountsNetGrowth) {
   EXPECT_EQ(live_nodes, 0);
 }
 
+// Young collections take a shorter path when every reference in the
+// generation points forward in its list (nothing can be garbage then) and
+// CPython's when one points backwards. Both must give CPython's result.
+TEST_F(GcApiTest, YoungGenerationWithForwardReferencesOnlyKeepsAll) {
+  Ref<Node> head = rcgc::make<Node>();
+  Node* tail = head.get();
+  for (int i = 0; i < 200; ++i) {  // each node made before the next it holds
+    tail->next = rcgc::make<Node>(i);
+    tail = tail->next.get();
+  }
+  tail->other = rcgc::make<Blob>();  // untracked: not in the generation
+  EXPECT_EQ(gc::collect(0), 0u);
+  EXPECT_EQ(gc::get_objects(0).size(), 0u);
+  EXPECT_EQ(gc::get_objects(1).size(), 201u);
+  heap().verify();  // links restored, flags cleared, generation stamped
+  EXPECT_EQ(gc::collect(1), 0u);
+  EXPECT_EQ(gc::get_objects(2).size(), 201u);
+  heap().verify();
+  head.reset();
+  EXPECT_EQ(live_nodes, 0);
+}
+
+TEST_F(GcApiTest, YoungGenerationWithABackwardReferenceStillFindsGarbage) {
+  Ref<Node> head = rcgc::make<Node>();
+  Node* tail = head.get();
+  for (int i = 0; i < 100; ++i) {
+    tail->next = rcgc::make<Node>(i);
+    tail = tail->next.get();
+  }
+  {  // made last, so its closing reference points backwards
+    Ref<Node> a = rcgc::make<Node>(), b = rcgc::make<Node>(), c = rcgc::make<Node>();
+    a->next = b;
+    b->next = c;
+    c->next = a;
+  }
+  // A reference backwards to a live object as well, from a live one.
+  tail->other = head;
+  EXPECT_EQ(gc::collect(0), 3u);
+  EXPECT_EQ(gc::get_objects(1).size(), 101u);
+  heap().verify();
+  tail->other.reset();
+  head.reset();
+  EXPECT_EQ(live_nodes, 0);
+}
+
+// A back reference found late: objects before it were already passed with
+// a count that still included it.
+TEST_F(GcApiTest, LateBackwardReferenceFromGarbageToAnEarlyObject) {
+  Ref<Node> keep = rcgc::make<Node>();
+  Ref<Node> early = rcgc::make<Node>();  // referenced by `late` only, in the end
+  for (int i = 0; i < 50; ++i) keep->other = rcgc::make<Node>(i);
+  {
+    Ref<Node> late = rcgc::make<Node>();
+    late->next = early;  // backwards
+    early->next = late;  // forwards: early <-> late is a garbage cycle
+  }
+  early.reset();
+  EXPECT_EQ(gc::collect(0), 2u);
+  heap().verify();
+  keep.reset();
+  EXPECT_EQ(live_nodes, 0);
+}
+
 TEST_F(GcApiTest, StatsCountCollectionsAndResults) {
   make_self_cycle();
   make_self_cycle();

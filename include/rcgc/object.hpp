@@ -128,7 +128,9 @@ class Visitor {
   // `mark` is mark_reachable's: an object of the collection not yet reached
   // gets kReached and, if the walk has passed it already, is pushed on
   // stack_ (linked through its gc_refs field).
-  enum class Mode : std::uint8_t { call, decref, decref_young, reach, mark, clear };
+  // `decref_order` is decref_young that also watches the order (young
+  // collections): a visit of an object the walk has passed sets back_edge_.
+  enum class Mode : std::uint8_t { call, decref, decref_young, decref_order, reach, mark, clear };
   Visitor(Fn fn, Mode mode, std::uint16_t heap_id = 0, std::uint8_t generation = 0) noexcept
       : fn_(fn), mode_(mode), generation_(generation), heap_id_(heap_id) {}
 
@@ -142,6 +144,8 @@ class Visitor {
   std::uint16_t heap_id_ = 0;    // decref modes: the heap being collected
 
  protected:
+  void set_mode(Mode mode) noexcept { mode_ = mode; }
+  std::uint8_t back_edge_ = 0;  // decref_order: a reference to a passed object
   detail::GcHead* stack_ = nullptr;  // Mode::mark: objects reached, not yet traversed
 };
 

@@ -141,7 +141,7 @@ inline std::size_t getrefcount(const Object* op) noexcept {
 inline void Visitor::visit(Object* op, std::uintptr_t n) {
   using A = detail::ObjectAccess;
   // An if-chain, not a switch: no jump table on the hottest path.
-  if (mode_ == Mode::decref_young) {  // subtract_refs on a generation
+  if (mode_ == Mode::decref_young || mode_ == Mode::decref_order) {  // subtract_refs on a generation
     std::uint16_t& f = A::flags(op);
     // Debug builds: an object of another heap, freed, or not made by make is
     // reported by fn_. Release builds count it as a reference from outside.
@@ -161,6 +161,7 @@ inline void Visitor::visit(Object* op, std::uintptr_t n) {
       if (RCGC_UNLIKELY(refs < n)) return report_each(op, n);  // count too small
     }
     refs -= n;
+    if (mode_ == Mode::decref_order && (f & detail::kPassed)) back_edge_ = 1;
   } else if (mode_ == Mode::decref) {  // subtract_refs on a marked list
     std::uint16_t f = A::flags(op);
     if constexpr (RCGC_DEBUG_LEVEL >= 1) {
@@ -226,8 +227,8 @@ template <class Range>
 void Visitor::each(const Range& range) {
   using Element = std::remove_cvref_t<decltype(*std::begin(range))>;
   if constexpr (detail::IsRef<Element>::value) {
-    if (mode_ == Mode::decref_young || mode_ == Mode::decref || mode_ == Mode::reach ||
-        mode_ == Mode::mark) {
+    if (mode_ == Mode::decref_young || mode_ == Mode::decref_order || mode_ == Mode::decref ||
+        mode_ == Mode::reach || mode_ == Mode::mark) {
       // Runs of references to one object are counted and subtracted at once
       // (no read-modify-write chain through memory); move_unreachable's and
       // mark_reachable's visits are idempotent: one per run is enough.

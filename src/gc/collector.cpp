@@ -78,6 +78,8 @@ struct YoungDecrefVisitor : Visitor {
   YoungDecrefVisitor(std::uint16_t id, int generation) noexcept
       : Visitor(&visit, Mode::decref_young, id, static_cast<std::uint8_t>(generation)),
         heap_id(id) {}
+  using Visitor::back_edge_;
+  void watch_order(bool on) noexcept { set_mode(on ? Mode::decref_order : Mode::decref_young); }
   std::uint16_t heap_id;
   const Object* current = nullptr;  // the object being traversed
   static void visit(Visitor& base, Object* op) {
@@ -200,6 +202,30 @@ std::size_t Collector::subtract_refs_young(GcList& young, std::uint16_t heap_id,
   return n;
 }
 
+std::size_t Collector::subtract_refs_ordered(GcList& young, std::uint16_t heap_id,
+                                             int generation, bool& ordered) noexcept {
+  YoungDecrefVisitor v(heap_id, generation);
+  v.watch_order(true);
+  std::size_t n = 0;
+  for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next) {
+    Object* op = from_gc(gc);
+    std::uint16_t& f = A::flags(op);
+    RCGC_DCHECK_AT(2, A::refcnt(op) > 0);
+    if (!(f & kCollecting)) {  // not yet reached by a visit
+      f |= kCollecting;
+      gc_refs(gc) = A::refcnt(op);
+    }
+    f |= kPassed;
+    if constexpr (RCGC_DEBUG_LEVEL >= 1) v.current = op;
+    op->traverse(v);
+    ++n;
+    // After the first reference backwards, only subtract.
+    if (RCGC_UNLIKELY(v.back_edge_)) v.watch_order(false);
+  }
+  ordered = !v.back_edge_;
+  return n;
+}
+
 std::size_t Collector::move_unreachable(GcList& young, GcList& unreachable,
                                         std::uint16_t new_gen) noexcept {
   GcHead* head = young.end();
@@ -213,7 +239,8 @@ std::size_t Collector::move_unreachable(GcList& young, GcList& unreachable,
       from_gc(gc)->traverse(v);
       gc->set_prev(last_kept);
       std::uint16_t& f = flags_of(gc);
-      f = static_cast<std::uint16_t>((f & ~(kCollecting | kGenMask)) | (new_gen << kGenShift));
+      f = static_cast<std::uint16_t>((f & ~(kCollecting | kReached | kPassed | kGenMask)) |
+                                     (new_gen << kGenShift));
       last_kept = gc;
       ++kept;
       gc = gc->next;
@@ -222,7 +249,8 @@ std::size_t Collector::move_unreachable(GcList& young, GcList& unreachable,
       GcHead* next = gc->next;
       last_kept->next = next;
       if (v.tail == gc) v.tail = last_kept;
-      flags_of(gc) |= kUnreachable;
+      std::uint16_t& f = flags_of(gc);
+      f = static_cast<std::uint16_t>((f & ~(kReached | kPassed)) | kUnreachable);
       unreachable.append(gc);
       gc = next;
     }
@@ -251,9 +279,15 @@ std::size_t Collector::mark_reachable(GcList& young, GcList& unreachable,
     from_gc(gc)->traverse(v);
     while (GcHead* behind = v.pop()) from_gc(behind)->traverse(v);
   }
-  // Sweep: what was not reached leaves for `unreachable` (as move_unreachable
+  return sweep_reached(young, unreachable, new_gen);
+}
+
+std::size_t Collector::sweep_reached(GcList& young, GcList& unreachable,
+                                     std::uint16_t new_gen) noexcept {
+  // What was not reached leaves for `unreachable` (as move_unreachable
   // leaves it, kUnreachable set); the rest stays in its order, prev links
   // restored.
+  GcHead* head = young.end();
   GcHead* last_kept = head;
   std::size_t kept = 0;
   for (GcHead* gc = head->next; gc != head;) {
@@ -274,6 +308,22 @@ std::size_t Collector::mark_reachable(GcList& young, GcList& unreachable,
   }
   last_kept->next = head;
   head->set_prev(last_kept);
+  return kept;
+}
+
+std::size_t Collector::keep_all(GcList& young, std::uint16_t new_gen) noexcept {
+  GcHead* head = young.end();
+  GcHead* prev = head;
+  std::size_t kept = 0;
+  for (GcHead* gc = head->next; gc != head; gc = gc->next) {
+    gc->set_prev(prev);
+    std::uint16_t& f = flags_of(gc);
+    f = static_cast<std::uint16_t>((f & ~(kCollecting | kPassed | kGenMask)) |
+                                   (new_gen << kGenShift));
+    prev = gc;
+    ++kept;
+  }
+  head->set_prev(prev);
   return kept;
 }
 
@@ -444,13 +494,27 @@ CollectResult Collector::collect(int generation) noexcept {
 
   CollectResult r;
   GcList unreachable;
-  r.candidates = subtract_refs_young(young, h_.id, generation);
-  // A full collection keeps the survivors in their order (allocation order,
-  // mostly memory order), so that the next one walks the heap sequentially;
-  // move_unreachable would leave them in the order it reached them.
-  std::size_t survivors = generation == gc::kNumGenerations - 1
-                              ? mark_reachable(young, unreachable, old_gen_)
-                              : move_unreachable(young, unreachable, old_gen_);
+  std::size_t survivors;
+  if (generation == gc::kNumGenerations - 1) {
+    // A full collection keeps the survivors in their order (allocation
+    // order, mostly memory order), so that the next one walks the heap
+    // sequentially; move_unreachable would leave them in the order it
+    // reached them.
+    r.candidates = subtract_refs_young(young, h_.id, generation);
+    survivors = mark_reachable(young, unreachable, old_gen_);
+  } else {
+    // A young generation in which every reference points forward in the
+    // list (objects made before what they reference: trees built from the
+    // root, lists appended to) has no garbage: the first object has no
+    // referrer in the generation, so something outside references it, and
+    // each later one is referenced from outside or from an earlier one, all
+    // reachable by induction (a cycle needs a reference backwards). Then
+    // every object survives and a walk without traversals finishes.
+    bool ordered = false;
+    r.candidates = subtract_refs_ordered(young, h_.id, generation, ordered);
+    survivors = ordered ? keep_all(young, old_gen_)
+                        : move_unreachable(young, unreachable, old_gen_);
+  }
 
   if (&young != &old) {
     if (generation == gc::kNumGenerations - 2)

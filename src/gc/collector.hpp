@@ -63,6 +63,19 @@ class Collector {
   // them). Used for full collections.
   static std::size_t mark_reachable(GcList& young, GcList& unreachable,
                                     std::uint16_t new_gen) noexcept;
+  // subtract_refs_young for a young generation that also watches the order
+  // of references: `ordered` is true when no visit reached an object the
+  // walk had passed (every reference points forward in the list). Then
+  // nothing in the generation is garbage, and keep_all finishes.
+  static std::size_t subtract_refs_ordered(GcList& young, std::uint16_t heap_id,
+                                           int generation, bool& ordered) noexcept;
+  // Every object stays: prev links restored, collector flags cleared,
+  // stamped `new_gen`. Returns how many.
+  static std::size_t keep_all(GcList& young, std::uint16_t new_gen) noexcept;
+  // Keeps the objects with kReached in their order (stamped `new_gen`, prev
+  // links restored, collector flags cleared); the rest go to `unreachable`.
+  static std::size_t sweep_reached(GcList& young, GcList& unreachable,
+                                   std::uint16_t new_gen) noexcept;
   // Legacy-finalizer objects and everything they reach leave the trash. The
   // second returns how many objects it moved.
   static TrashSummary move_legacy_finalizers(GcList& unreachable, GcList& finalizers) noexcept;
