@@ -126,11 +126,15 @@ class Visitor {
   // Object::clear()'s default, which is how a cycle is broken when a type
   // has no clear().
   // `mark` is mark_reachable's: an object of the collection not yet reached
-  // gets kReached and, if the walk has passed it already, is pushed on
-  // stack_ (linked through its gc_refs field).
+  // gets kReached and, if the walk has passed it already, joins the queue
+  // (linked through its gc_refs field).
   // `decref_order` is decref_young that also watches the order (young
   // collections): a visit of an object the walk has passed sets back_edge_.
-  enum class Mode : std::uint8_t { call, decref, decref_young, decref_order, reach, mark, clear };
+  // `prefetch` asks the CPU for each object's header, nothing more (the
+  // collector's lookahead on large generations).
+  enum class Mode : std::uint8_t {
+    call, decref, decref_young, decref_order, reach, mark, prefetch, clear
+  };
   Visitor(Fn fn, Mode mode, std::uint16_t heap_id = 0, std::uint8_t generation = 0) noexcept
       : fn_(fn), mode_(mode), generation_(generation), heap_id_(heap_id) {}
 
@@ -146,7 +150,10 @@ class Visitor {
  protected:
   void set_mode(Mode mode) noexcept { mode_ = mode; }
   std::uint8_t back_edge_ = 0;  // decref_order: a reference to a passed object
-  detail::GcHead* stack_ = nullptr;  // Mode::mark: objects reached, not yet traversed
+  // Mode::mark: objects reached behind the walk, not yet traversed, in the
+  // order they were reached (a queue linked through their gc_refs fields).
+  detail::GcHead* queue_head_ = nullptr;
+  detail::GcHead* queue_tail_ = nullptr;
 };
 
 // The base class of every object rcgc manages.

@@ -184,8 +184,14 @@ inline void Visitor::visit(Object* op, std::uintptr_t n) {
     f |= detail::kReached;
     if (!(f & detail::kPassed)) return;  // ahead of the walk: traversed when it gets there
     detail::GcHead* gc = detail::as_gc(op);
-    gc->prev_bits = reinterpret_cast<std::uintptr_t>(stack_);  // gc_refs is not needed
-    stack_ = gc;                                              // once it is reached
+    gc->prev_bits = 0;  // gc_refs is not needed once it is reached
+    if (queue_tail_ != nullptr)
+      queue_tail_->prev_bits = reinterpret_cast<std::uintptr_t>(gc);
+    else
+      queue_head_ = gc;
+    queue_tail_ = gc;
+  } else if (mode_ == Mode::prefetch) {
+    __builtin_prefetch(detail::as_gc(op), 1);
   } else if (mode_ == Mode::call) {
     fn_(*this, op);
   }
@@ -228,10 +234,11 @@ void Visitor::each(const Range& range) {
   using Element = std::remove_cvref_t<decltype(*std::begin(range))>;
   if constexpr (detail::IsRef<Element>::value) {
     if (mode_ == Mode::decref_young || mode_ == Mode::decref_order || mode_ == Mode::decref ||
-        mode_ == Mode::reach || mode_ == Mode::mark) {
+        mode_ == Mode::reach || mode_ == Mode::mark || mode_ == Mode::prefetch) {
       // Runs of references to one object are counted and subtracted at once
-      // (no read-modify-write chain through memory); move_unreachable's and
-      // mark_reachable's visits are idempotent: one per run is enough.
+      // (no read-modify-write chain through memory); move_unreachable's,
+      // mark_reachable's and the prefetch visits are idempotent: one per
+      // run is enough.
       if constexpr (std::contiguous_iterator<decltype(std::begin(range))>) {
         const Element* p = std::to_address(std::begin(range));
         const std::size_t n = static_cast<std::size_t>(std::end(range) - std::begin(range));

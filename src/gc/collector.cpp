@@ -123,12 +123,79 @@ struct ReachableVisitor : Visitor {
 // reached objects wait on stack_ for their traversal.
 struct MarkVisitor : Visitor {
   MarkVisitor() noexcept : Visitor(&visit, Mode::mark) {}
+  static GcHead* queue_next(GcHead* gc) noexcept {
+    return reinterpret_cast<GcHead*>(gc->prev_bits);
+  }
   GcHead* pop() noexcept {
-    GcHead* gc = stack_;
-    if (gc != nullptr) stack_ = reinterpret_cast<GcHead*>(gc->prev_bits);
+    GcHead* gc = queue_head_;
+    if (gc != nullptr) {
+      queue_head_ = queue_next(gc);
+      if (queue_head_ == nullptr) queue_tail_ = nullptr;
+    }
     return gc;
   }
+  GcHead* head() const noexcept { return queue_head_; }
   static void visit(Visitor&, Object*) {}  // never called: Mode::mark is inline
+};
+
+// A full collection walks a heap far larger than the caches, and the
+// objects a traversal visits are anywhere in memory: one miss after another
+// if each waits for the one before. Lookahead traverses the object
+// `kDistance` places ahead in the list with a visitor that only prefetches
+// what it references, so those misses are in flight together, long before
+// the walk needs them.
+struct PrefetchVisitor : Visitor {
+  PrefetchVisitor() noexcept : Visitor(&visit, Mode::prefetch) {}
+  static void visit(Visitor&, Object*) {}  // never called: Mode::prefetch is inline
+};
+constexpr int kLookahead = 16;
+
+class Lookahead {
+ public:
+  explicit Lookahead(GcList& list) noexcept : ahead_(list.first()), end_(list.end()) {
+    for (int i = 0; i < kLookahead; ++i) step();
+  }
+  void step() noexcept {
+    if (ahead_ == end_) return;
+    from_gc(ahead_)->traverse(v_);
+    ahead_ = ahead_->next;
+  }
+
+ private:
+  GcHead* ahead_;
+  GcHead* end_;
+  PrefetchVisitor v_;
+};
+
+// The same for mark_reachable's queue, which grows while it is drained:
+// `ahead_` is the next queued object to prefetch for, kept up to
+// kLookahead places ahead of the queue's head.
+class QueueLookahead {
+ public:
+  // Called with the object just taken from the queue.
+  void popped(GcHead* gc, const MarkVisitor& q) noexcept {
+    if (distance_ > 0) {
+      --distance_;
+    } else {
+      ahead_ = nullptr;
+      last_ = gc;
+    }
+    while (distance_ < kLookahead) {
+      GcHead* next = ahead_ != nullptr ? ahead_ : (last_ != nullptr ? MarkVisitor::queue_next(last_)
+                                                                     : q.head());
+      if (next == nullptr) break;
+      from_gc(next)->traverse(v_);
+      last_ = next;
+      ahead_ = MarkVisitor::queue_next(next);
+      ++distance_;
+    }
+  }
+
+ private:
+  GcHead* ahead_ = nullptr;  // next to prefetch for, when known
+  GcHead* last_ = nullptr;   // the last one prefetched for (or taken)
+  int distance_ = 0;         // prefetched for and still queued
+  PrefetchVisitor v_;
 };
 
 // move_legacy_finalizer_reachable's visitor.
@@ -264,11 +331,13 @@ std::size_t Collector::mark_reachable(GcList& young, GcList& unreachable,
   GcHead* head = young.end();
   // Mark, in list order: an object is traversed when the walk gets to it if
   // it has references from outside (gc_refs > 0) or was reached from one
-  // traversed before; an object reached after the walk passed it is pushed
-  // on a stack (linked through its gc_refs field) and traversed at once. A
-  // heap allocated parents first (a tree) is walked in memory order without
-  // the stack; the list's next links are not touched.
+  // traversed before; an object reached after the walk passed it joins a
+  // queue (linked through its gc_refs field), drained at once, in the order
+  // reached. A heap allocated parents first (a tree) is walked in memory
+  // order without the queue; the list's next links are not touched. Both
+  // the walk and the queue prefetch ahead (Lookahead).
   MarkVisitor v;
+  QueueLookahead queue_ahead;
   for (GcHead* gc = head->next; gc != head; gc = gc->next) {
     std::uint16_t& f = flags_of(gc);
     f |= kPassed;
@@ -277,7 +346,10 @@ std::size_t Collector::mark_reachable(GcList& young, GcList& unreachable,
       f |= kReached;
     }
     from_gc(gc)->traverse(v);
-    while (GcHead* behind = v.pop()) from_gc(behind)->traverse(v);
+    while (GcHead* behind = v.pop()) {
+      queue_ahead.popped(behind, v);
+      from_gc(behind)->traverse(v);
+    }
   }
   return sweep_reached(young, unreachable, new_gen);
 }
