@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <exception>
+#include <optional>
 
 #include "core/describe.hpp"
 #include "rcgc/weakref.hpp"
@@ -92,6 +93,20 @@ struct YoungDecrefVisitor : Visitor {
   }
 };
 
+// subtract_refs' step for one object of the generation: gc_refs is set on
+// first touch (by the walk or by a visit), then what it references loses one.
+inline void subtract_one(YoungDecrefVisitor& v, GcHead* gc) noexcept {
+  Object* op = from_gc(gc);
+  std::uint16_t& f = A::flags(op);
+  RCGC_DCHECK_AT(2, A::refcnt(op) > 0);
+  if (!(f & kCollecting)) {  // not yet reached by a visit
+    f |= kCollecting;
+    gc_refs(gc) = A::refcnt(op);
+  }
+  if constexpr (RCGC_DEBUG_LEVEL >= 1) v.current = op;
+  op->traverse(v);
+}
+
 // move_unreachable's visitor: what a reachable object references is
 // reachable too. The common cases run inline (Mode::reach); visit() moves a
 // tentatively unreachable object back to young's tail, where the main loop
@@ -166,6 +181,52 @@ class Lookahead {
   GcHead* end_;
   PrefetchVisitor v_;
 };
+
+// Whether a generation is worth the lookahead: large (beyond the caches),
+// with references that mostly lead far from the object holding them, and
+// few of them per object. A heap built in one go from the root has its
+// children next door, which the hardware prefetcher streams; an object with
+// many far references (a B-tree node) already has their misses in flight
+// together within its own traversal. Either way an extra traversal per
+// object would only cost. Decided from the first few thousand references;
+// repeated references to one far object (a shared, cache-hot constant) do
+// not count as far.
+struct DistanceVisitor : Visitor {
+  DistanceVisitor() noexcept : Visitor(&visit) {}
+  std::uintptr_t from = 0;
+  std::uintptr_t last_far = 0;
+  std::size_t near = 0, far = 0;
+  static void visit(Visitor& base, Object* op) {
+    auto& self = static_cast<DistanceVisitor&>(base);
+    std::uintptr_t to = reinterpret_cast<std::uintptr_t>(op);
+    std::uintptr_t d = to > self.from ? to - self.from : self.from - to;
+    if (d <= (std::uintptr_t{64} << 10)) {
+      ++self.near;
+    } else if (to != self.last_far) {
+      ++self.far;
+      self.last_far = to;
+    }
+  }
+};
+
+bool scattered(GcList& list) noexcept {
+  constexpr std::size_t kLarge = 64 * 1024;  // objects
+  constexpr std::size_t kSampleVisits = 4096;
+  constexpr std::size_t kFewPerObject = 8;
+  std::size_t n = 0;
+  for (GcHead* gc = list.first(); gc != list.end() && n < kLarge; gc = gc->next) ++n;
+  if (n < kLarge) return false;  // it fits in the caches
+  DistanceVisitor v;
+  std::size_t objects_with_far = 0;
+  for (GcHead* gc = list.first(); gc != list.end() && v.near + v.far < kSampleVisits;
+       gc = gc->next) {
+    std::size_t far_before = v.far;
+    v.from = reinterpret_cast<std::uintptr_t>(from_gc(gc));
+    from_gc(gc)->traverse(v);
+    if (v.far != far_before) ++objects_with_far;
+  }
+  return v.far > v.near && v.far < kFewPerObject * objects_with_far;
+}
 
 // The same for mark_reachable's queue, which grows while it is drained:
 // `ahead_` is the next queued object to prefetch for, kept up to
@@ -251,20 +312,17 @@ void Collector::subtract_refs(GcList& young, std::uint16_t heap_id) noexcept {
 }
 
 std::size_t Collector::subtract_refs_young(GcList& young, std::uint16_t heap_id,
-                                           int generation) noexcept {
+                                           int generation, bool lookahead) noexcept {
   YoungDecrefVisitor v(heap_id, generation);
   std::size_t n = 0;
-  for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next) {
-    Object* op = from_gc(gc);
-    std::uint16_t& f = A::flags(op);
-    RCGC_DCHECK_AT(2, A::refcnt(op) > 0);
-    if (!(f & kCollecting)) {  // not yet reached by a visit
-      f |= kCollecting;
-      gc_refs(gc) = A::refcnt(op);
+  if (lookahead) {
+    Lookahead ahead(young);
+    for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next, ++n) {
+      ahead.step();
+      subtract_one(v, gc);
     }
-    if constexpr (RCGC_DEBUG_LEVEL >= 1) v.current = op;
-    op->traverse(v);
-    ++n;
+  } else {
+    for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next, ++n) subtract_one(v, gc);
   }
   return n;
 }
@@ -274,18 +332,9 @@ std::size_t Collector::subtract_refs_ordered(GcList& young, std::uint16_t heap_i
   YoungDecrefVisitor v(heap_id, generation);
   v.watch_order(true);
   std::size_t n = 0;
-  for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next) {
-    Object* op = from_gc(gc);
-    std::uint16_t& f = A::flags(op);
-    RCGC_DCHECK_AT(2, A::refcnt(op) > 0);
-    if (!(f & kCollecting)) {  // not yet reached by a visit
-      f |= kCollecting;
-      gc_refs(gc) = A::refcnt(op);
-    }
-    f |= kPassed;
-    if constexpr (RCGC_DEBUG_LEVEL >= 1) v.current = op;
-    op->traverse(v);
-    ++n;
+  for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next, ++n) {
+    flags_of(gc) |= kPassed;  // before its traversal: a reference to itself is backwards
+    subtract_one(v, gc);
     // After the first reference backwards, only subtract.
     if (RCGC_UNLIKELY(v.back_edge_)) v.watch_order(false);
   }
@@ -327,7 +376,7 @@ std::size_t Collector::move_unreachable(GcList& young, GcList& unreachable,
 }
 
 std::size_t Collector::mark_reachable(GcList& young, GcList& unreachable,
-                                      std::uint16_t new_gen) noexcept {
+                                      std::uint16_t new_gen, bool lookahead) noexcept {
   GcHead* head = young.end();
   // Mark, in list order: an object is traversed when the walk gets to it if
   // it has references from outside (gc_refs > 0) or was reached from one
@@ -338,7 +387,10 @@ std::size_t Collector::mark_reachable(GcList& young, GcList& unreachable,
   // the walk and the queue prefetch ahead (Lookahead).
   MarkVisitor v;
   QueueLookahead queue_ahead;
+  std::optional<Lookahead> ahead;
+  if (lookahead) ahead.emplace(young);
   for (GcHead* gc = head->next; gc != head; gc = gc->next) {
+    if (ahead) ahead->step();
     std::uint16_t& f = flags_of(gc);
     f |= kPassed;
     if (!(f & kReached)) {
@@ -572,8 +624,9 @@ CollectResult Collector::collect(int generation) noexcept {
     // order, mostly memory order), so that the next one walks the heap
     // sequentially; move_unreachable would leave them in the order it
     // reached them.
-    r.candidates = subtract_refs_young(young, h_.id, generation);
-    survivors = mark_reachable(young, unreachable, old_gen_);
+    const bool lookahead = scattered(young);
+    r.candidates = subtract_refs_young(young, h_.id, generation, lookahead);
+    survivors = mark_reachable(young, unreachable, old_gen_, lookahead);
   } else {
     // A young generation in which every reference points forward in the
     // list (objects made before what they reference: trees built from the

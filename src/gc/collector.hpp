@@ -53,16 +53,18 @@ class Collector {
   // (the one they are promoted to).
   static std::size_t update_refs(GcList& young) noexcept;
   static void subtract_refs(GcList& young, std::uint16_t heap_id) noexcept;
-  static std::size_t subtract_refs_young(GcList& young, std::uint16_t heap_id,
-                                         int generation) noexcept;
+  // `lookahead`: prefetch for the objects 16 places ahead (large heaps
+  // whose references lead far away; see scattered() in collector.cpp).
+  static std::size_t subtract_refs_young(GcList& young, std::uint16_t heap_id, int generation,
+                                         bool lookahead = false) noexcept;
   static std::size_t move_unreachable(GcList& young, GcList& unreachable,
                                       std::uint16_t new_gen) noexcept;
   // The same result as move_unreachable, by a depth-first mark from the
   // objects with references from outside and a sweep: survivors keep their
   // order in the list (move_unreachable leaves them in the order it reached
   // them). Used for full collections.
-  static std::size_t mark_reachable(GcList& young, GcList& unreachable,
-                                    std::uint16_t new_gen) noexcept;
+  static std::size_t mark_reachable(GcList& young, GcList& unreachable, std::uint16_t new_gen,
+                                    bool lookahead = false) noexcept;
   // subtract_refs_young for a young generation that also watches the order
   // of references: `ordered` is true when no visit reached an object the
   // walk had passed (every reference points forward in the list). Then
