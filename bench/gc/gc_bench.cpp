@@ -6,6 +6,8 @@
 //   gc_bench tree             a live binary tree of 2^20 - 1 nodes
 //   gc_bench cycles           pyperformance create_gc_cycles scaled to ~1M nodes
 //   gc_bench btree            a B-tree (t = 16) of 200k records, full collect()
+//   gc_bench random_graph     500k lists of 3 random references, full collect()
+//   gc_bench json_like        nested lists built bottom-up, full collect()
 //   gc_bench young            gen-0 collection with 0, 1M and 5M old objects
 //   gc_bench refs             Ref copy+destroy against std::shared_ptr
 //   gc_bench size             bytes per tracked object
@@ -279,6 +281,56 @@ void btree() {
   report("btree_collect_ms", t * 1e3, "ms");
 }
 
+// Two shapes chosen after the collector was tuned (checks out of sample):
+// a random graph (500k lists of 3 references to random lists, held by one
+// list) and JSON-like data built bottom-up (lists of 10, five levels, the
+// children made before their parent, untracked leaves at the bottom).
+double full_collect_ns_per_object() {
+  gc::collect();
+  double n = static_cast<double>(gc::get_objects().size());
+  return best_of(5, [] { gc::collect(); }) * 1e9 / n;
+}
+
+void random_graph() {
+  constexpr std::size_t kNodes = 500000;
+  gc::disable();
+  std::vector<Ref<PyList>> nodes;
+  for (std::size_t i = 0; i < kNodes; ++i) nodes.push_back(rcgc::make<PyList>());
+  std::uint64_t x = 1;
+  for (auto& node : nodes)
+    for (int k = 0; k < 3; ++k) {
+      x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+      node->items.push_back(nodes[(x >> 33) % kNodes]);
+    }
+  Ref<PyList> root = rcgc::make<PyList>();
+  root->items.assign(nodes.begin(), nodes.end());
+  nodes.clear();
+  report("random_graph_ns_per_object", full_collect_ns_per_object(), "ns");
+}
+
+struct Leaf : rcgc::Object {  // untracked, as Python's int or str
+  long value = 0;
+};
+
+Ref<PyList> bottom_up(int depth) {
+  std::vector<Ref<rcgc::Object>> kids;
+  for (int i = 0; i < 10; ++i) {
+    if (depth > 0)
+      kids.push_back(bottom_up(depth - 1));
+    else
+      kids.push_back(rcgc::make<Leaf>());
+  }
+  Ref<PyList> list = rcgc::make<PyList>();
+  list->items = std::move(kids);
+  return list;
+}
+
+void json_like() {
+  gc::disable();
+  Ref<PyList> root = bottom_up(5);  // 111,111 lists, 1,000,000 leaves
+  report("json_like_ns_per_object", full_collect_ns_per_object(), "ns");
+}
+
 // Generation 0 holds `kYoung` objects (a few rings of garbage and some live
 // ones); the old generation holds `old` objects.
 // Keeps the anchor in generation 0 for the next round (as a fresh object).
@@ -369,7 +421,8 @@ void size() {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: gc_bench traversal|tree|cycles|btree|young|refs|size\n");
+    std::fprintf(stderr,
+                 "usage: gc_bench traversal|tree|cycles|btree|random_graph|json_like|young|refs|size\n");
     return 2;
   }
   std::string what = argv[1];
@@ -377,6 +430,8 @@ int main(int argc, char** argv) {
   else if (what == "tree") tree();
   else if (what == "cycles") cycles();
   else if (what == "btree") btree();
+  else if (what == "random_graph") random_graph();
+  else if (what == "json_like") json_like();
   else if (what == "young") young();
   else if (what == "refs") refs();
   else if (what == "size") size();

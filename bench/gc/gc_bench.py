@@ -159,6 +159,35 @@ def btree():
     report("btree_collect_ms", t * 1e3, "ms")
 
 
+def full_collect_ns_per_object():
+    gc.collect()
+    n = len(gc.get_objects())
+    return best_of(5, gc.collect) * 1e9 / n
+
+
+def random_graph():
+    gc.disable()
+    nodes = [[] for _ in range(500000)]
+    x = 1
+    for node in nodes:
+        for _ in range(3):
+            x = (x * 6364136223846793005 + 1442695040888963407) & 0xFFFFFFFFFFFFFFFF
+            node.append(nodes[(x >> 33) % 500000])
+    root = list(nodes)
+    del nodes
+    report("random_graph_ns_per_object", full_collect_ns_per_object(), "ns")
+
+
+def bottom_up(depth):
+    return [bottom_up(depth - 1) if depth > 0 else object() for _ in range(10)]
+
+
+def json_like():
+    gc.disable()
+    root = bottom_up(5)
+    report("json_like_ns_per_object", full_collect_ns_per_object(), "ns")
+
+
 def binary_trees(n):
     def make(d):
         return (make(d - 1), make(d - 1)) if d > 0 else (None, None)

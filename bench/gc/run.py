@@ -78,6 +78,12 @@ faster("create_gc_cycles (1M nodes in rings of 21): ns per collected object",
 b1, b2 = measure("btree")
 faster("btree_gc (200k records, t=16): full collect, ns per object", b1["btree_ns_per_object"],
        b2["btree_ns_per_object"], "CPython", 5)
+g1, g2 = measure("random_graph")
+faster("random graph (500k lists of 3 random refs; out of sample): full collect, ns per object",
+       g1["random_graph_ns_per_object"], g2["random_graph_ns_per_object"], "CPython", 5)
+j1, j2 = measure("json_like")
+faster("JSON-like lists built bottom-up, untracked leaves (out of sample): ns per object",
+       j1["json_like_ns_per_object"], j2["json_like_ns_per_object"], "CPython", 5)
 young = best([run([gc_bench, "young"]) for _ in range(rounds)])
 within("gen-0 collection (10k young) with 5M old objects vs none, ms",
        young["young_gen0_ms_old_5000000"], young["young_gen0_ms_old_0"], "no old generation", 1.2)
