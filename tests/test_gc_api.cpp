@@ -259,6 +259,31 @@ TEST_F(GcApiTest, LateBackwardReferenceFromGarbageToAnEarlyObject) {
   EXPECT_EQ(live_nodes, 0);
 }
 
+// Objects also enter generation 2 without being counted as growth (here:
+// unfreeze). Their deaths must not run the count below zero and hold off the
+// full collections that garbage cycles accumulating there need (found by
+// review: 10,000 unfrozen objects dying held off every automatic full
+// collection for the rest of the run).
+TEST_F(GcApiTest, UncountedEntriesToGenerationTwoDoNotHoldOffFullCollections) {
+  {
+    std::vector<Ref<Node>> many;
+    for (int i = 0; i < 10000; ++i) many.push_back(rcgc::make<Node>());
+    gc::freeze();
+    gc::collect();  // long_lived_total = 0: the heap is frozen
+    gc::unfreeze();  // 10,000 objects in generation 2, not counted as growth
+  }  // ...which die here
+  gc::set_threshold(10, 1, 1);
+  gc::enable();
+  const std::size_t full_before = gc::get_stats()[2].collections;
+  for (int round = 0; round < 100; ++round) {
+    std::vector<Ref<Node>> cycles;
+    for (int i = 0; i < 20; ++i) cycles.push_back(make_self_cycle());
+    gc::collect(1);  // into generation 2 alive; garbage there from now on
+  }
+  EXPECT_GT(gc::get_stats()[2].collections, full_before + 5);
+  EXPECT_LT(gc::get_objects(2).size(), 1000u);  // the 2000 garbage cycles do not pile up
+}
+
 TEST_F(GcApiTest, StatsCountCollectionsAndResults) {
   make_self_cycle();
   make_self_cycle();

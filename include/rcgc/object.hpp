@@ -76,7 +76,8 @@ enum : std::uint16_t {
   kFinalizing = 1u << 10,   // a finalizer of the object is running
   kGenShift = 11,           // bits 11-12: the generation list it is in (3: frozen)
   kReached = 1u << 13,      // full collection: found reachable (mark_reachable)
-  kPassed = 1u << 14,       // full collection: mark_reachable's walk has passed it
+  kPassed = 1u << 14,       // within a collection: the walk has passed it
+                            // (mark_reachable, subtract_refs_ordered)
   kGenMask = 3u << 11,
   kFreed = 1u << 15,        // debug builds: set (with heap 0) when freed
 };

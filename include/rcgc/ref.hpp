@@ -211,8 +211,8 @@ inline void Visitor::report_each(Object* op, std::uintptr_t n) {
 }
 
 namespace detail {
-// The end of the run of references equal to p[j - 1] that starts at p[j]
-// (j < n). Eight at a time while they all match: the XORs and ORs of a
+// The end of the run of references equal to p[j - 1] that continues at p[j]
+// (0 < j <= n). Eight at a time while they all match: the XORs and ORs of a
 // block compile to a few vector instructions, so a long run (a Python list
 // of one repeated object, [x] * n) is scanned several references a cycle.
 template <class Element>

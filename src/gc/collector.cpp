@@ -135,7 +135,7 @@ struct ReachableVisitor : Visitor {
 };
 
 // mark_reachable's visitor: the common case runs inline (Mode::mark); the
-// reached objects wait on stack_ for their traversal.
+// objects reached behind the walk wait in the queue for their traversal.
 struct MarkVisitor : Visitor {
   MarkVisitor() noexcept : Visitor(&visit, Mode::mark) {}
   static GcHead* queue_next(GcHead* gc) noexcept {
@@ -182,9 +182,10 @@ class Lookahead {
   PrefetchVisitor v_;
 };
 
-// Whether a generation is worth the lookahead: large (beyond the caches),
-// with references that mostly lead far from the object holding them, and
-// few of them per object. A heap built in one go from the root has its
+// Whether a generation is worth the lookahead. The queue's, when it is large
+// (beyond the caches; below that the prefetch traversal is pure cost). The
+// walks', when it is also made of objects whose references mostly lead far
+// from them, and few of them per object. A heap built in one go from the root has its
 // children next door, which the hardware prefetcher streams; an object with
 // many far references (a B-tree node) already has their misses in flight
 // together within its own traversal. Either way an extra traversal per
@@ -209,13 +210,19 @@ struct DistanceVisitor : Visitor {
   }
 };
 
-bool scattered(GcList& list) noexcept {
+// What a full collection's walks should prefetch for.
+struct Prefetching {
+  bool queue = false;  // the queue of objects reached behind the walk
+  bool walks = false;  // the walks themselves
+};
+
+Prefetching prefetching_for(GcList& list) noexcept {
   constexpr std::size_t kLarge = 64 * 1024;  // objects
   constexpr std::size_t kSampleVisits = 4096;
   constexpr std::size_t kFewPerObject = 8;
   std::size_t n = 0;
   for (GcHead* gc = list.first(); gc != list.end() && n < kLarge; gc = gc->next) ++n;
-  if (n < kLarge) return false;  // it fits in the caches
+  if (n < kLarge) return {};  // it fits in the caches
   DistanceVisitor v;
   std::size_t objects_with_far = 0;
   for (GcHead* gc = list.first(); gc != list.end() && v.near + v.far < kSampleVisits;
@@ -225,7 +232,7 @@ bool scattered(GcList& list) noexcept {
     from_gc(gc)->traverse(v);
     if (v.far != far_before) ++objects_with_far;
   }
-  return v.far > v.near && v.far < kFewPerObject * objects_with_far;
+  return {true, v.far > v.near && v.far < kFewPerObject * objects_with_far};
 }
 
 // The same for mark_reachable's queue, which grows while it is drained:
@@ -376,7 +383,8 @@ std::size_t Collector::move_unreachable(GcList& young, GcList& unreachable,
 }
 
 std::size_t Collector::mark_reachable(GcList& young, GcList& unreachable,
-                                      std::uint16_t new_gen, bool lookahead) noexcept {
+                                      std::uint16_t new_gen, bool lookahead,
+                                      bool queue_lookahead) noexcept {
   GcHead* head = young.end();
   // Mark, in list order: an object is traversed when the walk gets to it if
   // it has references from outside (gc_refs > 0) or was reached from one
@@ -399,7 +407,7 @@ std::size_t Collector::mark_reachable(GcList& young, GcList& unreachable,
     }
     from_gc(gc)->traverse(v);
     while (GcHead* behind = v.pop()) {
-      queue_ahead.popped(behind, v);
+      if (queue_lookahead) queue_ahead.popped(behind, v);
       from_gc(behind)->traverse(v);
     }
   }
@@ -624,9 +632,9 @@ CollectResult Collector::collect(int generation) noexcept {
     // order, mostly memory order), so that the next one walks the heap
     // sequentially; move_unreachable would leave them in the order it
     // reached them.
-    const bool lookahead = scattered(young);
-    r.candidates = subtract_refs_young(young, h_.id, generation, lookahead);
-    survivors = mark_reachable(young, unreachable, old_gen_, lookahead);
+    const Prefetching prefetch = prefetching_for(young);
+    r.candidates = subtract_refs_young(young, h_.id, generation, prefetch.walks);
+    survivors = mark_reachable(young, unreachable, old_gen_, prefetch.walks, prefetch.queue);
   } else {
     // A young generation in which every reference points forward in the
     // list (objects made before what they reference: trees built from the
@@ -643,7 +651,7 @@ CollectResult Collector::collect(int generation) noexcept {
 
   if (&young != &old) {
     if (generation == gc::kNumGenerations - 2)
-      h_.long_lived_pending += static_cast<std::ptrdiff_t>(survivors);
+      h_.long_lived_pending += survivors;
     old.merge_from(young);
   }
 
@@ -684,7 +692,7 @@ CollectResult Collector::collect(int generation) noexcept {
     // Set last: the garbage freed above left generation 2 through untrack(),
     // but it was never counted among the survivors.
     h_.long_lived_pending = 0;
-    h_.long_lived_total = static_cast<std::ptrdiff_t>(survivors);
+    h_.long_lived_total = survivors;
   }
 
   gc::GenerationStats& st = h_.stats[generation];

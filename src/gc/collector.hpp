@@ -54,7 +54,7 @@ class Collector {
   static std::size_t update_refs(GcList& young) noexcept;
   static void subtract_refs(GcList& young, std::uint16_t heap_id) noexcept;
   // `lookahead`: prefetch for the objects 16 places ahead (large heaps
-  // whose references lead far away; see scattered() in collector.cpp).
+  // whose references lead far away; see prefetching_for() in collector.cpp).
   static std::size_t subtract_refs_young(GcList& young, std::uint16_t heap_id, int generation,
                                          bool lookahead = false) noexcept;
   static std::size_t move_unreachable(GcList& young, GcList& unreachable,
@@ -64,7 +64,7 @@ class Collector {
   // order in the list (move_unreachable leaves them in the order it reached
   // them). Used for full collections.
   static std::size_t mark_reachable(GcList& young, GcList& unreachable, std::uint16_t new_gen,
-                                    bool lookahead = false) noexcept;
+                                    bool lookahead = false, bool queue_lookahead = false) noexcept;
   // subtract_refs_young for a young generation that also watches the order
   // of references: `ordered` is true when no visit reached an object the
   // walk had passed (every reference points forward in the list). Then

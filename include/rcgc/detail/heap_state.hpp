@@ -137,7 +137,8 @@ class HeapState {
     std::uint16_t f = ObjectAccess::flags(op);
     if (!(f & kLinked)) return;
     ObjectAccess::flags(op) = static_cast<std::uint16_t>(f & ~kLinked);
-    if ((f & kGenMask) == (gc::kNumGenerations - 1) << kGenShift) --long_lived_pending;
+    if ((f & kGenMask) == (gc::kNumGenerations - 1) << kGenShift && long_lived_pending > 0)
+      --long_lived_pending;
     GcList::remove(as_gc(op));
   }
 
@@ -157,9 +158,12 @@ class HeapState {
   unsigned debug = 0;
   // The 25% rule (see collect_automatic): objects that survived the last
   // full collection, and the net growth of generation 2 since then (objects
-  // promoted into it minus objects that left it by death or untrack).
-  std::ptrdiff_t long_lived_total = 0;
-  std::ptrdiff_t long_lived_pending = 0;
+  // promoted into it minus objects that left it by death or untrack),
+  // floored at zero: objects also enter generation 2 uncounted (unfreeze,
+  // resurrection, survivors of clear(), legacy-finalizer garbage), and their
+  // deaths must not run up a deficit that would hold full collections off.
+  std::size_t long_lived_total = 0;
+  std::size_t long_lived_pending = 0;
   std::array<gc::GenerationStats, gc::kNumGenerations> stats{};
   gc::GarbageList garbage;
   std::vector<std::pair<gc::CallbackId, gc::Callback>> callbacks;
@@ -186,7 +190,8 @@ class HeapState {
   std::atomic<std::thread::id> scope_thread{};
 
  private:
-  void dealloc(Object* op) noexcept;
+  // Defined (inline) in src/core/dealloc.cpp, its only user.
+  inline void dealloc(Object* op) noexcept;
   void drain_trash() noexcept;
 };
 
