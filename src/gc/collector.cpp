@@ -556,6 +556,7 @@ std::size_t Collector::handle_resurrected_objects(GcList& unreachable,
   for (GcHead* gc = still_unreachable.first(); gc != still_unreachable.end(); gc = gc->next)
     flags_of(gc) &= static_cast<std::uint16_t>(~kUnreachable);
   old.merge_from(unreachable);  // the resurrected
+  if (old_gen_ == gc::kNumGenerations - 1) entered_old_ += resurrected;
   return n - resurrected;
 }
 
@@ -586,12 +587,14 @@ void Collector::delete_garbage(GcList& collectable, GcList& old) noexcept {
 void Collector::to_old(GcHead* gc, GcList& old) noexcept {
   set_generation(from_gc(gc), old_gen_);
   GcList::move(gc, old);
+  if (old_gen_ == gc::kNumGenerations - 1) ++entered_old_;
 }
 
 void Collector::handle_legacy_finalizers(GcList& finalizers, GcList& old) noexcept {
   const bool save_all = (h_.debug & gc::DEBUG_SAVEALL) != 0;
   for (GcHead* gc = finalizers.first(); gc != finalizers.end(); gc = gc->next) {
     set_generation(from_gc(gc), old_gen_);
+    if (old_gen_ == gc::kNumGenerations - 1) ++entered_old_;
     if (save_all || (flags_of(gc) & kHasLegacy)) {
       try {
         h_.garbage.push_back(Ref<Object>(from_gc(gc)));
@@ -651,7 +654,7 @@ CollectResult Collector::collect(int generation) noexcept {
 
   if (&young != &old) {
     if (generation == gc::kNumGenerations - 2)
-      h_.long_lived_pending += survivors;
+      h_.long_lived_pending += static_cast<std::ptrdiff_t>(survivors);
     old.merge_from(young);
   }
 
@@ -692,7 +695,9 @@ CollectResult Collector::collect(int generation) noexcept {
     // Set last: the garbage freed above left generation 2 through untrack(),
     // but it was never counted among the survivors.
     h_.long_lived_pending = 0;
-    h_.long_lived_total = survivors;
+    h_.long_lived_total = survivors + entered_old_;
+  } else if (generation == gc::kNumGenerations - 2) {
+    h_.long_lived_pending += static_cast<std::ptrdiff_t>(entered_old_);
   }
 
   gc::GenerationStats& st = h_.stats[generation];

@@ -105,6 +105,9 @@ class Collector {
 
   HeapState& h_;
   std::uint16_t old_gen_ = 0;  // the generation survivors are promoted to
+  // Objects that entered generation 2 other than as survivors of the walk
+  // (resurrected, alive after clear(), legacy-finalizer garbage): growth.
+  std::size_t entered_old_ = 0;
 };
 
 // The generation bits of an object's flags.

@@ -66,7 +66,9 @@ std::size_t HeapState::collect_with_callbacks(int generation) noexcept {
 void HeapState::collect_automatic() noexcept {
   for (int i = gc::kNumGenerations - 1; i >= 0; --i) {
     if (gens[i].count > gens[i].threshold) {
-      if (i == gc::kNumGenerations - 1 && long_lived_pending < long_lived_total / 4) continue;
+      if (i == gc::kNumGenerations - 1 &&
+          long_lived_pending < static_cast<std::ptrdiff_t>(long_lived_total / 4))
+        continue;
       collect_with_callbacks(i);
       break;
     }
@@ -240,24 +242,27 @@ bool is_finalized(const Object* obj) noexcept {
 namespace {
 // Stamps every object of `list` with generation `gen` (the collector tells
 // members of the generations it collects by these bits).
-void stamp(detail::GcList& list, std::uint16_t gen) noexcept {
-  for (detail::GcHead* gc = list.first(); gc != list.end(); gc = gc->next)
+std::size_t stamp(detail::GcList& list, std::uint16_t gen) noexcept {
+  std::size_t n = 0;
+  for (detail::GcHead* gc = list.first(); gc != list.end(); gc = gc->next, ++n)
     detail::set_generation(detail::from_gc(gc), gen);
+  return n;
 }
 }  // namespace
 
 void freeze() noexcept {
   auto& h = cur();
-  for (auto& g : h.gens) {
-    stamp(g.list, detail::kPermanentGen);
-    h.permanent.merge_from(g.list);
+  for (int i = 0; i < kNumGenerations; ++i) {
+    std::size_t n = stamp(h.gens[i].list, detail::kPermanentGen);
+    if (i == kNumGenerations - 1) h.left_generation_two(n);
+    h.permanent.merge_from(h.gens[i].list);
   }
   h.gens[0].count = 0;
 }
 
 void unfreeze() noexcept {
   auto& h = cur();
-  stamp(h.permanent, kNumGenerations - 1);
+  h.long_lived_pending += static_cast<std::ptrdiff_t>(stamp(h.permanent, kNumGenerations - 1));
   h.gens[kNumGenerations - 1].list.merge_from(h.permanent);
 }
 

@@ -137,8 +137,7 @@ class HeapState {
     std::uint16_t f = ObjectAccess::flags(op);
     if (!(f & kLinked)) return;
     ObjectAccess::flags(op) = static_cast<std::uint16_t>(f & ~kLinked);
-    if ((f & kGenMask) == (gc::kNumGenerations - 1) << kGenShift && long_lived_pending > 0)
-      --long_lived_pending;
+    if ((f & kGenMask) == (gc::kNumGenerations - 1) << kGenShift) left_generation_two(1);
     GcList::remove(as_gc(op));
   }
 
@@ -156,14 +155,20 @@ class HeapState {
   bool enabled = true;
   bool collecting = false;
   unsigned debug = 0;
-  // The 25% rule (see collect_automatic): objects that survived the last
-  // full collection, and the net growth of generation 2 since then (objects
-  // promoted into it minus objects that left it by death or untrack),
-  // floored at zero: objects also enter generation 2 uncounted (unfreeze,
-  // resurrection, survivors of clear(), legacy-finalizer garbage), and their
-  // deaths must not run up a deficit that would hold full collections off.
+  // The 25% rule (see collect_automatic): the objects in generation 2 after
+  // the last full collection, and the net growth of generation 2 since then:
+  // every way in adds (survivors of generation-1 collections, objects
+  // resurrected or kept alive by a collection, legacy-finalizer garbage,
+  // unfreeze), every way out takes back (death, untrack, freeze). Generation
+  // 2 cannot hold fewer than no objects, so the count never goes below
+  // -long_lived_total whatever is missed.
   std::size_t long_lived_total = 0;
-  std::size_t long_lived_pending = 0;
+  std::ptrdiff_t long_lived_pending = 0;
+  void left_generation_two(std::size_t n) noexcept {
+    long_lived_pending -= static_cast<std::ptrdiff_t>(n);
+    const auto floor = -static_cast<std::ptrdiff_t>(long_lived_total);
+    if (long_lived_pending < floor) long_lived_pending = floor;
+  }
   std::array<gc::GenerationStats, gc::kNumGenerations> stats{};
   gc::GarbageList garbage;
   std::vector<std::pair<gc::CallbackId, gc::Callback>> callbacks;
