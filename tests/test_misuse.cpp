@@ -167,12 +167,13 @@ TEST(MisuseDeathTest, WeakRefToObjectNotMadeByMake) {
       "rcgc::make");
 }
 
-// traverse() reports an object that make<T>() did not create (here: on the
-// stack). Expected (not detected yet): a fatal error naming the reporting
-// object and the bad pointer.
-struct ReportsStackObject : rcgc::Object {
-  const Node* bad = nullptr;
-  void traverse(rcgc::Visitor& visit) const override { visit(bad); }
+// traverse() reports a raw pointer it holds without a reference: to an
+// object make<T>() did not create (here: on the stack), or to one already
+// freed. Debug builds stop with a fatal error naming the reporting object
+// and the bad pointer.
+struct VisitsRawPointer : rcgc::Object {
+  const Node* raw = nullptr;
+  void traverse(rcgc::Visitor& visit) const override { visit(raw); }
 };
 TEST(MisuseDeathTest, TraverseReportsObjectNotMadeByMake) {
   if (RCGC_DEBUG_LEVEL < 1) GTEST_SKIP() << "checked in debug builds";
@@ -181,33 +182,26 @@ TEST(MisuseDeathTest, TraverseReportsObjectNotMadeByMake) {
         rcgc::Heap h;
         auto s = h.enter();
         Node on_stack;
-        Ref<ReportsStackObject> r = rcgc::make<ReportsStackObject>();
-        r->bad = &on_stack;
+        Ref<VisitsRawPointer> r = rcgc::make<VisitsRawPointer>();
+        r->raw = &on_stack;
         gc::collect();
       },
-      "rcgc: fatal: traverse of .*ReportsStackObject.* reported 0x[0-9a-f]+ .*which was not "
+      "rcgc: fatal: traverse of .*VisitsRawPointer.* reported 0x[0-9a-f]+ .*which was not "
       "made by rcgc::make");
 }
 
-// traverse() reports a tracked object that was already freed (a raw pointer
-// it kept without a reference). Expected (not detected yet in the default
-// backend; the debug hooks see the freed block): a fatal error.
-struct KeepsRawPointer : rcgc::Object {
-  const Node* raw = nullptr;
-  void traverse(rcgc::Visitor& visit) const override { visit(raw); }
-};
 TEST(MisuseDeathTest, TraverseReportsFreedObject) {
   if (RCGC_DEBUG_LEVEL < 1) GTEST_SKIP() << "checked in debug builds";
   EXPECT_MISUSE(
       {
         rcgc::Heap h;
         auto s = h.enter();
-        Ref<KeepsRawPointer> r = rcgc::make<KeepsRawPointer>();
+        Ref<VisitsRawPointer> r = rcgc::make<VisitsRawPointer>();
         r->raw = rcgc::make<Node>().get();  // freed at once
         gc::collect();
       },
       // Under UBSan the sanitizer sees the freed header first (invalid vptr).
-      "rcgc: fatal: traverse of .*KeepsRawPointer.* reported 0x[0-9a-f]+, which is not a live "
+      "rcgc: fatal: traverse of .*VisitsRawPointer.* reported 0x[0-9a-f]+, which is not a live "
       "rcgc object|invalid vptr|heap-use-after-free");
 }
 

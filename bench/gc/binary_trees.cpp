@@ -3,7 +3,8 @@
 //   binary_trees rcgc_nogc N   the same with gc::disable(): reference counting only
 //   binary_trees shared_ptr N  std::shared_ptr + make_shared
 //   binary_trees unique_ptr N  std::unique_ptr + new/delete
-// Prints the usual output, then "seconds S" and "peak_rss_kib K".
+// Prints the usual output, then "seconds S" and "peak_rss_kib K" (and, with
+// RCGC_BENCH_STATS set, the collections and objects examined on stderr).
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -17,7 +18,10 @@
 
 namespace {
 
-std::size_t g_candidates = 0;  // objects examined by the collector (stderr)
+// RCGC_BENCH_STATS=1: count the objects the collector examines (a gc
+// callback, so not in timed runs) and print them with the collections.
+const bool g_stats = std::getenv("RCGC_BENCH_STATS") != nullptr;
+std::size_t g_candidates = 0;
 
 struct RcNode : rcgc::Object {
   rcgc::Ref<RcNode> left, right;
@@ -85,12 +89,12 @@ int main(int argc, char** argv) {
   int n = std::atoi(argv[2]);
   auto t0 = std::chrono::steady_clock::now();
   if (kind == "rcgc") {
-    rcgc::gc::add_callback([](rcgc::gc::Phase p, const rcgc::gc::CollectInfo& info) {
-      if (p == rcgc::gc::Phase::stop) g_candidates += info.candidates;
-    });
+    if (g_stats)
+      rcgc::gc::add_callback([](rcgc::gc::Phase p, const rcgc::gc::CollectInfo& info) {
+        if (p == rcgc::gc::Phase::stop) g_candidates += info.candidates;
+      });
     run<RcTrees>(n);
-  }
-  else if (kind == "rcgc_nogc") {  // the same with the cycle collector off
+  } else if (kind == "rcgc_nogc") {  // the same with the cycle collector off
     rcgc::gc::disable();
     run<RcTrees>(n);
   }
@@ -104,7 +108,7 @@ int main(int argc, char** argv) {
   struct rusage ru {};
   getrusage(RUSAGE_SELF, &ru);
   std::printf("seconds %.4f\npeak_rss_kib %ld\n", s, ru.ru_maxrss);
-  if (kind == "rcgc") {
+  if (kind == "rcgc" && g_stats) {
     auto st = rcgc::gc::get_stats();
     std::fprintf(stderr, "collections %zu %zu %zu candidates %zu\n", st[0].collections,
                  st[1].collections, st[2].collections, g_candidates);

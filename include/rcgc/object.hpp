@@ -80,6 +80,8 @@ enum : std::uint16_t {
                             // (mark_reachable, subtract_refs_ordered)
   kGenMask = 3u << 11,
   kFreed = 1u << 15,        // debug builds: set (with heap 0) when freed
+  // The collector's marks: set only within a collection.
+  kCollectorFlags = kCollecting | kUnreachable | kReached | kPassed,
 };
 inline constexpr std::uint16_t kPermanentGen = 3;
 

@@ -170,8 +170,7 @@ void Allocator::update_fast_pools() noexcept {
 Allocator::~Allocator() = default;
 
 void* Allocator::allocate(std::size_t n) {
-  return allocate_inline(*this, n, Domain::object,
-                         AllocSite{nullptr, 0, __builtin_return_address(0)});
+  return allocate_inline(*this, n, Domain::object, __builtin_return_address(0));
 }
 
 void* Allocator::allocate(std::size_t n, Domain domain, const AllocSite& site) {

@@ -58,13 +58,20 @@ class AllocatorImpl {
   std::optional<DebugHooks> debug_;  // destroyed before pools_
 };
 
-// Allocation fast path: n in 1..512 from the pools.
+// The allocation site for the slow path (debug hooks): given, or built
+// there from a return address, so that the fast path stores nothing for it.
+inline const AllocSite& site_of(const AllocSite& site) noexcept { return site; }
+inline AllocSite site_of(const void* caller) noexcept { return AllocSite{nullptr, 0, caller}; }
+
+// Allocation fast path: n in 1..512 from the pools. `site`: an AllocSite or
+// a caller's return address.
+template <class Site>
 inline __attribute__((always_inline)) void* allocate_inline(const Allocator& a, std::size_t n,
-                                                            Domain d, const AllocSite& site) {
+                                                            Domain d, const Site& site) {
   PoolAllocator* pools = a.fast_pools();
   if (pools != nullptr && n - 1 < kMaxSmallSize) [[likely]]
     return pools->allocate_class(size_class_of(n));
-  return a.impl()->allocate_slow(n, d, site);
+  return a.impl()->allocate_slow(n, d, site_of(site));
 }
 
 // Free fast path: a pool block (radix lookup), or a large block.

@@ -84,14 +84,8 @@ inline __attribute__((always_inline)) void HeapState::dealloc(Object* op) noexce
 // Memory for a tracked object (make<T>): the allocator's pool fast path is
 // inlined here, so the common case is one call from make<T>.
 void* HeapState::allocate_tracked(std::size_t size) {
-  const std::size_t n = size + sizeof(GcHead);
-  PoolAllocator* pools = alloc.fast_pools();
-  char* mem;
-  if (pools != nullptr && n <= kMaxSmallSize) [[likely]]
-    mem = static_cast<char*>(pools->allocate_class(size_class_of(n)));
-  else
-    mem = static_cast<char*>(alloc.impl()->allocate_slow(
-        n, Domain::object, AllocSite{nullptr, 0, __builtin_return_address(0)}));
+  char* mem = static_cast<char*>(
+      allocate_inline(alloc, size + sizeof(GcHead), Domain::object, __builtin_return_address(0)));
   if (RCGC_UNLIKELY(++gens[0].count > gens[0].threshold) && gens[0].threshold && enabled &&
       !collecting)
     collect_automatic();

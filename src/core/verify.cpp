@@ -31,8 +31,7 @@ void verify_list(const GcList& list, std::uint16_t heap_id, std::uint16_t gen,
     RCGC_CHECK(detail::has_flag(op, detail::kLinked | detail::kTracked),
                "verify: object %p in a generation list is not marked tracked",
                static_cast<void*>(op));
-    RCGC_CHECK(!detail::has_flag(op, detail::kCollecting | detail::kUnreachable |
-                                         detail::kReached | detail::kPassed),
+    RCGC_CHECK(!detail::has_flag(op, detail::kCollectorFlags),
                "verify: object %p has collector flags outside a collection",
                static_cast<void*>(op));
     RCGC_CHECK(A::heap(op) == heap_id, "verify: object %p of heap %u is listed in heap %u",

@@ -36,6 +36,20 @@ inline std::uint16_t& flags_of(GcHead* gc) noexcept { return A::flags(from_gc(gc
         static_cast<const void*>(op), A::refcnt(op), typeid(*op).name());
 }
 
+// The two ends of every walk that decides: a survivor keeps its place after
+// `prev`, loses the collector's marks and is stamped with the generation it
+// goes to; an object that is (tentatively) unreachable keeps kCollecting
+// and gets kUnreachable, for the phases that follow.
+inline void keep(GcHead* gc, GcHead* prev, std::uint16_t new_gen) noexcept {
+  gc->set_prev(prev);
+  std::uint16_t& f = flags_of(gc);
+  f = static_cast<std::uint16_t>((f & ~(kCollectorFlags | kGenMask)) | (new_gen << kGenShift));
+}
+inline void set_unreachable(GcHead* gc) noexcept {
+  std::uint16_t& f = flags_of(gc);
+  f = static_cast<std::uint16_t>((f & ~(kReached | kPassed)) | kUnreachable);
+}
+
 // subtract_refs' visitor: one internal reference less. The common case runs
 // inline (Visitor::visit, Mode::decref); visit() here is called only for
 // what that path reports in debug builds: an object that is not a live
@@ -360,10 +374,7 @@ std::size_t Collector::move_unreachable(GcList& young, GcList& unreachable,
       // Reachable from outside: what it references is reachable too. The
       // traversal may append to the chain after gc, so read gc->next after.
       from_gc(gc)->traverse(v);
-      gc->set_prev(last_kept);
-      std::uint16_t& f = flags_of(gc);
-      f = static_cast<std::uint16_t>((f & ~(kCollecting | kReached | kPassed | kGenMask)) |
-                                     (new_gen << kGenShift));
+      keep(gc, last_kept, new_gen);
       last_kept = gc;
       ++kept;
       gc = gc->next;
@@ -372,8 +383,7 @@ std::size_t Collector::move_unreachable(GcList& young, GcList& unreachable,
       GcHead* next = gc->next;
       last_kept->next = next;
       if (v.tail == gc) v.tail = last_kept;
-      std::uint16_t& f = flags_of(gc);
-      f = static_cast<std::uint16_t>((f & ~(kReached | kPassed)) | kUnreachable);
+      set_unreachable(gc);
       unreachable.append(gc);
       gc = next;
     }
@@ -424,16 +434,13 @@ std::size_t Collector::sweep_reached(GcList& young, GcList& unreachable,
   std::size_t kept = 0;
   for (GcHead* gc = head->next; gc != head;) {
     GcHead* next = gc->next;
-    std::uint16_t& f = flags_of(gc);
-    if (f & kReached) {
-      gc->set_prev(last_kept);
+    if (flags_of(gc) & kReached) {
+      keep(gc, last_kept, new_gen);
       last_kept->next = gc;
-      f = static_cast<std::uint16_t>((f & ~(kCollecting | kReached | kPassed | kGenMask)) |
-                                     (new_gen << kGenShift));
       last_kept = gc;
       ++kept;
     } else {
-      f = static_cast<std::uint16_t>((f & ~kPassed) | kUnreachable);
+      set_unreachable(gc);
       unreachable.append(gc);
     }
     gc = next;
@@ -448,10 +455,7 @@ std::size_t Collector::keep_all(GcList& young, std::uint16_t new_gen) noexcept {
   GcHead* prev = head;
   std::size_t kept = 0;
   for (GcHead* gc = head->next; gc != head; gc = gc->next) {
-    gc->set_prev(prev);
-    std::uint16_t& f = flags_of(gc);
-    f = static_cast<std::uint16_t>((f & ~(kCollecting | kPassed | kGenMask)) |
-                                   (new_gen << kGenShift));
+    keep(gc, prev, new_gen);
     prev = gc;
     ++kept;
   }
