@@ -2,9 +2,11 @@
 # CI hook for the reliability suite (docs/reliability.md). Expects build/asan
 # to be built already (.ci/run does it). Prints the counts; exits non-zero on
 # any failure.
-#   1. the stress driver, >= 1,000,000 operations, ASan + UBSan (build/asan)
+#   1. the stress driver, >= 1,000,000 operations, ASan + UBSan (build/asan),
+#      then a quarter of that with every full collection in the shadow
 #   2. the libFuzzer target for RCGC_FUZZ_SECONDS (default 60) seconds
-#   3. the tsan preset: the threaded stress test
+#   3. the tsan preset: the threaded stress test, with and without the
+#      shadow, and the shadow's own threads test
 # Environment: RCGC_STRESS_OPS (default 1000000), RCGC_STRESS_SEED (default
 # 20240501), RCGC_STRESS_SEEDS (default 16), RCGC_FUZZ_SECONDS (default 60).
 set -euo pipefail
@@ -20,6 +22,11 @@ cmake --build build/asan --target test_stress test_alloc_failure test_misuse >/d
 RCGC_STRESS_OPS="$ops" RCGC_STRESS_SEED="$seed" RCGC_STRESS_SEEDS="$seeds" \
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   build/asan/tests/test_stress --gtest_brief=1 | grep -E '^\[stress\]|FAILED|Failure|PASSED' 
+# Once more with every full collection keeping its state in the shadow.
+RCGC_GC_SHADOW_MIN=0 RCGC_STRESS_OPS="$(( ops / 4 ))" RCGC_STRESS_SEED="$(( seed + 1000 ))" \
+  RCGC_STRESS_SEEDS="$(( (seeds + 3) / 4 ))" \
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  build/asan/tests/test_stress --gtest_brief=1 | grep -E '^\[stress\]|FAILED|Failure|PASSED'
 build/asan/tests/test_alloc_failure --gtest_brief=1 | grep -E '^\[alloc-failure\]|FAILED|PASSED'
 build/asan/tests/test_misuse --gtest_brief=1 | grep -E '^\[misuse\]|FAILED|PASSED'
 echo "   (stress + alloc-failure + misuse: $(( $(date +%s) - start ))s)"
@@ -32,5 +39,11 @@ cmake --preset tsan >/dev/null
 cmake --build --preset tsan --target test_threads_stress >/dev/null
 TSAN_OPTIONS=halt_on_error=1 build/tsan/tests/test_threads_stress --gtest_brief=1 \
   | grep -E '^\[threads\]|FAILED|PASSED'
+# The threads' full collections through the shadow (one at a time uses it).
+cmake --build --preset tsan --target test_shadow >/dev/null
+RCGC_GC_SHADOW_MIN=0 TSAN_OPTIONS=halt_on_error=1 build/tsan/tests/test_threads_stress \
+  --gtest_brief=1 | grep -E '^\[threads\]|FAILED|PASSED'
+TSAN_OPTIONS=halt_on_error=1 build/tsan/tests/test_shadow --gtest_brief=1 \
+  --gtest_filter='ShadowThreads.*' | grep -E 'FAILED|PASSED'
 
 echo "== reliability done in $(( $(date +%s) - start ))s"

@@ -85,6 +85,18 @@ enum : std::uint16_t {
 };
 inline constexpr std::uint16_t kPermanentGen = 3;
 
+// A full collection of a large heap keeps its per-object state in the arena
+// region's shadow (src/alloc/region.hpp): one 32-bit word per 32 bytes of
+// the region, found from the object's address alone.
+inline constexpr unsigned kShadowGranuleShift = 5;
+inline constexpr std::uint32_t kShadowMember = 1u << 31;   // in the collection
+inline constexpr std::uint32_t kShadowReached = 1u << 30;  // as kReached
+// Set by subtract_refs' walk as it passes the object, cleared by the mark's
+// walk as it passes it: during the mark, a member without it is behind the
+// walk (kPassed, inverted).
+inline constexpr std::uint32_t kShadowWalked = 1u << 29;
+inline constexpr std::uint32_t kShadowCount = kShadowWalked - 1;  // gc_refs
+
 inline constexpr std::uint32_t kImmortal = 0x8000'0000u;
 
 class HeapState;
@@ -135,8 +147,13 @@ class Visitor {
   // collections): a visit of an object the walk has passed sets back_edge_.
   // `prefetch` asks the CPU for each object's header, nothing more (the
   // collector's lookahead on large generations).
+  // `decref_shadow` is decref for a full collection that keeps its state in
+  // the shadow (set_shadow): an object inside the arena region is looked up
+  // there by its address, its header not read; one outside it, in its
+  // header (members carry kCollecting). With a shadow set, `mark` and
+  // `prefetch` do the same (and without one, everything is in headers).
   enum class Mode : std::uint8_t {
-    call, decref, decref_young, decref_order, reach, mark, prefetch, clear
+    call, decref, decref_young, decref_order, reach, mark, prefetch, clear, decref_shadow
   };
   Visitor(Fn fn, Mode mode, std::uint16_t heap_id = 0, std::uint8_t generation = 0) noexcept
       : fn_(fn), mode_(mode), generation_(generation), heap_id_(heap_id) {}
@@ -144,6 +161,13 @@ class Visitor {
  private:
   inline void visit(Object* op, std::uintptr_t n = 1);
   inline void report_each(Object* op, std::uintptr_t n);
+  inline void mark_in_header(Object* op);
+  inline void enqueue(detail::GcHead* gc);
+  // The shadow word of an object inside the region; nullptr outside it.
+  std::uint32_t* shadow_of(const Object* op) const noexcept {
+    std::uintptr_t d = reinterpret_cast<std::uintptr_t>(op) - region_base_;
+    return d < region_size_ ? shadow_ + (d >> detail::kShadowGranuleShift) : nullptr;
+  }
 
   Fn fn_;
   Mode mode_ = Mode::call;
@@ -152,11 +176,25 @@ class Visitor {
 
  protected:
   void set_mode(Mode mode) noexcept { mode_ = mode; }
+  void set_shadow(std::uintptr_t base, std::uintptr_t size, std::uint32_t* shadow) noexcept {
+    region_base_ = base;
+    region_size_ = size;
+    shadow_ = shadow;
+  }
   std::uint8_t back_edge_ = 0;  // decref_order: a reference to a passed object
+  // decref_shadow: references to objects ahead of the walk minus references
+  // to objects behind it (which way most references point in the list).
+  std::intptr_t order_balance_ = 0;
   // Mode::mark: objects reached behind the walk, not yet traversed, in the
   // order they were reached (a queue linked through their gc_refs fields).
   detail::GcHead* queue_head_ = nullptr;
   detail::GcHead* queue_tail_ = nullptr;
+
+ private:
+  // The shadow modes: the arena region and its shadow.
+  std::uintptr_t region_base_ = 0;
+  std::uintptr_t region_size_ = 0;
+  std::uint32_t* shadow_ = nullptr;
 };
 
 // The base class of every object rcgc manages.

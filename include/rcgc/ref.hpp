@@ -179,19 +179,41 @@ inline void Visitor::visit(Object* op, std::uintptr_t n) {
     std::uintptr_t& refs = detail::as_gc(op)->prev_bits;
     if (refs == 0) refs = 1;
   } else if (mode_ == Mode::mark) {  // mark_reachable: reached from a reached one
-    std::uint16_t& f = A::flags(op);
-    if ((f & (detail::kCollecting | detail::kReached)) != detail::kCollecting) return;
-    f |= detail::kReached;
-    if (!(f & detail::kPassed)) return;  // ahead of the walk: traversed when it gets there
-    detail::GcHead* gc = detail::as_gc(op);
-    gc->prev_bits = 0;  // gc_refs is not needed once it is reached
-    if (queue_tail_ != nullptr)
-      queue_tail_->prev_bits = reinterpret_cast<std::uintptr_t>(gc);
-    else
-      queue_head_ = gc;
-    queue_tail_ = gc;
+    std::uint32_t* w = shadow_of(op);
+    if (w == nullptr) return mark_in_header(op);
+    if ((*w & (detail::kShadowMember | detail::kShadowReached)) != detail::kShadowMember) return;
+    *w |= detail::kShadowReached;
+    if (!(*w & detail::kShadowWalked)) enqueue(detail::as_gc(op));  // behind the walk
+  } else if (mode_ == Mode::decref_shadow) {  // subtract_refs, state in the shadow
+    if (std::uint32_t* w = shadow_of(op)) {
+      if constexpr (RCGC_DEBUG_LEVEL >= 1) {
+        // Foreign, freed, not made by make, or a count that is too small.
+        if (RCGC_UNLIKELY(A::heap(op) != heap_id_) ||
+            RCGC_UNLIKELY((*w & detail::kShadowMember) && (*w & detail::kShadowCount) < n))
+          return report_each(op, n);
+      }
+      if (*w & detail::kShadowMember) {
+        const auto k = static_cast<std::intptr_t>(n);
+        order_balance_ += (*w & detail::kShadowWalked) ? -k : k;
+        *w -= static_cast<std::uint32_t>(n);
+      }
+      return;
+    }
+    // Outside the region: the members carry kCollecting and gc_refs.
+    std::uint16_t f = A::flags(op);
+    if (RCGC_UNLIKELY(A::heap(op) != heap_id_)) {
+      if constexpr (RCGC_DEBUG_LEVEL >= 1) return report_each(op, n);
+      return;
+    }
+    if (f & detail::kCollecting) {
+      if constexpr (RCGC_DEBUG_LEVEL >= 1) {
+        if (RCGC_UNLIKELY(detail::as_gc(op)->prev_bits < n)) return report_each(op, n);
+      }
+      detail::as_gc(op)->prev_bits -= n;
+    }
   } else if (mode_ == Mode::prefetch) {
-    __builtin_prefetch(detail::as_gc(op), 1);
+    std::uint32_t* w = shadow_of(op);
+    __builtin_prefetch(w != nullptr ? static_cast<const void*>(w) : detail::as_gc(op), 1);
   } else if (mode_ == Mode::call) {
     fn_(*this, op);
   }
@@ -204,6 +226,28 @@ struct IsRef : std::false_type {};
 template <class T>
 struct IsRef<Ref<T>> : std::true_type {};
 }  // namespace detail
+
+// Mode::mark for an object whose state is in its header: an object of the
+// collection not yet reached gets kReached and, if the walk has passed it
+// already, joins the queue; one ahead of the walk is traversed when the
+// walk gets there.
+inline void Visitor::mark_in_header(Object* op) {
+  std::uint16_t& f = detail::ObjectAccess::flags(op);
+  if ((f & (detail::kCollecting | detail::kReached)) != detail::kCollecting) return;
+  f |= detail::kReached;
+  if (f & detail::kPassed) enqueue(detail::as_gc(op));
+}
+
+// Mode::mark's queue of objects reached behind the walk, linked through
+// their gc_refs fields (not needed once an object is reached).
+inline void Visitor::enqueue(detail::GcHead* gc) {
+  gc->prev_bits = 0;
+  if (queue_tail_ != nullptr)
+    queue_tail_->prev_bits = reinterpret_cast<std::uintptr_t>(gc);
+  else
+    queue_head_ = gc;
+  queue_tail_ = gc;
+}
 
 // The slow path of n references at once: fn_ handles them one by one.
 inline void Visitor::report_each(Object* op, std::uintptr_t n) {
@@ -234,7 +278,8 @@ void Visitor::each(const Range& range) {
   using Element = std::remove_cvref_t<decltype(*std::begin(range))>;
   if constexpr (detail::IsRef<Element>::value) {
     if (mode_ == Mode::decref_young || mode_ == Mode::decref_order || mode_ == Mode::decref ||
-        mode_ == Mode::reach || mode_ == Mode::mark || mode_ == Mode::prefetch) {
+        mode_ == Mode::reach || mode_ == Mode::mark || mode_ == Mode::prefetch ||
+        mode_ == Mode::decref_shadow) {
       // Runs of references to one object are counted and subtracted at once
       // (no read-modify-write chain through memory); move_unreachable's,
       // mark_reachable's and the prefetch visits are idempotent: one per

@@ -13,6 +13,7 @@
 #include <new>
 
 #include "alloc/os.hpp"
+#include "alloc/region.hpp"
 #include "alloc/pool.hpp"
 #include "alloc/stats.hpp"
 
@@ -24,10 +25,10 @@ Arena* PoolAllocator::new_arena() {
     spares_ = a->all_next_;
     --nspares_;
   } else {
-    a = static_cast<Arena*>(os_map_aligned(kArenaSize));
+    a = static_cast<Arena*>(ArenaRegion::map_arena());
     if (a == nullptr) throw std::bad_alloc();
     if (!AddressMap::insert(a)) {
-      os_unmap(a, kArenaSize);
+      ArenaRegion::unmap_arena(a);
       throw std::bad_alloc();
     }
     ++arenas_allocated_;
@@ -71,7 +72,7 @@ void PoolAllocator::unmap_one_spare() noexcept {
   spares_ = a->all_next_;
   --nspares_;
   AddressMap::erase(a);
-  os_unmap(a, kArenaSize);
+  ArenaRegion::unmap_arena(a);
   ++arenas_reclaimed_;
   --arenas_current_;
 }

@@ -4,6 +4,7 @@
 #include "alloc/pool.hpp"
 
 #include "alloc/os.hpp"
+#include "alloc/region.hpp"
 
 namespace rcgc::detail {
 namespace {
@@ -43,7 +44,7 @@ void init_pool(Pool* pool, std::size_t c) noexcept {
 
 void unmap_arena(Arena* a) noexcept {
   AddressMap::erase(a);
-  os_unmap(a, kArenaSize);
+  ArenaRegion::unmap_arena(a);
 }
 
 // An orphaned arena (its heap is gone) only drains: pools are never reused.

@@ -5,11 +5,16 @@
 // list, never a recursion over the object graph.
 #include "gc/collector.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
+#include <memory>
+#include <new>
 #include <optional>
 
+#include "alloc/region.hpp"
 #include "core/describe.hpp"
 #include "rcgc/weakref.hpp"
 
@@ -18,6 +23,8 @@ namespace rcgc::detail {
 namespace {
 
 using A = ObjectAccess;
+
+static_assert(kRegionGranuleShift == kShadowGranuleShift);
 
 inline std::uintptr_t& gc_refs(GcHead* gc) noexcept { return gc->prev_bits; }
 inline std::uint16_t& flags_of(GcHead* gc) noexcept { return A::flags(from_gc(gc)); }
@@ -107,6 +114,27 @@ struct YoungDecrefVisitor : Visitor {
   }
 };
 
+// shadow_subtract's visitor: the common case runs inline
+// (Mode::decref_shadow); visit() is called in debug builds for an object of
+// another heap (or freed, or not made by make), or a count that is too small.
+struct ShadowDecrefVisitor : Visitor {
+  using Visitor::order_balance_;
+  ShadowDecrefVisitor(std::uint16_t id, const RegionView& r) noexcept
+      : Visitor(&visit, Mode::decref_shadow, id), heap_id(id) {
+    set_shadow(r.base, r.size, r.shadow);
+  }
+  std::uint16_t heap_id;
+  const Object* current = nullptr;  // the object being traversed
+  static void visit(Visitor& base, Object* op) {
+    auto& self = static_cast<ShadowDecrefVisitor&>(base);
+    if (A::heap(op) != self.heap_id) {
+      DecrefVisitor::check_reported(self.current, op, self.heap_id);
+      return;  // not reported: counted as a reference from outside
+    }
+    fatal_refcount_too_small(op);
+  }
+};
+
 // subtract_refs' step for one object of the generation: gc_refs is set on
 // first touch (by the walk or by a visit), then what it references loses one.
 inline void subtract_one(YoungDecrefVisitor& v, GcHead* gc) noexcept {
@@ -151,7 +179,9 @@ struct ReachableVisitor : Visitor {
 // mark_reachable's visitor: the common case runs inline (Mode::mark); the
 // objects reached behind the walk wait in the queue for their traversal.
 struct MarkVisitor : Visitor {
-  MarkVisitor() noexcept : Visitor(&visit, Mode::mark) {}
+  explicit MarkVisitor(const RegionView& r) noexcept : Visitor(&visit, Mode::mark) {
+    set_shadow(r.base, r.size, r.shadow);
+  }
   static GcHead* queue_next(GcHead* gc) noexcept {
     return reinterpret_cast<GcHead*>(gc->prev_bits);
   }
@@ -174,79 +204,142 @@ struct MarkVisitor : Visitor {
 // what it references, so those misses are in flight together, long before
 // the walk needs them.
 struct PrefetchVisitor : Visitor {
-  PrefetchVisitor() noexcept : Visitor(&visit, Mode::prefetch) {}
+  explicit PrefetchVisitor(const RegionView& r) noexcept : Visitor(&visit, Mode::prefetch) {
+    set_shadow(r.base, r.size, r.shadow);
+  }
   static void visit(Visitor&, Object*) {}  // never called: Mode::prefetch is inline
 };
 constexpr int kLookahead = 16;
 
 class Lookahead {
  public:
-  explicit Lookahead(GcList& list) noexcept : ahead_(list.first()), end_(list.end()) {
+  // `backwards`: for a walk from the last object to the first (through the
+  // prev links, which must be intact).
+  Lookahead(GcList& list, const RegionView& r, bool backwards = false) noexcept
+      : ahead_(backwards ? list.last() : list.first()), end_(list.end()), backwards_(backwards),
+        v_(r) {
     for (int i = 0; i < kLookahead; ++i) step();
   }
   void step() noexcept {
     if (ahead_ == end_) return;
     from_gc(ahead_)->traverse(v_);
-    ahead_ = ahead_->next;
+    ahead_ = backwards_ ? ahead_->prev() : ahead_->next;
   }
 
  private:
   GcHead* ahead_;
   GcHead* end_;
+  bool backwards_;
   PrefetchVisitor v_;
 };
 
-// Whether a generation is worth the lookahead. The queue's, when it is large
-// (beyond the caches; below that the prefetch traversal is pure cost). The
-// walks', when it is also made of objects whose references mostly lead far
-// from them, and few of them per object. A heap built in one go from the root has its
+// Whether `list` holds at least n objects (walks no further than n).
+bool at_least(GcList& list, std::size_t n) noexcept {
+  for (GcHead* gc = list.first(); gc != list.end() && n > 0; gc = gc->next) --n;
+  return n == 0;
+}
+
+// The shape of a large heap, sampled from its first few thousand objects
+// and references, decides how a full collection walks it.
+//
+// Prefetching: the queue's lookahead, when the heap is large (beyond the
+// caches; below that the prefetch traversal is pure cost). The walks', when
+// it is also made of objects whose references mostly lead far from them,
+// and few of them per object. A heap built in one go from the root has its
 // children next door, which the hardware prefetcher streams; an object with
 // many far references (a B-tree node) already has their misses in flight
 // together within its own traversal. Either way an extra traversal per
-// object would only cost. Decided from the first few thousand references;
-// repeated references to one far object (a shared, cache-hot constant) do
-// not count as far.
-struct DistanceVisitor : Visitor {
-  DistanceVisitor() noexcept : Visitor(&visit) {}
-  std::uintptr_t from = 0;
-  std::uintptr_t last_far = 0;
-  std::size_t near = 0, far = 0;
+// object would only cost. Repeated references to one far object (a shared,
+// cache-hot constant) do not count as far.
+//
+// Order: whether most references lead backwards in the list, to objects
+// made before the one referencing them (a heap built bottom-up: parsed
+// JSON, nested lists, trees made children first). The sampled objects are
+// the list's first ones, numbered as the walk meets them; a reference to
+// one not yet met leads forwards.
+//
+// A large heap whose references lead far, or backwards, keeps its state in
+// the shadow (Collector::shadow_init): far references then touch shadow
+// words instead of objects, and a heap built bottom-up is marked walking
+// backwards, which headers cannot do (gc_refs overwrites the prev links).
+struct HeapShape {
+  bool large = false;      // at least kLarge objects
+  bool queue = false;      // prefetch for the queue of objects reached behind the walk
+  bool walks = false;      // prefetch for the walks themselves
+  bool bottom_up = false;  // most references lead backwards in the list
+};
+
+class SampleVisitor : public Visitor {
+ public:
+  explicit SampleVisitor(std::uint16_t heap_id) noexcept : Visitor(&visit), heap_id_(heap_id) {}
+  static constexpr std::size_t kObjects = 4096;
+  static constexpr std::size_t kSlots = 2 * kObjects;  // open addressing, at most half full
+
+  // The next object of the list: numbered, then traversed.
+  void sample(Object* op) noexcept {
+    from_ = reinterpret_cast<std::uintptr_t>(op);
+    if (met_ != nullptr) {
+      std::size_t i = slot(from_);
+      while (met_[i] != 0) i = (i + 1) & (kSlots - 1);
+      met_[i] = from_;
+    }
+    ++objects;
+    std::size_t far_before = far;
+    op->traverse(*this);
+    if (far != far_before) ++objects_with_far;
+  }
+  std::size_t near = 0, far = 0, objects = 0, objects_with_far = 0;
+  std::size_t back = 0, ahead = 0;
+
+ private:
+  static std::size_t slot(std::uintptr_t a) noexcept {
+    return static_cast<std::size_t>((a >> 4) * 0x9E3779B97F4A7C15ull >> 51) & (kSlots - 1);
+  }
+  bool met(std::uintptr_t a) const noexcept {
+    for (std::size_t i = slot(a); met_[i] != 0; i = (i + 1) & (kSlots - 1))
+      if (met_[i] == a) return true;
+    return false;
+  }
   static void visit(Visitor& base, Object* op) {
-    auto& self = static_cast<DistanceVisitor&>(base);
+    auto& self = static_cast<SampleVisitor&>(base);
     std::uintptr_t to = reinterpret_cast<std::uintptr_t>(op);
-    std::uintptr_t d = to > self.from ? to - self.from : self.from - to;
+    std::uintptr_t d = to > self.from_ ? to - self.from_ : self.from_ - to;
     if (d <= (std::uintptr_t{64} << 10)) {
       ++self.near;
-    } else if (to != self.last_far) {
+    } else if (to != self.last_far_) {
       ++self.far;
-      self.last_far = to;
+      self.last_far_ = to;
+    }
+    if (self.met_ == nullptr) return;
+    if (self.met(to)) {
+      ++self.back;
+    } else {
+      std::uint16_t f = A::flags(op);
+      if (A::heap(op) == self.heap_id_ && (f & kLinked) &&
+          ((f & kGenMask) >> kGenShift) != kPermanentGen)
+        ++self.ahead;  // a member of the collection, later in the list
     }
   }
+
+  std::uint16_t heap_id_;
+  std::uintptr_t from_ = 0;
+  std::uintptr_t last_far_ = 0;
+  std::unique_ptr<std::uintptr_t[]> table_{new (std::nothrow) std::uintptr_t[kSlots]()};
+  std::uintptr_t* met_ = table_.get();  // nullptr: no memory, order unknown
 };
 
-// What a full collection's walks should prefetch for.
-struct Prefetching {
-  bool queue = false;  // the queue of objects reached behind the walk
-  bool walks = false;  // the walks themselves
-};
-
-Prefetching prefetching_for(GcList& list) noexcept {
+HeapShape shape_of(GcList& list, std::uint16_t heap_id) noexcept {
   constexpr std::size_t kLarge = 64 * 1024;  // objects
   constexpr std::size_t kSampleVisits = 4096;
   constexpr std::size_t kFewPerObject = 8;
-  std::size_t n = 0;
-  for (GcHead* gc = list.first(); gc != list.end() && n < kLarge; gc = gc->next) ++n;
-  if (n < kLarge) return {};  // it fits in the caches
-  DistanceVisitor v;
-  std::size_t objects_with_far = 0;
-  for (GcHead* gc = list.first(); gc != list.end() && v.near + v.far < kSampleVisits;
-       gc = gc->next) {
-    std::size_t far_before = v.far;
-    v.from = reinterpret_cast<std::uintptr_t>(from_gc(gc));
-    from_gc(gc)->traverse(v);
-    if (v.far != far_before) ++objects_with_far;
-  }
-  return {true, v.far > v.near && v.far < kFewPerObject * objects_with_far};
+  if (!at_least(list, kLarge)) return {};  // it fits in the caches
+  SampleVisitor v(heap_id);
+  for (GcHead* gc = list.first(); gc != list.end() && v.near + v.far < kSampleVisits &&
+                                  v.objects < SampleVisitor::kObjects;
+       gc = gc->next)
+    v.sample(from_gc(gc));
+  return {true, true, v.far > v.near && v.far < kFewPerObject * v.objects_with_far,
+          v.back > v.ahead};
 }
 
 // The same for mark_reachable's queue, which grows while it is drained:
@@ -254,6 +347,7 @@ Prefetching prefetching_for(GcList& list) noexcept {
 // kLookahead places ahead of the queue's head.
 class QueueLookahead {
  public:
+  explicit QueueLookahead(const RegionView& r) noexcept : v_(r) {}
   // Called with the object just taken from the queue.
   void popped(GcHead* gc, const MarkVisitor& q) noexcept {
     if (distance_ > 0) {
@@ -279,6 +373,38 @@ class QueueLookahead {
   int distance_ = 0;         // prefetched for and still queued
   PrefetchVisitor v_;
 };
+
+// RCGC_GC_SHADOW_MIN=N (objects) makes every full collection of N objects
+// or more keep its state in the shadow, whatever the heap's shape (-1: by
+// the shape). The tests run with 0, so that every full collection goes
+// through the shadow.
+long long shadow_min_from_env() noexcept {
+  const char* e = std::getenv("RCGC_GC_SHADOW_MIN");
+  if (e == nullptr || *e == '\0') return -1;
+  char* end = nullptr;
+  unsigned long long v = std::strtoull(e, &end, 10);
+  if (*end != '\0' || v > (1ULL << 62)) {
+    std::fprintf(stderr, "rcgc: RCGC_GC_SHADOW_MIN=%s is not a number of objects; ignored\n", e);
+    return -1;
+  }
+  return static_cast<long long>(v);
+}
+std::atomic<long long> g_shadow_min{shadow_min_from_env()};
+std::atomic<std::size_t> g_shadow_collections{0};
+std::atomic<std::size_t> g_shadow_backwards{0};
+
+// Whether a full collection keeps its state in the shadow: on a large heap
+// whose shape asks for it (HeapShape), unless RCGC_GC_SHADOW_MIN says.
+bool use_shadow(GcList& young, const HeapShape& shape) noexcept {
+  long long forced_min = g_shadow_min.load(std::memory_order_relaxed);
+  if (forced_min >= 0) return at_least(young, static_cast<std::size_t>(forced_min));
+  return shape.large && (shape.walks || shape.bottom_up);
+}
+
+// One collection at a time uses the shadow (collections of heaps in other
+// threads meanwhile use headers): a word then belongs to the collection
+// that set it, whatever heaps reference each other.
+std::atomic<bool> g_shadow_busy{false};
 
 // move_legacy_finalizer_reachable's visitor.
 struct MoveVisitor : Visitor {
@@ -337,7 +463,7 @@ std::size_t Collector::subtract_refs_young(GcList& young, std::uint16_t heap_id,
   YoungDecrefVisitor v(heap_id, generation);
   std::size_t n = 0;
   if (lookahead) {
-    Lookahead ahead(young);
+    Lookahead ahead(young, RegionView{});
     for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next, ++n) {
       ahead.step();
       subtract_one(v, gc);
@@ -394,7 +520,8 @@ std::size_t Collector::move_unreachable(GcList& young, GcList& unreachable,
 
 std::size_t Collector::mark_reachable(GcList& young, GcList& unreachable,
                                       std::uint16_t new_gen, bool lookahead,
-                                      bool queue_lookahead) noexcept {
+                                      bool queue_lookahead, const RegionView& shadow,
+                                      bool backwards) noexcept {
   GcHead* head = young.end();
   // Mark, in list order: an object is traversed when the walk gets to it if
   // it has references from outside (gc_refs > 0) or was reached from one
@@ -402,18 +529,30 @@ std::size_t Collector::mark_reachable(GcList& young, GcList& unreachable,
   // queue (linked through its gc_refs field), drained at once, in the order
   // reached. A heap allocated parents first (a tree) is walked in memory
   // order without the queue; the list's next links are not touched. Both
-  // the walk and the queue prefetch ahead (Lookahead).
-  MarkVisitor v;
-  QueueLookahead queue_ahead;
+  // the walk and the queue prefetch ahead (Lookahead). The state of an
+  // object in the shadow's region is in its shadow word, of any other in
+  // its header. `backwards`: the walk goes from the last object to the
+  // first (prev links intact: every object's state is in the shadow).
+  MarkVisitor v(shadow);
+  QueueLookahead queue_ahead(shadow);
   std::optional<Lookahead> ahead;
-  if (lookahead) ahead.emplace(young);
-  for (GcHead* gc = head->next; gc != head; gc = gc->next) {
+  if (lookahead) ahead.emplace(young, shadow, backwards);
+  for (GcHead* gc = backwards ? head->prev() : head->next; gc != head;
+       gc = backwards ? gc->prev() : gc->next) {
     if (ahead) ahead->step();
-    std::uint16_t& f = flags_of(gc);
-    f |= kPassed;
-    if (!(f & kReached)) {
-      if (gc_refs(gc) == 0) continue;  // nothing yet says it is reachable
-      f |= kReached;
+    if (std::uint32_t* w = shadow.word(from_gc(gc))) {
+      *w &= ~kShadowWalked;  // passed
+      if (!(*w & kShadowReached)) {
+        if ((*w & kShadowCount) == 0) continue;
+        *w |= kShadowReached;
+      }
+    } else {
+      std::uint16_t& f = flags_of(gc);
+      f |= kPassed;
+      if (!(f & kReached)) {
+        if (gc_refs(gc) == 0) continue;  // nothing yet says it is reachable
+        f |= kReached;
+      }
     }
     from_gc(gc)->traverse(v);
     while (GcHead* behind = v.pop()) {
@@ -421,20 +560,28 @@ std::size_t Collector::mark_reachable(GcList& young, GcList& unreachable,
       from_gc(behind)->traverse(v);
     }
   }
-  return sweep_reached(young, unreachable, new_gen);
+  return sweep_reached(young, unreachable, new_gen, shadow);
 }
 
 std::size_t Collector::sweep_reached(GcList& young, GcList& unreachable,
-                                     std::uint16_t new_gen) noexcept {
+                                     std::uint16_t new_gen, const RegionView& shadow) noexcept {
   // What was not reached leaves for `unreachable` (as move_unreachable
-  // leaves it, kUnreachable set); the rest stays in its order, prev links
-  // restored.
+  // leaves it, kCollecting and kUnreachable set); the rest stays in its
+  // order, prev links restored. Shadow words go back to zero.
   GcHead* head = young.end();
   GcHead* last_kept = head;
   std::size_t kept = 0;
   for (GcHead* gc = head->next; gc != head;) {
     GcHead* next = gc->next;
-    if (flags_of(gc) & kReached) {
+    bool reached;
+    if (std::uint32_t* w = shadow.word(from_gc(gc))) {
+      reached = (*w & kShadowReached) != 0;
+      *w = 0;
+      if (!reached) flags_of(gc) |= kCollecting;
+    } else {
+      reached = (flags_of(gc) & kReached) != 0;
+    }
+    if (reached) {
       keep(gc, last_kept, new_gen);
       last_kept->next = gc;
       last_kept = gc;
@@ -448,6 +595,45 @@ std::size_t Collector::sweep_reached(GcList& young, GcList& unreachable,
   last_kept->next = head;
   head->set_prev(last_kept);
   return kept;
+}
+
+std::size_t Collector::shadow_init(GcList& young, const RegionView& shadow,
+                                   std::size_t& outside) noexcept {
+  std::size_t n = 0;
+  outside = 0;
+  for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next, ++n) {
+    Object* op = from_gc(gc);
+    std::uint32_t rc = A::refcnt(op);
+    RCGC_DCHECK_AT(2, rc > 0);
+    if (std::uint32_t* w = shadow.word(op)) {
+      RCGC_DCHECK_AT(2, *w == 0);
+      // A count beyond the word's field: reachable from outside for all
+      // practical purposes (2^29 references), so a root, and no member:
+      // visits leave its word alone.
+      *w = rc < kShadowCount ? (kShadowMember | rc) : kShadowReached;
+    } else {
+      flags_of(gc) |= kCollecting;
+      gc_refs(gc) = rc;
+      ++outside;
+    }
+  }
+  return n;
+}
+
+bool Collector::shadow_subtract(GcList& young, std::uint16_t heap_id, const RegionView& shadow,
+                                bool lookahead) noexcept {
+  ShadowDecrefVisitor v(heap_id, shadow);
+  std::optional<Lookahead> ahead;
+  if (lookahead) ahead.emplace(young, shadow);
+  for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next) {
+    if (ahead) ahead->step();
+    Object* op = from_gc(gc);
+    // Before its traversal: a reference to itself points backwards.
+    if (std::uint32_t* w = shadow.word(op)) *w |= kShadowWalked;
+    if constexpr (RCGC_DEBUG_LEVEL >= 1) v.current = op;
+    op->traverse(v);
+  }
+  return v.order_balance_ < 0;
 }
 
 std::size_t Collector::keep_all(GcList& young, std::uint16_t new_gen) noexcept {
@@ -609,6 +795,14 @@ void Collector::handle_legacy_finalizers(GcList& finalizers, GcList& old) noexce
   old.merge_from(finalizers);
 }
 
+long long set_shadow_min(long long objects) noexcept {
+  return g_shadow_min.exchange(objects, std::memory_order_relaxed);
+}
+ShadowCounters shadow_counters() noexcept {
+  return {g_shadow_collections.load(std::memory_order_relaxed),
+          g_shadow_backwards.load(std::memory_order_relaxed)};
+}
+
 CollectResult Collector::collect(int generation) noexcept {
   using Clock = std::chrono::steady_clock;
   Clock::time_point t0;
@@ -639,9 +833,22 @@ CollectResult Collector::collect(int generation) noexcept {
     // order, mostly memory order), so that the next one walks the heap
     // sequentially; move_unreachable would leave them in the order it
     // reached them.
-    const Prefetching prefetch = prefetching_for(young);
-    r.candidates = subtract_refs_young(young, h_.id, generation, prefetch.walks);
-    survivors = mark_reachable(young, unreachable, old_gen_, prefetch.walks, prefetch.queue);
+    const HeapShape shape = shape_of(young, h_.id);
+    const RegionView shadow = ArenaRegion::view();
+    if (shadow.size != 0 && use_shadow(young, shape) &&
+        !g_shadow_busy.exchange(true, std::memory_order_acquire)) {
+      std::size_t outside = 0;
+      r.candidates = shadow_init(young, shadow, outside);
+      const bool backwards = shadow_subtract(young, h_.id, shadow, shape.walks);
+      survivors = mark_reachable(young, unreachable, old_gen_, shape.walks, shape.queue, shadow,
+                                 backwards && outside == 0);
+      g_shadow_busy.store(false, std::memory_order_release);
+      g_shadow_collections.fetch_add(1, std::memory_order_relaxed);
+      if (backwards && outside == 0) g_shadow_backwards.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      r.candidates = subtract_refs_young(young, h_.id, generation, shape.walks);
+      survivors = mark_reachable(young, unreachable, old_gen_, shape.walks, shape.queue);
+    }
   } else {
     // A young generation in which every reference points forward in the
     // list (objects made before what they reference: trees built from the

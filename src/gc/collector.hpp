@@ -4,6 +4,7 @@
 
 #include <cstddef>
 
+#include "alloc/region.hpp"
 #include "rcgc/detail/heap_state.hpp"
 
 namespace rcgc::detail {
@@ -63,8 +64,30 @@ class Collector {
   // objects with references from outside and a sweep: survivors keep their
   // order in the list (move_unreachable leaves them in the order it reached
   // them). Used for full collections.
+  // `shadow`: where the per-object state of the objects in the arena region
+  // is (shadow_init); empty (the default), everything is in headers.
   static std::size_t mark_reachable(GcList& young, GcList& unreachable, std::uint16_t new_gen,
-                                    bool lookahead = false, bool queue_lookahead = false) noexcept;
+                                    bool lookahead = false, bool queue_lookahead = false,
+                                    const RegionView& shadow = {},
+                                    bool backwards = false) noexcept;
+  // A full collection of a large heap keeps the per-object state of the
+  // objects inside the arena region in the region's shadow (region.hpp):
+  // shadow_init writes each member's word (member, gc_refs = refcnt; those
+  // outside the region get kCollecting and gc_refs in the header, as
+  // update_refs), shadow_subtract is subtract_refs on those words, then
+  // mark_reachable and sweep_reached with the shadow, which return every
+  // word to zero. A visit finds an object's word from its address, so the
+  // objects a traversal references are not read: the collection touches a
+  // table an eighth the size of the heap instead of the heap's cache lines.
+  // `outside`: how many members are outside the region (their gc_refs
+  // overwrites their prev link, so the list cannot be walked backwards).
+  static std::size_t shadow_init(GcList& young, const RegionView& shadow,
+                                 std::size_t& outside) noexcept;
+  // Returns whether most references in the heap point backwards in the
+  // list (objects made after what they reference: a heap built bottom-up).
+  // Then the mark walks it from the end, if it can (backwards).
+  static bool shadow_subtract(GcList& young, std::uint16_t heap_id, const RegionView& shadow,
+                              bool lookahead) noexcept;
   // subtract_refs_young for a young generation that also watches the order
   // of references: `ordered` is true when no visit reached an object the
   // walk had passed (every reference points forward in the list). Then
@@ -76,8 +99,8 @@ class Collector {
   static std::size_t keep_all(GcList& young, std::uint16_t new_gen) noexcept;
   // Keeps the objects with kReached in their order (stamped `new_gen`, prev
   // links restored, collector flags cleared); the rest go to `unreachable`.
-  static std::size_t sweep_reached(GcList& young, GcList& unreachable,
-                                   std::uint16_t new_gen) noexcept;
+  static std::size_t sweep_reached(GcList& young, GcList& unreachable, std::uint16_t new_gen,
+                                   const RegionView& shadow = {}) noexcept;
   // Legacy-finalizer objects and everything they reach leave the trash. The
   // second returns how many objects it moved.
   static TrashSummary move_legacy_finalizers(GcList& unreachable, GcList& finalizers) noexcept;
@@ -109,6 +132,18 @@ class Collector {
   // (resurrected, alive after clear(), legacy-finalizer garbage): growth.
   std::size_t entered_old_ = 0;
 };
+
+// The shadow's switch and counters (tests and benchmarks).
+// set_shadow_min: from now on every full collection of at least `objects`
+// objects keeps its state in the shadow; -1 restores the default (by the
+// heap's shape, HeapShape in collector.cpp). Returns the previous setting.
+// RCGC_GC_SHADOW_MIN sets it at startup.
+long long set_shadow_min(long long objects) noexcept;
+struct ShadowCounters {
+  std::size_t collections = 0;  // full collections that used the shadow
+  std::size_t backwards = 0;    // of which marked walking the list backwards
+};
+ShadowCounters shadow_counters() noexcept;
 
 // The generation bits of an object's flags.
 inline void set_generation(Object* op, std::uint16_t gen) noexcept {

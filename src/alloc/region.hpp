@@ -1,0 +1,71 @@
+// rcgc allocator: the arena region, and the collector's shadow beside it.
+//
+// Arenas are mapped inside one reservation of address space (kReserve, made
+// at the first arena; PROT_NONE until an arena is mapped at a slot), so "is
+// this pointer in an arena of ours?" is one subtraction and one comparison,
+// with no memory read. When the reservation fails or is full, arenas come
+// from the OS one by one as before; they are outside the region.
+//
+// Beside the region lies its shadow: one 32-bit word per 32 bytes of the
+// region (kGranuleShift), reserved read-write without backing (pages appear
+// when first written). A full collection of a large heap keeps its per-object
+// state there instead of in the objects' headers (collector.cpp,
+// "shadow"): what a visit touches is a word in a table an eighth the size of
+// the heap, not a cache line of the object. Tracked objects are at least 32
+// bytes apart, so two of them never share a word.
+//
+// Invariant: outside a shadow collection every word is zero. The collection
+// that writes words resets them; an arena returned to the OS gets its
+// shadow pages dropped as well.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+namespace rcgc::detail {
+
+inline constexpr unsigned kRegionGranuleShift = 5;  // one shadow word per 32 bytes
+
+struct RegionView {
+  std::uintptr_t base = 0;  // 0: no region (yet)
+  std::uintptr_t size = 0;  // 0: no region; then word() is always nullptr
+  std::uint32_t* shadow = nullptr;
+
+  // The shadow word of the object at p; nullptr when p is outside.
+  std::uint32_t* word(const void* p) const noexcept {
+    std::uintptr_t d = reinterpret_cast<std::uintptr_t>(p) - base;
+    return d < size ? shadow + (d >> kRegionGranuleShift) : nullptr;
+  }
+};
+
+class ArenaRegion {
+ public:
+  static constexpr std::size_t kReserve = std::size_t{32} << 30;  // 32 GiB: 32768 arenas
+  static constexpr unsigned kGranuleShift = kRegionGranuleShift;
+
+  // A zeroed, read-write arena (kArenaSize, aligned to it): a slot of the
+  // region, else (region full or unavailable) a mapping of its own.
+  // nullptr when the OS refuses.
+  static void* map_arena() noexcept;
+  // Returns an arena from map_arena() to the OS.
+  static void unmap_arena(void* arena) noexcept;
+  // The region, for the collector (all zero before the first arena).
+  static RegionView view() noexcept {
+    RegionView v;
+    v.base = base_.load(std::memory_order_acquire);
+    if (v.base != 0) {
+      v.size = kReserve;
+      v.shadow = shadow_;
+    }
+    return v;
+  }
+  // Arenas currently mapped in the region (for tests).
+  static std::size_t arenas_in_region() noexcept;
+
+ private:
+  static std::atomic<std::uintptr_t> base_;
+  static std::uint32_t* shadow_;  // written before base_ is published
+};
+
+}  // namespace rcgc::detail

@@ -1,0 +1,308 @@
+// Full collections that keep their per-object state in the arena region's
+// shadow (src/alloc/region.hpp, Collector::shadow_init): when they are used,
+// that they find exactly what the header-based collection finds, and that
+// they leave every shadow word at zero.
+#include <algorithm>
+#include <cstdlib>
+#include <string>
+#include <random>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "alloc/region.hpp"
+#include "fixture.hpp"
+#include "gc/collector.hpp"
+#include "rcgc/detail/allocator.hpp"
+
+using rcgc::Ref;
+using rcgc::detail::ArenaRegion;
+namespace gc = rcgc::gc;
+
+namespace {
+
+// Objects come from the pools' arenas, so from the region.
+bool pools() { return rcgc::detail::Allocator::pools_enabled(); }
+
+#define REQUIRE_REGION()                                                                  \
+  do {                                                                                    \
+    if (!pools()) GTEST_SKIP() << "objects come from " << rcgc::detail::Allocator::backend_name(); \
+  } while (0)
+
+// Sets the shadow's switch for one test (see set_shadow_min).
+class ShadowMin {
+ public:
+  explicit ShadowMin(long long objects) : saved_(rcgc::detail::set_shadow_min(objects)) {}
+  ~ShadowMin() { rcgc::detail::set_shadow_min(saved_); }
+
+ private:
+  long long saved_;
+};
+
+struct TNode : rcgc::Object {
+  Ref<TNode> left, right;
+  void traverse(rcgc::Visitor& visit) const override {
+    visit(left);
+    visit(right);
+  }
+};
+
+Ref<TNode> children_first(int depth) {
+  Ref<TNode> left, right;
+  if (depth > 0) {
+    left = children_first(depth - 1);
+    right = children_first(depth - 1);
+  }
+  Ref<TNode> n = rcgc::make<TNode>();
+  n->left = std::move(left);
+  n->right = std::move(right);
+  return n;
+}
+
+Ref<TNode> root_first(int depth) {
+  Ref<TNode> n = rcgc::make<TNode>();
+  if (depth > 0) {
+    n->left = root_first(depth - 1);
+    n->right = root_first(depth - 1);
+  }
+  return n;
+}
+
+// Every tracked object of the current heap has a zero shadow word (or none).
+void expect_shadow_clear() {
+  const rcgc::detail::RegionView region = ArenaRegion::view();
+  std::size_t nonzero = 0;
+  for (const Ref<rcgc::Object>& op : gc::get_objects())
+    if (const std::uint32_t* w = region.word(op.get()); w != nullptr && *w != 0) ++nonzero;
+  EXPECT_EQ(nonzero, 0u);
+}
+
+class Shadow : public rcgc_test::HeapTest {};
+
+TEST_F(Shadow, ArenasComeFromTheRegion) {
+  REQUIRE_REGION();
+  Ref<TNode> n = rcgc::make<TNode>();
+  const rcgc::detail::RegionView region = ArenaRegion::view();
+  ASSERT_NE(region.size, 0u);
+  EXPECT_NE(region.word(n.get()), nullptr);
+  EXPECT_GT(ArenaRegion::arenas_in_region(), 0u);
+  int on_stack = 0;
+  EXPECT_EQ(region.word(&on_stack), nullptr);
+}
+
+// A large heap built bottom-up (children made before their parents) is
+// collected through the shadow, its mark walking the list backwards; the
+// garbage among it is found as without the shadow.
+TEST_F(Shadow, LargeHeapBuiltBottomUpUsesTheShadowBackwards) {
+  REQUIRE_REGION();
+  ShadowMin by_shape(-1);
+  Ref<TNode> tree = children_first(16);  // 131071 nodes
+  for (int i = 0; i < 1000; ++i) {       // 1000 garbage pairs among them
+    Ref<TNode> a = rcgc::make<TNode>(), b = rcgc::make<TNode>();
+    a->left = b;
+    b->left = a;
+  }
+  const auto before = rcgc::detail::shadow_counters();
+  EXPECT_EQ(gc::collect(), 2000u);
+  const auto after = rcgc::detail::shadow_counters();
+  EXPECT_EQ(after.collections, before.collections + 1);
+  EXPECT_EQ(after.backwards, before.backwards + 1);
+  EXPECT_EQ(gc::get_objects().size(), 131071u);
+  expect_shadow_clear();
+}
+
+// A large heap built from the root, with its children next door, stays in
+// the headers: the shadow would only add a walk.
+TEST_F(Shadow, LargeHeapBuiltRootFirstStaysInHeaders) {
+  REQUIRE_REGION();
+  ShadowMin by_shape(-1);
+  Ref<TNode> tree = root_first(16);
+  const auto before = rcgc::detail::shadow_counters();
+  EXPECT_EQ(gc::collect(), 0u);
+  EXPECT_EQ(rcgc::detail::shadow_counters().collections, before.collections);
+  EXPECT_EQ(gc::get_objects().size(), 131071u);
+}
+
+// Small heaps stay in the headers unless told otherwise.
+TEST_F(Shadow, SmallHeapStaysInHeaders) {
+  REQUIRE_REGION();
+  ShadowMin by_shape(-1);
+  Ref<TNode> tree = children_first(8);
+  const auto before = rcgc::detail::shadow_counters();
+  gc::collect();
+  EXPECT_EQ(rcgc::detail::shadow_counters().collections, before.collections);
+}
+
+// An object with a count beyond the shadow word's field (2^29) is taken as
+// referenced from outside: it and what it references survive.
+TEST_F(Shadow, CountBeyondTheWordIsARoot) {
+  REQUIRE_REGION();
+  ShadowMin always(0);
+  rcgc_test::Node* raw;
+  {
+    Ref<rcgc_test::Node> a = rcgc::make<rcgc_test::Node>(), b = rcgc::make<rcgc_test::Node>();
+    a->next = b;
+    b->next = a;
+    raw = a.get();
+  }
+  constexpr std::uint32_t kMany = std::uint32_t{1} << 29;
+  rcgc::detail::ObjectAccess::refcnt(raw) += kMany;  // as if referenced 2^29 times more
+  const auto before = rcgc::detail::shadow_counters();
+  EXPECT_EQ(gc::collect(), 0u);
+  EXPECT_EQ(rcgc::detail::shadow_counters().collections, before.collections + 1);
+  EXPECT_EQ(rcgc_test::live_nodes, 2);
+  expect_shadow_clear();
+  rcgc::detail::ObjectAccess::refcnt(raw) -= kMany;
+  EXPECT_EQ(gc::collect(), 2u);
+  EXPECT_EQ(rcgc_test::live_nodes, 0);
+}
+
+// Random heaps with every kind of member and non-member, collected through
+// the shadow, against a reachability model: objects inside the region and
+// outside it (larger than the pools' blocks), untracked leaves, frozen
+// objects, made in either order.
+std::unordered_set<int> alive;
+
+struct GNode : rcgc::Object {
+  int id;
+  std::vector<Ref<rcgc::Object>> edges;
+  explicit GNode(int i) : id(i) { alive.insert(id); }
+  ~GNode() override { alive.erase(id); }
+  void traverse(rcgc::Visitor& visit) const override { visit.each(edges); }
+};
+struct BigGNode : GNode {  // beyond the pools' largest block: outside the region
+  explicit BigGNode(int i) : GNode(i) {}
+  char pad[1024] = {};
+};
+struct Leaf : rcgc::Object {};
+
+void random_heap(unsigned seed, bool bottom_up, bool with_big) {
+  alive.clear();
+  std::mt19937 rng(seed);
+  const int n = 3000 + static_cast<int>(rng() % 3000);
+  // Frozen first (gc::freeze() takes every object tracked so far): alive
+  // whatever references it, what it references is referenced from outside
+  // the collection.
+  Ref<GNode> frozen = rcgc::make<GNode>(-1);
+  gc::freeze();
+  std::vector<Ref<GNode>> nodes(static_cast<std::size_t>(n));
+  std::vector<std::vector<int>> edges(static_cast<std::size_t>(n));
+  for (int k = 0; k < n; ++k) {
+    int i = bottom_up ? n - 1 - k : k;
+    nodes[static_cast<std::size_t>(i)] = with_big && rng() % 8 == 0
+                                             ? Ref<GNode>(rcgc::make<BigGNode>(i))
+                                             : rcgc::make<GNode>(i);
+  }
+  Ref<Leaf> leaf = rcgc::make<Leaf>();
+  for (int i = 0; i < n; ++i) {
+    int m = static_cast<int>(rng() % 4);
+    for (int e = 0; e < m; ++e) {
+      // Mostly to lower numbers (made later when bottom_up): the heap's
+      // references lead one way, as a real heap's do.
+      int to = rng() % 4 == 0 ? static_cast<int>(rng() % n)
+                              : std::max(0, i - 1 - static_cast<int>(rng() % 50));
+      nodes[static_cast<std::size_t>(i)]->edges.push_back(nodes[static_cast<std::size_t>(to)]);
+      edges[static_cast<std::size_t>(i)].push_back(to);
+    }
+    if (rng() % 3 == 0) nodes[static_cast<std::size_t>(i)]->edges.push_back(leaf);
+  }
+  std::vector<int> roots;
+  std::vector<Ref<GNode>> held;
+  for (int r = 0; r < 20; ++r) {
+    int i = static_cast<int>(rng() % n);
+    roots.push_back(i);
+    held.push_back(nodes[static_cast<std::size_t>(i)]);
+  }
+  for (int r = 0; r < 5; ++r) {
+    int i = static_cast<int>(rng() % n);
+    roots.push_back(i);
+    frozen->edges.push_back(nodes[static_cast<std::size_t>(i)]);
+  }
+  nodes.clear();
+
+  std::unordered_set<int> reachable(roots.begin(), roots.end());
+  std::vector<int> work(roots.begin(), roots.end());
+  while (!work.empty()) {
+    int i = work.back();
+    work.pop_back();
+    for (int to : edges[static_cast<std::size_t>(i)])
+      if (reachable.insert(to).second) work.push_back(to);
+  }
+  std::size_t garbage = alive.size() - 1 - reachable.size();  // -1: the frozen one
+  EXPECT_EQ(gc::collect(), garbage) << "seed " << seed;
+  for (int i : reachable) EXPECT_TRUE(alive.count(i)) << "seed " << seed << " lost " << i;
+  EXPECT_EQ(alive.size(), reachable.size() + 1) << "seed " << seed;
+  expect_shadow_clear();
+  gc::unfreeze();
+  held.clear();
+  frozen = nullptr;
+  leaf = nullptr;
+  gc::collect();
+  EXPECT_EQ(alive.size(), 0u) << "seed " << seed;
+}
+
+TEST_F(Shadow, AgreesWithTheReachabilityModel) {
+  REQUIRE_REGION();
+  ShadowMin always(0);
+  const auto before = rcgc::detail::shadow_counters();
+  int runs = 0;
+  for (unsigned seed = 1; seed <= 12; ++seed)
+    for (bool bottom_up : {false, true})
+      for (bool with_big : {false, true}) {
+        random_heap(seed, bottom_up, with_big);
+        runs += 2;  // the checked collection and the final one
+      }
+  const auto after = rcgc::detail::shadow_counters();
+  EXPECT_GE(after.collections - before.collections, static_cast<std::size_t>(runs));
+  // Heaps made bottom-up of objects all inside the region are marked
+  // backwards; those with objects outside cannot be.
+  EXPECT_GT(after.backwards, before.backwards);
+}
+
+// Two heaps collecting at once: one uses the shadow, the other its headers
+// (or both in turn); each finds its own garbage.
+TEST(ShadowThreads, ConcurrentFullCollections) {
+  if (!pools()) GTEST_SKIP() << "objects come from " << rcgc::detail::Allocator::backend_name();
+  ShadowMin always(0);
+  auto work = [](std::size_t* found) {
+    rcgc::Heap heap;
+    auto scope = heap.enter();
+    gc::disable();
+    std::size_t total = 0;
+    for (int round = 0; round < 20; ++round) {
+      Ref<TNode> keep = children_first(10);
+      for (int i = 0; i < 500; ++i) {
+        Ref<TNode> a = rcgc::make<TNode>(), b = rcgc::make<TNode>();
+        a->right = b;
+        b->right = a;
+        a->left = keep;
+      }
+      total += gc::collect();
+    }
+    *found = total;
+  };
+  std::size_t f1 = 0, f2 = 0;
+  std::thread t1(work, &f1), t2(work, &f2);
+  t1.join();
+  t2.join();
+  EXPECT_EQ(f1, 20u * 1000u);
+  EXPECT_EQ(f2, 20u * 1000u);
+}
+
+}  // namespace
+
+namespace {
+
+// RCGC_GC_SHADOW_MIN sets the switch at startup (CTest runs the collector's
+// tests once more with 0: the "shadow/" tests).
+TEST(ShadowSwitch, EnvironmentSetsTheMinimum) {
+  const char* e = std::getenv("RCGC_GC_SHADOW_MIN");
+  long long now = rcgc::detail::set_shadow_min(-1);
+  rcgc::detail::set_shadow_min(now);
+  if (e != nullptr && std::string(e) == "0")
+    EXPECT_EQ(now, 0);
+  else
+    EXPECT_EQ(now, -1);
+}
+
+}  // namespace
