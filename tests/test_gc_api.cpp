@@ -241,6 +241,52 @@ TEST_F(GcApiTest, YoungGenerationWithABackwardReferenceStillFindsGarbage) {
   EXPECT_EQ(live_nodes, 0);
 }
 
+// The mirror image: every reference points backwards (each object made
+// after what it references, as data built bottom-up is).
+TEST_F(GcApiTest, YoungGenerationWithBackwardReferencesOnlyKeepsAll) {
+  Ref<Node> chain = rcgc::make<Node>();
+  for (int i = 0; i < 200; ++i) {  // each node made after the one it holds
+    Ref<Node> n = rcgc::make<Node>(i);
+    n->next = std::move(chain);
+    chain = std::move(n);
+  }
+  chain->other = rcgc::make<Blob>();  // untracked: not in the generation
+  EXPECT_EQ(gc::collect(0), 0u);
+  EXPECT_EQ(gc::get_objects(1).size(), 201u);
+  heap().verify();
+  chain.reset();
+  EXPECT_EQ(live_nodes, 0);
+}
+
+// A reference of an object to itself leads both ways: among references all
+// pointing backwards (or all forwards), it still makes a cycle, and the
+// object is garbage when nothing else holds it.
+TEST_F(GcApiTest, YoungGenerationSelfReferenceIsACycleEitherWay) {
+  for (bool backwards : {true, false}) {
+    Ref<Node> chain = rcgc::make<Node>();
+    Node* tail = chain.get();
+    for (int i = 0; i < 50; ++i) {
+      Ref<Node> n = rcgc::make<Node>(i);
+      if (backwards) {
+        n->next = std::move(chain);
+        chain = std::move(n);
+      } else {
+        tail->next = n;
+        tail = n.get();
+      }
+    }
+    {
+      Ref<Node> self = rcgc::make<Node>();  // made last
+      self->next = self;
+    }
+    EXPECT_EQ(gc::collect(0), 1u) << (backwards ? "backwards" : "forwards");
+    heap().verify();
+    chain.reset();
+    gc::collect();
+    EXPECT_EQ(live_nodes, 0);
+  }
+}
+
 // A back reference found late: objects before it were already passed with
 // a count that still included it.
 TEST_F(GcApiTest, LateBackwardReferenceFromGarbageToAnEarlyObject) {

@@ -144,7 +144,7 @@ class Visitor {
   // gets kReached and, if the walk has passed it already, joins the queue
   // (linked through its gc_refs field).
   // `decref_order` is decref_young that also watches the order (young
-  // collections): a visit of an object the walk has passed sets back_edge_.
+  // collections): which ways references lead in the list (order_seen_).
   // `prefetch` asks the CPU for each object's header, nothing more (the
   // collector's lookahead on large generations).
   // `decref_shadow` is decref for a full collection that keeps its state in
@@ -181,7 +181,12 @@ class Visitor {
     region_size_ = size;
     shadow_ = shadow;
   }
-  std::uint8_t back_edge_ = 0;  // decref_order: a reference to a passed object
+  // decref_order: kBackwards when a visit reached an object the walk had
+  // passed, kForwards when one it had not; both for a reference of the
+  // object being traversed (walk_at_) to itself.
+  enum : std::uint8_t { kBackwards = 1, kForwards = 2 };
+  std::uint8_t order_seen_ = 0;
+  const Object* walk_at_ = nullptr;
   // decref_shadow: references to objects ahead of the walk minus references
   // to objects behind it (which way most references point in the list).
   std::intptr_t order_balance_ = 0;

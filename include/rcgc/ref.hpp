@@ -161,7 +161,10 @@ inline void Visitor::visit(Object* op, std::uintptr_t n) {
       if (RCGC_UNLIKELY(refs < n)) return report_each(op, n);  // count too small
     }
     refs -= n;
-    if (mode_ == Mode::decref_order && (f & detail::kPassed)) back_edge_ = 1;
+    if (mode_ == Mode::decref_order)
+      order_seen_ |= !(f & detail::kPassed) ? kForwards
+                     : op == walk_at_       ? kBackwards | kForwards
+                                            : kBackwards;
   } else if (mode_ == Mode::decref) {  // subtract_refs on a marked list
     std::uint16_t f = A::flags(op);
     if constexpr (RCGC_DEBUG_LEVEL >= 1) {

@@ -100,7 +100,10 @@ struct YoungDecrefVisitor : Visitor {
   YoungDecrefVisitor(std::uint16_t id, int generation) noexcept
       : Visitor(&visit, Mode::decref_young, id, static_cast<std::uint8_t>(generation)),
         heap_id(id) {}
-  using Visitor::back_edge_;
+  using Visitor::kBackwards;
+  using Visitor::kForwards;
+  using Visitor::order_seen_;
+  using Visitor::walk_at_;
   void watch_order(bool on) noexcept { set_mode(on ? Mode::decref_order : Mode::decref_young); }
   std::uint16_t heap_id;
   const Object* current = nullptr;  // the object being traversed
@@ -478,14 +481,16 @@ std::size_t Collector::subtract_refs_ordered(GcList& young, std::uint16_t heap_i
                                              int generation, bool& ordered) noexcept {
   YoungDecrefVisitor v(heap_id, generation);
   v.watch_order(true);
+  constexpr std::uint8_t kBothWays = YoungDecrefVisitor::kBackwards | YoungDecrefVisitor::kForwards;
   std::size_t n = 0;
   for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next, ++n) {
-    flags_of(gc) |= kPassed;  // before its traversal: a reference to itself is backwards
+    flags_of(gc) |= kPassed;
+    v.walk_at_ = from_gc(gc);
     subtract_one(v, gc);
-    // After the first reference backwards, only subtract.
-    if (RCGC_UNLIKELY(v.back_edge_)) v.watch_order(false);
+    // Once references have led both ways, only subtract.
+    if (RCGC_UNLIKELY(v.order_seen_ == kBothWays)) v.watch_order(false);
   }
-  ordered = !v.back_edge_;
+  ordered = v.order_seen_ != kBothWays;
   return n;
 }
 
@@ -855,8 +860,12 @@ CollectResult Collector::collect(int generation) noexcept {
     // root, lists appended to) has no garbage: the first object has no
     // referrer in the generation, so something outside references it, and
     // each later one is referenced from outside or from an earlier one, all
-    // reachable by induction (a cycle needs a reference backwards). Then
-    // every object survives and a walk without traversals finishes.
+    // reachable by induction (a cycle needs a reference backwards). The
+    // same holds, from the last object, when every reference points
+    // backwards (objects made after what they reference: built bottom-up,
+    // as parsed data and tuples are); a reference to itself counts as both
+    // ways. Then every object survives and a walk without traversals
+    // finishes.
     bool ordered = false;
     r.candidates = subtract_refs_ordered(young, h_.id, generation, ordered);
     survivors = ordered ? keep_all(young, old_gen_)

@@ -89,9 +89,10 @@ class Collector {
   static bool shadow_subtract(GcList& young, std::uint16_t heap_id, const RegionView& shadow,
                               bool lookahead) noexcept;
   // subtract_refs_young for a young generation that also watches the order
-  // of references: `ordered` is true when no visit reached an object the
-  // walk had passed (every reference points forward in the list). Then
-  // nothing in the generation is garbage, and keep_all finishes.
+  // of references: `ordered` is true when every reference within the
+  // generation points forward in the list, or every one backwards (and
+  // none from an object to itself). Then nothing in the generation is
+  // garbage, and keep_all finishes.
   static std::size_t subtract_refs_ordered(GcList& young, std::uint16_t heap_id,
                                            int generation, bool& ordered) noexcept;
   // Every object stays: prev links restored, collector flags cleared,
