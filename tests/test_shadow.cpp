@@ -259,6 +259,37 @@ TEST_F(Shadow, AgreesWithTheReachabilityModel) {
   EXPECT_GT(after.backwards, before.backwards);
 }
 
+// Arenas outside the region (it is full, or could not be reserved): their
+// objects are kept in headers by the same collection, and freed through
+// the address map.
+TEST_F(Shadow, ArenasOutsideTheRegion) {
+  REQUIRE_REGION();
+  ShadowMin always(0);
+  const std::size_t in_region = ArenaRegion::arenas_in_region();
+  const std::size_t saved = ArenaRegion::set_slot_limit(in_region);
+  alive.clear();
+  {
+    std::vector<Ref<GNode>> nodes;
+    for (int i = 0; i < 40000; ++i) nodes.push_back(rcgc::make<GNode>(i));  // > 1 MiB
+    const rcgc::detail::RegionView region = ArenaRegion::view();
+    std::size_t outside = 0;
+    for (auto& n : nodes) outside += region.word(n.get()) == nullptr;
+    EXPECT_GT(outside, 0u);
+    for (std::size_t i = 0; i < nodes.size(); ++i)  // pairs: even ones kept
+      nodes[i]->edges.push_back(nodes[i ^ 1]);
+    for (std::size_t i = 1; i < nodes.size(); i += 2) nodes[i - 1]->edges.push_back(nodes[i]);
+    std::vector<Ref<GNode>> keep;
+    for (std::size_t i = 0; i < nodes.size(); i += 4) keep.push_back(nodes[i]);
+    nodes.clear();
+    EXPECT_EQ(gc::collect(), 20000u);  // the pairs not kept
+    EXPECT_EQ(alive.size(), 20000u);
+    expect_shadow_clear();
+  }
+  EXPECT_EQ(gc::collect(), 20000u);  // the kept pairs, let go
+  EXPECT_EQ(alive.size(), 0u);
+  ArenaRegion::set_slot_limit(saved);
+}
+
 // Two heaps collecting at once: one uses the shadow, the other its headers
 // (or both in turn); each finds its own garbage.
 TEST(ShadowThreads, ConcurrentFullCollections) {

@@ -26,6 +26,7 @@ std::uintptr_t g_base = 0;          // under g_mutex (base_ is its published cop
 std::uint64_t g_used[kSlots / 64];  // one bit per slot: an arena is mapped there
 std::size_t g_in_use = 0;
 std::size_t g_hint = 0;             // no free slot below word g_hint
+std::size_t g_limit = kSlots;       // set_slot_limit
 
 void* map_fixed(std::uintptr_t at, std::size_t size, int prot, int extra) noexcept {
   void* p = ::mmap(reinterpret_cast<void*>(at), size, prot,
@@ -64,7 +65,7 @@ void* ArenaRegion::map_arena() noexcept {
       shadow_ = reserve();
       if (g_base != 0) base_.store(g_base, std::memory_order_release);
     }
-    if (g_base != 0) {
+    if (g_base != 0 && g_in_use < g_limit) {
       for (std::size_t w = g_hint; w < kSlots / 64; ++w) {
         if (g_used[w] == ~std::uint64_t{0}) continue;
         g_hint = w;
@@ -97,6 +98,13 @@ void ArenaRegion::unmap_arena(void* arena) noexcept {
   g_used[slot / 64] &= ~(std::uint64_t{1} << (slot % 64));
   --g_in_use;
   if (slot / 64 < g_hint) g_hint = slot / 64;
+}
+
+std::size_t ArenaRegion::set_slot_limit(std::size_t slots) noexcept {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  std::size_t previous = g_limit;
+  g_limit = slots < kSlots ? slots : kSlots;
+  return previous;
 }
 
 std::size_t ArenaRegion::arenas_in_region() noexcept {

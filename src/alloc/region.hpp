@@ -62,6 +62,9 @@ class ArenaRegion {
   }
   // Arenas currently mapped in the region (for tests).
   static std::size_t arenas_in_region() noexcept;
+  // Tests: at most `slots` arenas in the region from now on (as if it were
+  // that small), the rest mapped outside it; returns the previous limit.
+  static std::size_t set_slot_limit(std::size_t slots) noexcept;
 
  private:
   static std::atomic<std::uintptr_t> base_;
