@@ -57,12 +57,16 @@ struct PyList : rcgc::Object {
 
 // The bare walk: the same graph as plain structs, visited depth-first with
 // an explicit stack and a mark per node (what any tracing pass must do).
+// Aligned to a cache line: its inner loop is a handful of instructions, and
+// where the linker happened to place it moved gc_traversal's floor by 1.8x
+// between two builds of unrelated changes (166 -> 294 ns per object); at 64
+// bytes it runs at the faster figure.
 struct PlainNode {
   std::vector<PlainNode*> items;
   bool mark = false;
 };
 
-std::size_t bare_walk(PlainNode* root, bool mark_value, std::vector<PlainNode*>& stack) {
+__attribute__((aligned(64))) std::size_t bare_walk(PlainNode* root, bool mark_value, std::vector<PlainNode*>& stack) {
   std::size_t n = 0;
   stack.clear();
   stack.push_back(root);
