@@ -7,6 +7,8 @@ the OLD and the NEW binary, ROUNDS times, keeping the best of each figure.
 (Build OLD from another commit with a git worktree.) Prints old, new and
 new/old per figure; < 1 means the new build is faster."""
 import subprocess, sys
+if len(sys.argv) < 5:
+    sys.exit("usage: ab.py OLD/gc_bench NEW/gc_bench ROUNDS WORKLOAD...")
 old, new, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
 ws = sys.argv[4:]
 def run(b, w):
