@@ -111,6 +111,39 @@ TEST_F(Shadow, LargeHeapBuiltBottomUpUsesTheShadowBackwards) {
   expect_shadow_clear();
 }
 
+// When every object is reached (none through the queue), the collection
+// ends without a sweep: shadow words are cleared arena by arena and only the
+// younger generations' objects get generation 2.
+TEST_F(Shadow, AllReachableEndsWithoutASweep) {
+  REQUIRE_REGION();
+  ShadowMin always(0);
+  Ref<TNode> old_tree = children_first(10);  // 2047, to generation 2
+  gc::collect();
+  Ref<TNode> young_tree = children_first(11);  // 4095, in generation 0
+  Ref<TNode> top = rcgc::make<TNode>();        // made last: the mark starts here
+  top->left = old_tree;
+  top->right = young_tree;
+  EXPECT_EQ(gc::get_objects(0).size(), 4096u);
+  const auto before = rcgc::detail::shadow_counters();
+  EXPECT_EQ(gc::collect(), 0u);
+  const auto after = rcgc::detail::shadow_counters();
+  EXPECT_EQ(after.without_sweep, before.without_sweep + 1);
+  EXPECT_EQ(gc::get_objects(0).size(), 0u);
+  EXPECT_EQ(gc::get_objects(2).size(), 2047u + 4096u);
+  heap().verify();  // links, flags and generations
+  expect_shadow_clear();
+  // Garbage, or an object reached behind the walk, takes the sweep.
+  {
+    Ref<TNode> a = rcgc::make<TNode>(), b = rcgc::make<TNode>();
+    a->left = b;
+    b->left = a;
+  }
+  EXPECT_EQ(gc::collect(), 2u);
+  EXPECT_EQ(rcgc::detail::shadow_counters().without_sweep, after.without_sweep);
+  heap().verify();
+  expect_shadow_clear();
+}
+
 // A large heap built from the root, with its children next door, stays in
 // the headers: the shadow would only add a walk.
 TEST_F(Shadow, LargeHeapBuiltRootFirstStaysInHeaders) {

@@ -176,6 +176,10 @@ void PoolAllocator::usable_after_return(Arena* a, std::uint32_t old_nfree) noexc
   if (last_by_nfree_[n + 1] == nullptr) last_by_nfree_[n + 1] = a;
 }
 
+void PoolAllocator::clear_shadow() const noexcept {
+  for (const Arena* a = all_; a != nullptr; a = a->all_next_) ArenaRegion::clear_shadow(a);
+}
+
 void PoolAllocator::collect_stats(PoolStats& out) const noexcept {
   out = PoolStats{};
   for (const Arena* a = all_; a != nullptr; a = a->all_next_) {

@@ -158,6 +158,9 @@ class PoolAllocator {
   }
 
   void collect_stats(PoolStats& out) const noexcept;
+  // Zeroes the arena region's shadow words of every arena in use
+  // (ArenaRegion::clear_shadow).
+  void clear_shadow() const noexcept;
 
  private:
   void on_last_block(Pool* pool) noexcept;

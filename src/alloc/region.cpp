@@ -100,6 +100,21 @@ void ArenaRegion::unmap_arena(void* arena) noexcept {
   if (slot / 64 < g_hint) g_hint = slot / 64;
 }
 
+void ArenaRegion::clear_shadow(const void* arena) noexcept {
+  auto a = reinterpret_cast<std::uintptr_t>(arena);
+  std::uintptr_t base = base_.load(std::memory_order_acquire);
+  if (base == 0 || a - base >= kReserve) return;
+  auto* w = reinterpret_cast<std::uint64_t*>(reinterpret_cast<char*>(shadow_) +
+                                             (a - base) / kArenaSize * kShadowPerArena);
+  constexpr std::size_t kLine = 8;  // 64 bytes of words at a time
+  for (std::size_t i = 0; i < kShadowPerArena / sizeof(std::uint64_t); i += kLine) {
+    std::uint64_t any = 0;
+    for (std::size_t k = 0; k < kLine; ++k) any |= w[i + k];
+    if (any != 0)
+      for (std::size_t k = 0; k < kLine; ++k) w[i + k] = 0;
+  }
+}
+
 std::size_t ArenaRegion::set_slot_limit(std::size_t slots) noexcept {
   std::lock_guard<std::mutex> lock(g_mutex);
   std::size_t previous = g_limit;

@@ -60,6 +60,10 @@ class ArenaRegion {
     }
     return v;
   }
+  // Zeroes the shadow words of an arena (nothing for one outside the
+  // region). Pages that hold only zeros are read, not written, so a page
+  // never touched stays unbacked.
+  static void clear_shadow(const void* arena) noexcept;
   // Arenas currently mapped in the region (for tests).
   static std::size_t arenas_in_region() noexcept;
   // Tests: at most `slots` arenas in the region from now on (as if it were

@@ -14,6 +14,7 @@
 #include <new>
 #include <optional>
 
+#include "alloc/allocator_impl.hpp"
 #include "alloc/region.hpp"
 #include "core/describe.hpp"
 #include "rcgc/weakref.hpp"
@@ -182,6 +183,8 @@ struct ReachableVisitor : Visitor {
 // mark_reachable's visitor: the common case runs inline (Mode::mark); the
 // objects reached behind the walk wait in the queue for their traversal.
 struct MarkVisitor : Visitor {
+  using Visitor::queued_;
+  using Visitor::shadow_reached_;
   explicit MarkVisitor(const RegionView& r) noexcept : Visitor(&visit, Mode::mark) {
     set_shadow(r.base, r.size, r.shadow);
   }
@@ -395,6 +398,7 @@ long long shadow_min_from_env() noexcept {
 std::atomic<long long> g_shadow_min{shadow_min_from_env()};
 std::atomic<std::size_t> g_shadow_collections{0};
 std::atomic<std::size_t> g_shadow_backwards{0};
+std::atomic<std::size_t> g_shadow_without_sweep{0};
 
 // Whether a full collection keeps its state in the shadow: on a large heap
 // whose shape asks for it (HeapShape), unless RCGC_GC_SHADOW_MIN says.
@@ -525,8 +529,13 @@ std::size_t Collector::move_unreachable(GcList& young, GcList& unreachable,
 
 std::size_t Collector::mark_reachable(GcList& young, GcList& unreachable,
                                       std::uint16_t new_gen, bool lookahead,
-                                      bool queue_lookahead, const RegionView& shadow,
-                                      bool backwards) noexcept {
+                                      bool queue_lookahead) noexcept {
+  mark(young, lookahead, queue_lookahead, RegionView{}, false);
+  return sweep_reached(young, unreachable, new_gen);
+}
+
+std::size_t Collector::mark(GcList& young, bool lookahead, bool queue_lookahead,
+                            const RegionView& shadow, bool backwards) noexcept {
   GcHead* head = young.end();
   // Mark, in list order: an object is traversed when the walk gets to it if
   // it has references from outside (gc_refs > 0) or was reached from one
@@ -550,6 +559,7 @@ std::size_t Collector::mark_reachable(GcList& young, GcList& unreachable,
       if (!(*w & kShadowReached)) {
         if ((*w & kShadowCount) == 0) continue;
         *w |= kShadowReached;
+        ++v.shadow_reached_;
       }
     } else {
       std::uint16_t& f = flags_of(gc);
@@ -565,7 +575,9 @@ std::size_t Collector::mark_reachable(GcList& young, GcList& unreachable,
       from_gc(behind)->traverse(v);
     }
   }
-  return sweep_reached(young, unreachable, new_gen, shadow);
+  // Every object reached through the shadow and none through the queue:
+  // the prev links are intact (reported as the count, else as 0).
+  return v.queued_ ? 0 : v.shadow_reached_;
 }
 
 std::size_t Collector::sweep_reached(GcList& young, GcList& unreachable,
@@ -602,11 +614,9 @@ std::size_t Collector::sweep_reached(GcList& young, GcList& unreachable,
   return kept;
 }
 
-std::size_t Collector::shadow_init(GcList& young, const RegionView& shadow,
-                                   std::size_t& outside) noexcept {
-  std::size_t n = 0;
-  outside = 0;
-  for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next, ++n) {
+ShadowInit Collector::shadow_init(GcList& young, const RegionView& shadow) noexcept {
+  ShadowInit n;
+  for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next, ++n.members) {
     Object* op = from_gc(gc);
     std::uint32_t rc = A::refcnt(op);
     RCGC_DCHECK_AT(2, rc > 0);
@@ -615,14 +625,40 @@ std::size_t Collector::shadow_init(GcList& young, const RegionView& shadow,
       // A count beyond the word's field: reachable from outside for all
       // practical purposes (2^29 references), so a root, and no member:
       // visits leave its word alone.
-      *w = rc < kShadowCount ? (kShadowMember | rc) : kShadowReached;
+      if (rc < kShadowCount) {
+        *w = kShadowMember | rc;
+      } else {
+        *w = kShadowReached;
+        ++n.saturated;
+      }
     } else {
       flags_of(gc) |= kCollecting;
       gc_refs(gc) = rc;
-      ++outside;
+      ++n.outside;
     }
   }
   return n;
+}
+
+void Collector::keep_all_in_shadow(GcList& young, std::uint16_t new_gen,
+                                   const RegionView& shadow) noexcept {
+  // Every object is reached and in the region, so nothing leaves the list
+  // and no header was written: the words go back to zero arena by arena
+  // (a table an eighth of the heap, not the heap), and only the objects of
+  // the younger generations, merged in at the end, need their generation.
+  h_.alloc.impl()->pools().clear_shadow();
+  for (GcHead* gc = young.last();
+       gc != young.end() && ((flags_of(gc) & kGenMask) >> kGenShift) != new_gen; gc = gc->prev())
+    set_generation(from_gc(gc), new_gen);
+  if constexpr (RCGC_DEBUG_LEVEL >= 2) {
+    for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next) {
+      RCGC_DCHECK_AT(2, *shadow.word(from_gc(gc)) == 0);
+      RCGC_DCHECK_AT(2, ((flags_of(gc) & kGenMask) >> kGenShift) == new_gen);
+      RCGC_DCHECK_AT(2, !(flags_of(gc) & kCollectorFlags));
+    }
+  } else {
+    (void)shadow;
+  }
 }
 
 bool Collector::shadow_subtract(GcList& young, std::uint16_t heap_id, const RegionView& shadow,
@@ -805,7 +841,8 @@ long long set_shadow_min(long long objects) noexcept {
 }
 ShadowCounters shadow_counters() noexcept {
   return {g_shadow_collections.load(std::memory_order_relaxed),
-          g_shadow_backwards.load(std::memory_order_relaxed)};
+          g_shadow_backwards.load(std::memory_order_relaxed),
+          g_shadow_without_sweep.load(std::memory_order_relaxed)};
 }
 
 CollectResult Collector::collect(int generation) noexcept {
@@ -842,14 +879,21 @@ CollectResult Collector::collect(int generation) noexcept {
     const RegionView shadow = ArenaRegion::view();
     if (shadow.size != 0 && use_shadow(young, shape) &&
         !g_shadow_busy.exchange(true, std::memory_order_acquire)) {
-      std::size_t outside = 0;
-      r.candidates = shadow_init(young, shadow, outside);
+      const ShadowInit init = shadow_init(young, shadow);
+      r.candidates = init.members;
       const bool backwards = shadow_subtract(young, h_.id, shadow, shape.walks);
-      survivors = mark_reachable(young, unreachable, old_gen_, shape.walks, shape.queue, shadow,
-                                 backwards && outside == 0);
+      const std::size_t reached =
+          mark(young, shape.walks, shape.queue, shadow, backwards && init.outside == 0);
+      if (init.outside == 0 && init.saturated == 0 && reached == init.members) {
+        keep_all_in_shadow(young, old_gen_, shadow);
+        survivors = init.members;
+        g_shadow_without_sweep.fetch_add(1, std::memory_order_relaxed);
+      } else {
+        survivors = sweep_reached(young, unreachable, old_gen_, shadow);
+      }
       g_shadow_busy.store(false, std::memory_order_release);
       g_shadow_collections.fetch_add(1, std::memory_order_relaxed);
-      if (backwards && outside == 0) g_shadow_backwards.fetch_add(1, std::memory_order_relaxed);
+      if (backwards && init.outside == 0) g_shadow_backwards.fetch_add(1, std::memory_order_relaxed);
     } else {
       r.candidates = subtract_refs_young(young, h_.id, generation, shape.walks);
       survivors = mark_reachable(young, unreachable, old_gen_, shape.walks, shape.queue);

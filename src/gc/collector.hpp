@@ -17,6 +17,16 @@ struct TrashSummary {
   std::size_t weak = 0;         // weakref objects, or objects with weakrefs (upper bound)
 };
 
+// What shadow_init saw: the objects of the collection, those outside the
+// region (their gc_refs overwrites their prev link, so the list cannot be
+// walked backwards, and they need the sweep), and those whose count is too
+// large for a word (roots without a member bit).
+struct ShadowInit {
+  std::size_t members = 0;
+  std::size_t outside = 0;
+  std::size_t saturated = 0;
+};
+
 struct CollectResult {
   std::size_t collected = 0;      // m: freed (or saved) trash + freed weakrefs
   std::size_t uncollectable = 0;  // n: legacy-finalizer trash
@@ -64,12 +74,16 @@ class Collector {
   // objects with references from outside and a sweep: survivors keep their
   // order in the list (move_unreachable leaves them in the order it reached
   // them). Used for full collections.
-  // `shadow`: where the per-object state of the objects in the arena region
-  // is (shadow_init); empty (the default), everything is in headers.
   static std::size_t mark_reachable(GcList& young, GcList& unreachable, std::uint16_t new_gen,
-                                    bool lookahead = false, bool queue_lookahead = false,
-                                    const RegionView& shadow = {},
-                                    bool backwards = false) noexcept;
+                                    bool lookahead = false, bool queue_lookahead = false) noexcept;
+  // mark_reachable's mark alone. `shadow`: where the per-object state of the
+  // objects in the arena region is (shadow_init); empty, everything is in
+  // headers. `backwards`: walk from the last object to the first (prev
+  // links intact: every object in the shadow). Returns how many objects it
+  // marked reached in the shadow when none went through the queue (whose
+  // links overwrite prev links), else 0.
+  static std::size_t mark(GcList& young, bool lookahead, bool queue_lookahead,
+                          const RegionView& shadow, bool backwards) noexcept;
   // A full collection of a large heap keeps the per-object state of the
   // objects inside the arena region in the region's shadow (region.hpp):
   // shadow_init writes each member's word (member, gc_refs = refcnt; those
@@ -79,10 +93,7 @@ class Collector {
   // word to zero. A visit finds an object's word from its address, so the
   // objects a traversal references are not read: the collection touches a
   // table an eighth the size of the heap instead of the heap's cache lines.
-  // `outside`: how many members are outside the region (their gc_refs
-  // overwrites their prev link, so the list cannot be walked backwards).
-  static std::size_t shadow_init(GcList& young, const RegionView& shadow,
-                                 std::size_t& outside) noexcept;
+  static ShadowInit shadow_init(GcList& young, const RegionView& shadow) noexcept;
   // Returns whether most references in the heap point backwards in the
   // list (objects made after what they reference: a heap built bottom-up).
   // Then the mark walks it from the end, if it can (backwards).
@@ -102,6 +113,12 @@ class Collector {
   // links restored, collector flags cleared); the rest go to `unreachable`.
   static std::size_t sweep_reached(GcList& young, GcList& unreachable, std::uint16_t new_gen,
                                    const RegionView& shadow = {}) noexcept;
+  // After a shadow mark that reached every object without the queue, all
+  // of them in the region with an ordinary count: the words go back to zero arena by
+  // arena (no walk of the heap), and the younger generations' objects get
+  // generation `new_gen`. Instead of sweep_reached.
+  void keep_all_in_shadow(GcList& young, std::uint16_t new_gen,
+                          const RegionView& shadow) noexcept;
   // Legacy-finalizer objects and everything they reach leave the trash. The
   // second returns how many objects it moved.
   static TrashSummary move_legacy_finalizers(GcList& unreachable, GcList& finalizers) noexcept;
@@ -143,6 +160,7 @@ long long set_shadow_min(long long objects) noexcept;
 struct ShadowCounters {
   std::size_t collections = 0;  // full collections that used the shadow
   std::size_t backwards = 0;    // of which marked walking the list backwards
+  std::size_t without_sweep = 0;  // of which finished by keep_all_in_shadow
 };
 ShadowCounters shadow_counters() noexcept;
 
