@@ -8,6 +8,7 @@
 #include <cstring>
 #include <string>
 
+#include "alloc/region.hpp"
 #include "rcgc/detail/allocator.hpp"
 #include "rcgc/mem.hpp"
 
@@ -118,6 +119,21 @@ TEST_F(AllocDebugDeathTest, FreeOfAPointerNotOurs) {
       {
         alignas(16) static char not_ours[256];
         rcgc::mem::free(not_ours + 128);
+      });
+}
+
+// A pointer into the arena region where no arena is mapped (a slot never
+// used, or given back): reported, not a fault (found by review: PROT_NONE
+// slots are mapped, and mincore alone called them readable).
+TEST_F(AllocDebugDeathTest, FreeOfAPointerIntoAnEmptyArenaSlot) {
+  if (!Allocator::pools_enabled()) GTEST_SKIP() << "no arenas with " << Allocator::backend_name();
+  EXPECT_MISUSE("not allocated by rcgc",
+      {
+        void* warm = rcgc::mem::malloc(64);  // an arena exists, so the region does
+        auto region = rcgc::detail::ArenaRegion::view();
+        if (region.size == 0) std::abort();
+        rcgc::mem::free(reinterpret_cast<char*>(region.base + region.size) - 4096 + 64);
+        rcgc::mem::free(warm);
       });
 }
 

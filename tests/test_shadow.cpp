@@ -79,6 +79,31 @@ void expect_shadow_clear() {
 
 class Shadow : public rcgc_test::HeapTest {};
 
+// Under a limit on address space the region takes at most an eighth of it
+// (found by review: 36 GiB taken at the first object left a program under a
+// 40 GiB limit without room for a 6 GiB mapping).
+TEST(ShadowRegion, ReservationUnderAnAddressSpaceLimit) {
+  EXPECT_EQ(ArenaRegion::reserve_size_for(0), ArenaRegion::kMaxReserve);
+  EXPECT_EQ(ArenaRegion::reserve_size_for(std::size_t{40} << 30), std::size_t{5} << 30);
+  EXPECT_EQ(ArenaRegion::reserve_size_for(std::size_t{1} << 40), ArenaRegion::kMaxReserve);
+  EXPECT_EQ(ArenaRegion::reserve_size_for((std::size_t{1} << 30) + 12345), std::size_t{128} << 20);
+  EXPECT_EQ(ArenaRegion::reserve_size_for(std::size_t{256} << 20), 0u);  // too small: no region
+}
+
+// An address in the region with no arena is known as such without reading
+// it (the debug hooks' wild-pointer check relies on it).
+TEST(ShadowRegion, EmptySlotsAreKnown) {
+  if (!pools()) GTEST_SKIP() << "objects come from " << rcgc::detail::Allocator::backend_name();
+  Ref<TNode> n = rcgc::make<TNode>();
+  const rcgc::detail::RegionView region = ArenaRegion::view();
+  ASSERT_NE(region.size, 0u);
+  EXPECT_FALSE(ArenaRegion::in_empty_slot(n.get()));
+  const auto* last_slot = reinterpret_cast<const char*>(region.base + region.size - 4096);
+  EXPECT_TRUE(ArenaRegion::in_empty_slot(last_slot));
+  int on_stack = 0;
+  EXPECT_FALSE(ArenaRegion::in_empty_slot(&on_stack));  // outside: not the region's to say
+}
+
 TEST_F(Shadow, ArenasComeFromTheRegion) {
   REQUIRE_REGION();
   Ref<TNode> n = rcgc::make<TNode>();
@@ -356,6 +381,25 @@ TEST(ShadowThreads, ConcurrentFullCollections) {
 }  // namespace
 
 namespace {
+
+// A full collection run by a static initialiser (before main, maybe before
+// the library's own dynamic initialisation) sees the setting of
+// RCGC_GC_SHADOW_MIN too (found by review: it saw "always" when unset).
+struct EarlyNode : rcgc::Object {
+  Ref<EarlyNode> next;
+  void traverse(rcgc::Visitor& visit) const override { visit(next); }
+};
+const std::size_t early_shadow_collections = [] {
+  Ref<EarlyNode> n = rcgc::make<EarlyNode>();
+  gc::collect();
+  return rcgc::detail::shadow_counters().collections;
+}();
+
+TEST(ShadowSwitch, StaticInitialisersSeeTheSetting) {
+  const char* e = std::getenv("RCGC_GC_SHADOW_MIN");
+  const bool forced = e != nullptr && std::string(e) == "0";
+  EXPECT_EQ(early_shadow_collections, forced && pools() ? 1u : 0u);
+}
 
 // RCGC_GC_SHADOW_MIN sets the switch at startup (CTest runs the collector's
 // tests once more with 0: the "shadow/" tests).

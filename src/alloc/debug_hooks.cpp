@@ -8,6 +8,7 @@
 
 #include "alloc/allocator_impl.hpp"
 #include "alloc/os.hpp"
+#include "alloc/region.hpp"
 #include "alloc/report.hpp"
 
 namespace rcgc::detail {
@@ -84,7 +85,11 @@ DebugHeader* checked_header(const void* p) noexcept {
   if ((addr & (kAlignment - 1)) != 0 || addr < kDebugHeaderSize)
     fail("free of a pointer not allocated by rcgc (misaligned)", p, nullptr);
   DebugHeader* h = header_of(p);
-  if (!os_is_readable(h) || !os_is_readable(reinterpret_cast<char*>(h) + kDebugHeaderSize - 1))
+  char* last = reinterpret_cast<char*>(h) + kDebugHeaderSize - 1;
+  // A slot of the arena region with no arena is mapped (PROT_NONE), which
+  // mincore does not tell from readable memory: ask the region first.
+  if (ArenaRegion::in_empty_slot(h) || ArenaRegion::in_empty_slot(last) || !os_is_readable(h) ||
+      !os_is_readable(last))
     fail("free of a pointer not allocated by rcgc (no header)", p, nullptr);
   if (h->check != check_of(h)) {
     if (all_bytes(h->guard, kGuardSize, kGuardByte))

@@ -2,7 +2,9 @@
 #include "alloc/region.hpp"
 
 #include <sys/mman.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <bit>
 #include <mutex>
 
@@ -12,21 +14,25 @@
 namespace rcgc::detail {
 
 std::atomic<std::uintptr_t> ArenaRegion::base_{0};
+std::size_t ArenaRegion::size_ = 0;
 std::uint32_t* ArenaRegion::shadow_ = nullptr;
 
 namespace {
 
-constexpr std::size_t kSlots = ArenaRegion::kReserve / kArenaSize;
-constexpr std::size_t kShadowBytes = ArenaRegion::kReserve >> ArenaRegion::kGranuleShift << 2;
-constexpr std::size_t kShadowPerArena = kArenaSize >> ArenaRegion::kGranuleShift << 2;
+constexpr std::size_t kMaxSlots = ArenaRegion::kMaxReserve / kArenaSize;
+constexpr std::size_t kShadowPerArena = kArenaSize >> kRegionGranuleShift << 2;
 
 std::mutex g_mutex;
-bool g_tried = false;               // the reservation was attempted
-std::uintptr_t g_base = 0;          // under g_mutex (base_ is its published copy)
-std::uint64_t g_used[kSlots / 64];  // one bit per slot: an arena is mapped there
+bool g_tried = false;      // the reservation was attempted
+std::uintptr_t g_base = 0;  // under g_mutex (base_ is its published copy)
+std::size_t g_slots = 0;    // slots in the reservation
+// One bit per slot: an arena is mapped there. Written under g_mutex, read
+// without it (in_empty_slot).
+std::atomic<std::uint64_t> g_used[kMaxSlots / 64];
+std::uint64_t g_shadow_ready[kMaxSlots / 64];  // the slot's shadow slice is read-write
 std::size_t g_in_use = 0;
-std::size_t g_hint = 0;             // no free slot below word g_hint
-std::size_t g_limit = kSlots;       // set_slot_limit
+std::size_t g_hint = 0;          // no free slot below word g_hint
+std::size_t g_limit = kMaxSlots;  // set_slot_limit
 
 void* map_fixed(std::uintptr_t at, std::size_t size, int prot, int extra) noexcept {
   void* p = ::mmap(reinterpret_cast<void*>(at), size, prot,
@@ -34,45 +40,74 @@ void* map_fixed(std::uintptr_t at, std::size_t size, int prot, int extra) noexce
   return p == MAP_FAILED ? nullptr : p;
 }
 
-// Reserves the region (aligned to an arena, in g_base) and returns its
-// shadow. Under g_mutex.
+// Reserves the region (aligned to an arena, in g_base and g_slots) and its
+// shadow, both PROT_NONE; returns the shadow. Under g_mutex.
 std::uint32_t* reserve() noexcept {
   g_tried = true;
-  void* raw = ::mmap(nullptr, ArenaRegion::kReserve + kArenaSize, PROT_NONE,
+  struct rlimit rl {};
+  std::size_t limit = 0;
+  if (::getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+    limit = static_cast<std::size_t>(rl.rlim_cur);
+  const std::size_t size = ArenaRegion::reserve_size_for(limit);
+  if (size == 0) return nullptr;
+  void* raw = ::mmap(nullptr, size + kArenaSize, PROT_NONE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (raw == MAP_FAILED) return nullptr;
-  void* shadow = ::mmap(nullptr, kShadowBytes, PROT_READ | PROT_WRITE,
+  void* shadow = ::mmap(nullptr, size >> kRegionGranuleShift << 2, PROT_NONE,
                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (shadow == MAP_FAILED) {
-    ::munmap(raw, ArenaRegion::kReserve + kArenaSize);
+    ::munmap(raw, size + kArenaSize);
     return nullptr;
   }
   auto start = reinterpret_cast<std::uintptr_t>(raw);
   std::uintptr_t base = (start + kArenaSize - 1) & ~(std::uintptr_t{kArenaSize} - 1);
   if (base != start) ::munmap(raw, base - start);
-  std::uintptr_t tail = start + ArenaRegion::kReserve + kArenaSize - (base + ArenaRegion::kReserve);
-  if (tail != 0) ::munmap(reinterpret_cast<void*>(base + ArenaRegion::kReserve), tail);
+  std::uintptr_t tail = start + size + kArenaSize - (base + size);
+  if (tail != 0) ::munmap(reinterpret_cast<void*>(base + size), tail);
   g_base = base;
+  g_slots = size / kArenaSize;
   return static_cast<std::uint32_t*>(shadow);
 }
 
+char* shadow_slice(std::uint32_t* shadow, std::size_t slot) noexcept {
+  return reinterpret_cast<char*>(shadow) + slot * kShadowPerArena;
+}
+
 }  // namespace
+
+std::size_t ArenaRegion::reserve_size_for(std::size_t limit) noexcept {
+  constexpr std::size_t kMin = std::size_t{64} << 20;
+  std::size_t size = limit == 0 ? kMaxReserve : std::min(kMaxReserve, limit / 8);
+  size -= size % kArenaSize;
+  return size < kMin ? 0 : size;
+}
 
 void* ArenaRegion::map_arena() noexcept {
   {
     std::lock_guard<std::mutex> lock(g_mutex);
     if (!g_tried) {
       shadow_ = reserve();
-      if (g_base != 0) base_.store(g_base, std::memory_order_release);
+      if (g_base != 0) {
+        size_ = g_slots * kArenaSize;
+        base_.store(g_base, std::memory_order_release);
+      }
     }
     if (g_base != 0 && g_in_use < g_limit) {
-      for (std::size_t w = g_hint; w < kSlots / 64; ++w) {
-        if (g_used[w] == ~std::uint64_t{0}) continue;
+      for (std::size_t w = g_hint; w < (g_slots + 63) / 64; ++w) {
+        std::uint64_t used = g_used[w].load(std::memory_order_relaxed);
+        if (used == ~std::uint64_t{0}) continue;
         g_hint = w;
-        std::size_t slot = w * 64 + static_cast<std::size_t>(std::countr_one(g_used[w]));
+        std::size_t slot = w * 64 + static_cast<std::size_t>(std::countr_one(used));
+        if (slot >= g_slots) break;  // the region is full
+        std::uint64_t bit = std::uint64_t{1} << (slot % 64);
+        if (!(g_shadow_ready[w] & bit)) {
+          if (::mprotect(shadow_slice(shadow_, slot), kShadowPerArena, PROT_READ | PROT_WRITE) != 0)
+            break;
+          g_shadow_ready[w] |= bit;
+        }
         std::uintptr_t at = g_base + slot * kArenaSize;
         if (map_fixed(at, kArenaSize, PROT_READ | PROT_WRITE, 0) == nullptr) break;
-        g_used[w] |= std::uint64_t{1} << (slot % 64);
+        g_used[w].store(used | bit, std::memory_order_release);
         ++g_in_use;
         return reinterpret_cast<void*>(at);
       }
@@ -84,31 +119,47 @@ void* ArenaRegion::map_arena() noexcept {
 void ArenaRegion::unmap_arena(void* arena) noexcept {
   auto a = reinterpret_cast<std::uintptr_t>(arena);
   std::uintptr_t base = base_.load(std::memory_order_acquire);
-  if (base == 0 || a - base >= kReserve) {
+  if (base == 0 || a - base >= size_) {
     os_unmap(arena, kArenaSize);
     return;
   }
   std::lock_guard<std::mutex> lock(g_mutex);
   std::size_t slot = (a - base) / kArenaSize;
   // Back to reserved-only: the pages go, and a stale pointer into the arena
-  // faults as it did when arenas were unmapped.
-  map_fixed(a, kArenaSize, PROT_NONE, MAP_NORESERVE);
-  ::madvise(reinterpret_cast<char*>(shadow_) + slot * kShadowPerArena, kShadowPerArena,
-            MADV_FREE);
-  g_used[slot / 64] &= ~(std::uint64_t{1} << (slot % 64));
+  // faults as it did when arenas were unmapped (the debug hooks ask
+  // in_empty_slot first). Should the OS refuse (a limit on mappings), the
+  // pages still go and the slot is no longer accessible.
+  if (map_fixed(a, kArenaSize, PROT_NONE, MAP_NORESERVE) == nullptr) {
+    ::madvise(arena, kArenaSize, MADV_DONTNEED);
+    ::mprotect(arena, kArenaSize, PROT_NONE);
+  }
+  // The shadow slice keeps its mapping: zero words (the invariant), whose
+  // pages the kernel may take back (MADV_FREE) or hand to the next arena
+  // mapped here without a page fault.
+  ::madvise(shadow_slice(shadow_, slot), kShadowPerArena, MADV_FREE);
+  std::uint64_t bit = std::uint64_t{1} << (slot % 64);
+  g_used[slot / 64].store(g_used[slot / 64].load(std::memory_order_relaxed) & ~bit,
+                          std::memory_order_release);
   --g_in_use;
   if (slot / 64 < g_hint) g_hint = slot / 64;
+}
+
+bool ArenaRegion::in_empty_slot(const void* p) noexcept {
+  std::uintptr_t base = base_.load(std::memory_order_acquire);
+  std::uintptr_t d = reinterpret_cast<std::uintptr_t>(p) - base;
+  if (base == 0 || d >= size_) return false;
+  std::size_t slot = d / kArenaSize;
+  return !((g_used[slot / 64].load(std::memory_order_acquire) >> (slot % 64)) & 1);
 }
 
 void ArenaRegion::clear_shadow(const void* arena) noexcept {
   auto a = reinterpret_cast<std::uintptr_t>(arena);
   std::uintptr_t base = base_.load(std::memory_order_acquire);
-  if (base == 0 || a - base >= kReserve) return;
-  auto* w = reinterpret_cast<std::uint64_t*>(reinterpret_cast<char*>(shadow_) +
-                                             (a - base) / kArenaSize * kShadowPerArena);
-  constexpr std::size_t kLine = 8;  // 64 bytes of words at a time
-  for (std::size_t i = 0; i < kShadowPerArena / sizeof(std::uint64_t); i += kLine) {
-    std::uint64_t any = 0;
+  if (base == 0 || a - base >= size_) return;
+  std::uint32_t* w = shadow_ + (a - base) / kArenaSize * (kShadowPerArena / sizeof(std::uint32_t));
+  constexpr std::size_t kLine = 16;  // 64 bytes of words at a time
+  for (std::size_t i = 0; i < kShadowPerArena / sizeof(std::uint32_t); i += kLine) {
+    std::uint32_t any = 0;
     for (std::size_t k = 0; k < kLine; ++k) any |= w[i + k];
     if (any != 0)
       for (std::size_t k = 0; k < kLine; ++k) w[i + k] = 0;
@@ -118,7 +169,7 @@ void ArenaRegion::clear_shadow(const void* arena) noexcept {
 std::size_t ArenaRegion::set_slot_limit(std::size_t slots) noexcept {
   std::lock_guard<std::mutex> lock(g_mutex);
   std::size_t previous = g_limit;
-  g_limit = slots < kSlots ? slots : kSlots;
+  g_limit = slots < kMaxSlots ? slots : kMaxSlots;
   return previous;
 }
 

@@ -1,22 +1,27 @@
 // rcgc allocator: the arena region, and the collector's shadow beside it.
 //
-// Arenas are mapped inside one reservation of address space (kReserve, made
-// at the first arena; PROT_NONE until an arena is mapped at a slot), so "is
-// this pointer in an arena of ours?" is one subtraction and one comparison,
-// with no memory read. When the reservation fails or is full, arenas come
-// from the OS one by one as before; they are outside the region.
+// Arenas are mapped inside one reservation of address space (up to
+// kMaxReserve, made at the first arena; PROT_NONE until an arena is mapped
+// at a slot), so "is this pointer in an arena of ours?" is one subtraction
+// and one comparison, with no memory read. When the reservation fails or is
+// full, arenas come from the OS one by one as before; they are outside the
+// region. The reservation is address space, not memory; it does count
+// against RLIMIT_AS, so under a finite limit it takes at most an eighth of
+// it (reserve_size_for).
 //
 // Beside the region lies its shadow: one 32-bit word per 32 bytes of the
-// region (kGranuleShift), reserved read-write without backing (pages appear
-// when first written). A full collection of a large heap keeps its per-object
-// state there instead of in the objects' headers (collector.cpp,
-// "shadow"): what a visit touches is a word in a table an eighth the size of
-// the heap, not a cache line of the object. Tracked objects are at least 32
-// bytes apart, so two of them never share a word.
+// region (kRegionGranuleShift), reserved PROT_NONE; the slice of a slot is
+// made read-write when an arena is first mapped there (128 KiB per 1 MiB
+// arena, backed only once written). A full collection of a large heap
+// keeps its per-object state there instead of in the objects' headers
+// (collector.cpp, "shadow"): what a visit touches is a word in a table an
+// eighth the size of the heap, not a cache line of the object. Tracked
+// objects are at least 32 bytes apart, so two of them never share a word.
 //
 // Invariant: outside a shadow collection every word is zero. The collection
 // that writes words resets them; an arena returned to the OS gets its
-// shadow pages dropped as well.
+// shadow pages MADV_FREEd (they read zero whether or not the kernel took
+// them).
 #pragma once
 
 #include <atomic>
@@ -41,8 +46,11 @@ struct RegionView {
 
 class ArenaRegion {
  public:
-  static constexpr std::size_t kReserve = std::size_t{32} << 30;  // 32 GiB: 32768 arenas
-  static constexpr unsigned kGranuleShift = kRegionGranuleShift;
+  static constexpr std::size_t kMaxReserve = std::size_t{32} << 30;  // 32 GiB: 32768 arenas
+  // The reservation under an address-space limit of `limit` bytes (0: none):
+  // kMaxReserve, or an eighth of the limit in whole arenas; 0 (no region)
+  // below 64 MiB.
+  static std::size_t reserve_size_for(std::size_t limit) noexcept;
 
   // A zeroed, read-write arena (kArenaSize, aligned to it): a slot of the
   // region, else (region full or unavailable) a mapping of its own.
@@ -55,11 +63,15 @@ class ArenaRegion {
     RegionView v;
     v.base = base_.load(std::memory_order_acquire);
     if (v.base != 0) {
-      v.size = kReserve;
+      v.size = size_;
       v.shadow = shadow_;
     }
     return v;
   }
+  // True when p is in the region but in no arena (a slot never used, or
+  // given back): reading it would fault. For the debug hooks, which must
+  // report a wild pointer, not fault on it. Lock-free.
+  static bool in_empty_slot(const void* p) noexcept;
   // Zeroes the shadow words of an arena (nothing for one outside the
   // region). Pages that hold only zeros are read, not written, so a page
   // never touched stays unbacked.
@@ -72,7 +84,8 @@ class ArenaRegion {
 
  private:
   static std::atomic<std::uintptr_t> base_;
-  static std::uint32_t* shadow_;  // written before base_ is published
+  static std::size_t size_;       // written before base_ is published
+  static std::uint32_t* shadow_;  // likewise
 };
 
 }  // namespace rcgc::detail

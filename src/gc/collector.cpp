@@ -269,8 +269,7 @@ bool at_least(GcList& list, std::size_t n) noexcept {
 // words instead of objects, and a heap built bottom-up is marked walking
 // backwards, which headers cannot do (gc_refs overwrites the prev links).
 struct HeapShape {
-  bool large = false;      // at least kLarge objects
-  bool queue = false;      // prefetch for the queue of objects reached behind the walk
+  bool large = false;      // at least kLarge objects: prefetch for the queue
   bool walks = false;      // prefetch for the walks themselves
   bool bottom_up = false;  // most references lead backwards in the list
 };
@@ -344,7 +343,7 @@ HeapShape shape_of(GcList& list, std::uint16_t heap_id) noexcept {
                                   v.objects < SampleVisitor::kObjects;
        gc = gc->next)
     v.sample(from_gc(gc));
-  return {true, true, v.far > v.near && v.far < kFewPerObject * v.objects_with_far,
+  return {true, v.far > v.near && v.far < kFewPerObject * v.objects_with_far,
           v.back > v.ahead};
 }
 
@@ -395,7 +394,18 @@ long long shadow_min_from_env() noexcept {
   }
   return static_cast<long long>(v);
 }
-std::atomic<long long> g_shadow_min{shadow_min_from_env()};
+// Read on first use, not at static initialisation: a collection started by
+// another file's static initialiser must see the setting too.
+constexpr long long kShadowMinUnread = -2;
+constinit std::atomic<long long> g_shadow_min{kShadowMinUnread};
+long long shadow_min() noexcept {
+  long long v = g_shadow_min.load(std::memory_order_relaxed);
+  if (v == kShadowMinUnread) {
+    g_shadow_min.compare_exchange_strong(v, shadow_min_from_env(), std::memory_order_relaxed);
+    v = g_shadow_min.load(std::memory_order_relaxed);
+  }
+  return v;
+}
 std::atomic<std::size_t> g_shadow_collections{0};
 std::atomic<std::size_t> g_shadow_backwards{0};
 std::atomic<std::size_t> g_shadow_without_sweep{0};
@@ -403,7 +413,7 @@ std::atomic<std::size_t> g_shadow_without_sweep{0};
 // Whether a full collection keeps its state in the shadow: on a large heap
 // whose shape asks for it (HeapShape), unless RCGC_GC_SHADOW_MIN says.
 bool use_shadow(GcList& young, const HeapShape& shape) noexcept {
-  long long forced_min = g_shadow_min.load(std::memory_order_relaxed);
+  long long forced_min = shadow_min();
   if (forced_min >= 0) return at_least(young, static_cast<std::size_t>(forced_min));
   return shape.large && (shape.walks || shape.bottom_up);
 }
@@ -837,6 +847,7 @@ void Collector::handle_legacy_finalizers(GcList& finalizers, GcList& old) noexce
 }
 
 long long set_shadow_min(long long objects) noexcept {
+  shadow_min();  // the environment's setting first, so that it is returned
   return g_shadow_min.exchange(objects, std::memory_order_relaxed);
 }
 ShadowCounters shadow_counters() noexcept {
@@ -883,7 +894,7 @@ CollectResult Collector::collect(int generation) noexcept {
       r.candidates = init.members;
       const bool backwards = shadow_subtract(young, h_.id, shadow, shape.walks);
       const std::size_t reached =
-          mark(young, shape.walks, shape.queue, shadow, backwards && init.outside == 0);
+          mark(young, shape.walks, shape.large, shadow, backwards && init.outside == 0);
       if (init.outside == 0 && init.saturated == 0 && reached == init.members) {
         keep_all_in_shadow(young, old_gen_, shadow);
         survivors = init.members;
@@ -896,7 +907,7 @@ CollectResult Collector::collect(int generation) noexcept {
       if (backwards && init.outside == 0) g_shadow_backwards.fetch_add(1, std::memory_order_relaxed);
     } else {
       r.candidates = subtract_refs_young(young, h_.id, generation, shape.walks);
-      survivors = mark_reachable(young, unreachable, old_gen_, shape.walks, shape.queue);
+      survivors = mark_reachable(young, unreachable, old_gen_, shape.walks, shape.large);
     }
   } else {
     // A young generation in which every reference points forward in the

@@ -109,8 +109,9 @@ class Collector {
   // Every object stays: prev links restored, collector flags cleared,
   // stamped `new_gen`. Returns how many.
   static std::size_t keep_all(GcList& young, std::uint16_t new_gen) noexcept;
-  // Keeps the objects with kReached in their order (stamped `new_gen`, prev
-  // links restored, collector flags cleared); the rest go to `unreachable`.
+  // Keeps the objects reached (kReached, or kShadowReached in the shadow's
+  // word) in their order (stamped `new_gen`, prev links restored, collector
+  // flags cleared, shadow words zeroed); the rest go to `unreachable`.
   static std::size_t sweep_reached(GcList& young, GcList& unreachable, std::uint16_t new_gen,
                                    const RegionView& shadow = {}) noexcept;
   // After a shadow mark that reached every object without the queue, all
