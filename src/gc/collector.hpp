@@ -65,7 +65,7 @@ class Collector {
   static std::size_t update_refs(GcList& young) noexcept;
   static void subtract_refs(GcList& young, std::uint16_t heap_id) noexcept;
   // `lookahead`: prefetch for the objects 16 places ahead (large heaps
-  // whose references lead far away; see prefetching_for() in collector.cpp).
+  // whose references lead far away; see shape_of() in collector.cpp).
   static std::size_t subtract_refs_young(GcList& young, std::uint16_t heap_id, int generation,
                                          bool lookahead = false) noexcept;
   static std::size_t move_unreachable(GcList& young, GcList& unreachable,
