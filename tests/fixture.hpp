@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "rcgc/rcgc.hpp"
@@ -43,6 +44,19 @@ struct List : rcgc::Object {
     auto tmp = std::move(items);
     items.clear();
   }
+};
+
+// Ids of the IdNodes not yet destroyed (tests reset it).
+inline std::unordered_set<int> alive_ids;
+
+// A tracked node with an id and any number of references, whose life the
+// tests follow through alive_ids (the reachability-model tests).
+struct IdNode : rcgc::Object {
+  int id;
+  std::vector<rcgc::Ref<rcgc::Object>> edges;
+  explicit IdNode(int i) : id(i) { alive_ids.insert(id); }
+  ~IdNode() override { alive_ids.erase(id); }
+  void traverse(rcgc::Visitor& visit) const override { visit.each(edges); }
 };
 
 // An untracked object (no traverse).

@@ -14,15 +14,8 @@ namespace gc = rcgc::gc;
 
 namespace {
 
-std::unordered_set<int> alive;  // ids of GNodes not yet destroyed
-
-struct GNode : rcgc::Object {
-  int id;
-  std::vector<Ref<rcgc::Object>> edges;
-  explicit GNode(int i) : id(i) { alive.insert(id); }
-  ~GNode() override { alive.erase(id); }
-  void traverse(rcgc::Visitor& visit) const override { visit.each(edges); }
-};
+using GNode = rcgc_test::IdNode;
+auto& alive = rcgc_test::alive_ids;  // ids of GNodes not yet destroyed
 
 constexpr int kBlob = -1;  // an edge to an untracked leaf
 

@@ -219,20 +219,12 @@ TEST_F(Shadow, CountBeyondTheWordIsARoot) {
 // the shadow, against a reachability model: objects inside the region and
 // outside it (larger than the pools' blocks), untracked leaves, frozen
 // objects, made in either order.
-std::unordered_set<int> alive;
-
-struct GNode : rcgc::Object {
-  int id;
-  std::vector<Ref<rcgc::Object>> edges;
-  explicit GNode(int i) : id(i) { alive.insert(id); }
-  ~GNode() override { alive.erase(id); }
-  void traverse(rcgc::Visitor& visit) const override { visit.each(edges); }
-};
+using GNode = rcgc_test::IdNode;
+auto& alive = rcgc_test::alive_ids;
 struct BigGNode : GNode {  // beyond the pools' largest block: outside the region
   explicit BigGNode(int i) : GNode(i) {}
   char pad[1024] = {};
 };
-struct Leaf : rcgc::Object {};
 
 void random_heap(unsigned seed, bool bottom_up, bool with_big) {
   alive.clear();
@@ -251,7 +243,7 @@ void random_heap(unsigned seed, bool bottom_up, bool with_big) {
                                              ? Ref<GNode>(rcgc::make<BigGNode>(i))
                                              : rcgc::make<GNode>(i);
   }
-  Ref<Leaf> leaf = rcgc::make<Leaf>();
+  Ref<rcgc_test::Blob> leaf = rcgc::make<rcgc_test::Blob>();  // untracked
   for (int i = 0; i < n; ++i) {
     int m = static_cast<int>(rng() % 4);
     for (int e = 0; e < m; ++e) {

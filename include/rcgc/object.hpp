@@ -190,10 +190,6 @@ class Visitor {
   // decref_shadow: references to objects ahead of the walk minus references
   // to objects behind it (which way most references point in the list).
   std::intptr_t order_balance_ = 0;
-  // mark with a shadow: objects it marked reached in the shadow, and
-  // whether any joined the queue (whose links overwrite prev links).
-  std::size_t shadow_reached_ = 0;
-  bool queued_ = false;
   // Mode::mark: objects reached behind the walk, not yet traversed, in the
   // order they were reached (a queue linked through their gc_refs fields).
   detail::GcHead* queue_head_ = nullptr;

@@ -186,7 +186,6 @@ inline void Visitor::visit(Object* op, std::uintptr_t n) {
     if (w == nullptr) return mark_in_header(op);
     if ((*w & (detail::kShadowMember | detail::kShadowReached)) != detail::kShadowMember) return;
     *w |= detail::kShadowReached;
-    ++shadow_reached_;
     if (!(*w & detail::kShadowWalked)) enqueue(detail::as_gc(op));  // behind the walk
   } else if (mode_ == Mode::decref_shadow) {  // subtract_refs, state in the shadow
     if (std::uint32_t* w = shadow_of(op)) {
@@ -245,7 +244,6 @@ inline void Visitor::mark_in_header(Object* op) {
 // Mode::mark's queue of objects reached behind the walk, linked through
 // their gc_refs fields (not needed once an object is reached).
 inline void Visitor::enqueue(detail::GcHead* gc) {
-  queued_ = true;
   gc->prev_bits = 0;
   if (queue_tail_ != nullptr)
     queue_tail_->prev_bits = reinterpret_cast<std::uintptr_t>(gc);

@@ -8,6 +8,7 @@
 #include <bit>
 #include <mutex>
 
+#include "alloc/address_map.hpp"
 #include "alloc/alloc_config.hpp"
 #include "alloc/os.hpp"
 
@@ -26,9 +27,7 @@ std::mutex g_mutex;
 bool g_tried = false;      // the reservation was attempted
 std::uintptr_t g_base = 0;  // under g_mutex (base_ is its published copy)
 std::size_t g_slots = 0;    // slots in the reservation
-// One bit per slot: an arena is mapped there. Written under g_mutex, read
-// without it (in_empty_slot).
-std::atomic<std::uint64_t> g_used[kMaxSlots / 64];
+std::uint64_t g_used[kMaxSlots / 64];  // one bit per slot: an arena is mapped there
 std::uint64_t g_shadow_ready[kMaxSlots / 64];  // the slot's shadow slice is read-write
 std::size_t g_in_use = 0;
 std::size_t g_hint = 0;          // no free slot below word g_hint
@@ -94,7 +93,7 @@ void* ArenaRegion::map_arena() noexcept {
     }
     if (g_base != 0 && g_in_use < g_limit) {
       for (std::size_t w = g_hint; w < (g_slots + 63) / 64; ++w) {
-        std::uint64_t used = g_used[w].load(std::memory_order_relaxed);
+        std::uint64_t used = g_used[w];
         if (used == ~std::uint64_t{0}) continue;
         g_hint = w;
         std::size_t slot = w * 64 + static_cast<std::size_t>(std::countr_one(used));
@@ -107,7 +106,7 @@ void* ArenaRegion::map_arena() noexcept {
         }
         std::uintptr_t at = g_base + slot * kArenaSize;
         if (map_fixed(at, kArenaSize, PROT_READ | PROT_WRITE, 0) == nullptr) break;
-        g_used[w].store(used | bit, std::memory_order_release);
+        g_used[w] = used | bit;
         ++g_in_use;
         return reinterpret_cast<void*>(at);
       }
@@ -137,19 +136,17 @@ void ArenaRegion::unmap_arena(void* arena) noexcept {
   // pages the kernel may take back (MADV_FREE) or hand to the next arena
   // mapped here without a page fault.
   ::madvise(shadow_slice(shadow_, slot), kShadowPerArena, MADV_FREE);
-  std::uint64_t bit = std::uint64_t{1} << (slot % 64);
-  g_used[slot / 64].store(g_used[slot / 64].load(std::memory_order_relaxed) & ~bit,
-                          std::memory_order_release);
+  g_used[slot / 64] &= ~(std::uint64_t{1} << (slot % 64));
   --g_in_use;
   if (slot / 64 < g_hint) g_hint = slot / 64;
 }
 
 bool ArenaRegion::in_empty_slot(const void* p) noexcept {
+  // Every arena in use is in the address map (lock-free to read); the
+  // region's own bitmap is for handing out slots, under g_mutex.
   std::uintptr_t base = base_.load(std::memory_order_acquire);
-  std::uintptr_t d = reinterpret_cast<std::uintptr_t>(p) - base;
-  if (base == 0 || d >= size_) return false;
-  std::size_t slot = d / kArenaSize;
-  return !((g_used[slot / 64].load(std::memory_order_acquire) >> (slot % 64)) & 1);
+  return base != 0 && reinterpret_cast<std::uintptr_t>(p) - base < size_ &&
+         !AddressMap::contains(p);
 }
 
 void ArenaRegion::clear_shadow(const void* arena) noexcept {

@@ -70,7 +70,7 @@ class ArenaRegion {
   }
   // True when p is in the region but in no arena (a slot never used, or
   // given back): reading it would fault. For the debug hooks, which must
-  // report a wild pointer, not fault on it. Lock-free.
+  // report a wild pointer, not fault on it. Lock-free (the address map).
   static bool in_empty_slot(const void* p) noexcept;
   // Zeroes the shadow words of an arena (nothing for one outside the
   // region). Pages that hold only zeros are read, not written, so a page

@@ -80,7 +80,6 @@ inline __attribute__((always_inline)) void HeapState::dealloc(Object* op) noexce
   deallocate_inline(block, Domain::object);
 }
 
-
 // Memory for a tracked object (make<T>): the allocator's pool fast path is
 // inlined here, so the common case is one call from make<T>.
 void* HeapState::allocate_tracked(std::size_t size) {

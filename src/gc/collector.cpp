@@ -94,22 +94,18 @@ struct DecrefVisitor : Visitor {
   }
 };
 
-// subtract_refs_young's visitor: the common case runs inline
-// (Mode::decref_young); visit() is called in debug builds for an object of
-// another heap, or a count that is too small.
-struct YoungDecrefVisitor : Visitor {
-  YoungDecrefVisitor(std::uint16_t id, int generation) noexcept
-      : Visitor(&visit, Mode::decref_young, id, static_cast<std::uint8_t>(generation)),
-        heap_id(id) {}
-  using Visitor::kBackwards;
-  using Visitor::kForwards;
-  using Visitor::order_seen_;
-  using Visitor::walk_at_;
-  void watch_order(bool on) noexcept { set_mode(on ? Mode::decref_order : Mode::decref_young); }
+// The visitors of subtract_refs on a generation (subtract_refs_young,
+// Mode::decref_young or decref_order; shadow_subtract, Mode::decref_shadow):
+// the common case runs inline; visit() is called in debug builds for an
+// object of another heap (or freed, or not made by make), or a count that
+// is too small.
+struct GenerationDecrefVisitor : Visitor {
+  GenerationDecrefVisitor(Mode mode, std::uint16_t id, int generation) noexcept
+      : Visitor(&visit, mode, id, static_cast<std::uint8_t>(generation)), heap_id(id) {}
   std::uint16_t heap_id;
   const Object* current = nullptr;  // the object being traversed
   static void visit(Visitor& base, Object* op) {
-    auto& self = static_cast<YoungDecrefVisitor&>(base);
+    auto& self = static_cast<GenerationDecrefVisitor&>(base);
     if (A::heap(op) != self.heap_id) {
       DecrefVisitor::check_reported(self.current, op, self.heap_id);
       return;  // not reported: counted as a reference from outside
@@ -118,24 +114,21 @@ struct YoungDecrefVisitor : Visitor {
   }
 };
 
-// shadow_subtract's visitor: the common case runs inline
-// (Mode::decref_shadow); visit() is called in debug builds for an object of
-// another heap (or freed, or not made by make), or a count that is too small.
-struct ShadowDecrefVisitor : Visitor {
+struct YoungDecrefVisitor : GenerationDecrefVisitor {
+  YoungDecrefVisitor(std::uint16_t id, int generation) noexcept
+      : GenerationDecrefVisitor(Mode::decref_young, id, generation) {}
+  using Visitor::kBackwards;
+  using Visitor::kForwards;
+  using Visitor::order_seen_;
+  using Visitor::walk_at_;
+  void watch_order(bool on) noexcept { set_mode(on ? Mode::decref_order : Mode::decref_young); }
+};
+
+struct ShadowDecrefVisitor : GenerationDecrefVisitor {
   using Visitor::order_balance_;
   ShadowDecrefVisitor(std::uint16_t id, const RegionView& r) noexcept
-      : Visitor(&visit, Mode::decref_shadow, id), heap_id(id) {
+      : GenerationDecrefVisitor(Mode::decref_shadow, id, 0) {
     set_shadow(r.base, r.size, r.shadow);
-  }
-  std::uint16_t heap_id;
-  const Object* current = nullptr;  // the object being traversed
-  static void visit(Visitor& base, Object* op) {
-    auto& self = static_cast<ShadowDecrefVisitor&>(base);
-    if (A::heap(op) != self.heap_id) {
-      DecrefVisitor::check_reported(self.current, op, self.heap_id);
-      return;  // not reported: counted as a reference from outside
-    }
-    fatal_refcount_too_small(op);
   }
 };
 
@@ -183,8 +176,6 @@ struct ReachableVisitor : Visitor {
 // mark_reachable's visitor: the common case runs inline (Mode::mark); the
 // objects reached behind the walk wait in the queue for their traversal.
 struct MarkVisitor : Visitor {
-  using Visitor::queued_;
-  using Visitor::shadow_reached_;
   explicit MarkVisitor(const RegionView& r) noexcept : Visitor(&visit, Mode::mark) {
     set_shadow(r.base, r.size, r.shadow);
   }
@@ -478,15 +469,12 @@ void Collector::subtract_refs(GcList& young, std::uint16_t heap_id) noexcept {
 std::size_t Collector::subtract_refs_young(GcList& young, std::uint16_t heap_id,
                                            int generation, bool lookahead) noexcept {
   YoungDecrefVisitor v(heap_id, generation);
+  std::optional<Lookahead> ahead;
+  if (lookahead) ahead.emplace(young, RegionView{});
   std::size_t n = 0;
-  if (lookahead) {
-    Lookahead ahead(young, RegionView{});
-    for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next, ++n) {
-      ahead.step();
-      subtract_one(v, gc);
-    }
-  } else {
-    for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next, ++n) subtract_one(v, gc);
+  for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next, ++n) {
+    if (ahead) ahead->step();
+    subtract_one(v, gc);
   }
   return n;
 }
@@ -561,21 +549,27 @@ std::size_t Collector::mark(GcList& young, bool lookahead, bool queue_lookahead,
   QueueLookahead queue_ahead(shadow);
   std::optional<Lookahead> ahead;
   if (lookahead) ahead.emplace(young, shadow, backwards);
+  std::size_t passed_unreached = 0;
   for (GcHead* gc = backwards ? head->prev() : head->next; gc != head;
        gc = backwards ? gc->prev() : gc->next) {
     if (ahead) ahead->step();
     if (std::uint32_t* w = shadow.word(from_gc(gc))) {
       *w &= ~kShadowWalked;  // passed
       if (!(*w & kShadowReached)) {
-        if ((*w & kShadowCount) == 0) continue;
+        if ((*w & kShadowCount) == 0) {
+          ++passed_unreached;
+          continue;
+        }
         *w |= kShadowReached;
-        ++v.shadow_reached_;
       }
     } else {
       std::uint16_t& f = flags_of(gc);
       f |= kPassed;
       if (!(f & kReached)) {
-        if (gc_refs(gc) == 0) continue;  // nothing yet says it is reachable
+        if (gc_refs(gc) == 0) {  // nothing yet says it is reachable
+          ++passed_unreached;
+          continue;
+        }
         f |= kReached;
       }
     }
@@ -585,9 +579,7 @@ std::size_t Collector::mark(GcList& young, bool lookahead, bool queue_lookahead,
       from_gc(behind)->traverse(v);
     }
   }
-  // Every object reached through the shadow and none through the queue:
-  // the prev links are intact (reported as the count, else as 0).
-  return v.queued_ ? 0 : v.shadow_reached_;
+  return passed_unreached;
 }
 
 std::size_t Collector::sweep_reached(GcList& young, GcList& unreachable,
@@ -635,12 +627,7 @@ ShadowInit Collector::shadow_init(GcList& young, const RegionView& shadow) noexc
       // A count beyond the word's field: reachable from outside for all
       // practical purposes (2^29 references), so a root, and no member:
       // visits leave its word alone.
-      if (rc < kShadowCount) {
-        *w = kShadowMember | rc;
-      } else {
-        *w = kShadowReached;
-        ++n.saturated;
-      }
+      *w = rc < kShadowCount ? (kShadowMember | rc) : kShadowReached;
     } else {
       flags_of(gc) |= kCollecting;
       gc_refs(gc) = rc;
@@ -893,9 +880,12 @@ CollectResult Collector::collect(int generation) noexcept {
       const ShadowInit init = shadow_init(young, shadow);
       r.candidates = init.members;
       const bool backwards = shadow_subtract(young, h_.id, shadow, shape.walks);
-      const std::size_t reached =
+      const std::size_t passed_unreached =
           mark(young, shape.walks, shape.large, shadow, backwards && init.outside == 0);
-      if (init.outside == 0 && init.saturated == 0 && reached == init.members) {
+      // The walk reached every object as it passed it: all are reachable,
+      // and none went through the queue (only an object passed unreached
+      // can join it), so no prev link was overwritten.
+      if (init.outside == 0 && passed_unreached == 0) {
         keep_all_in_shadow(young, old_gen_, shadow);
         survivors = init.members;
         g_shadow_without_sweep.fetch_add(1, std::memory_order_relaxed);

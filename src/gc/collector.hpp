@@ -17,14 +17,12 @@ struct TrashSummary {
   std::size_t weak = 0;         // weakref objects, or objects with weakrefs (upper bound)
 };
 
-// What shadow_init saw: the objects of the collection, those outside the
-// region (their gc_refs overwrites their prev link, so the list cannot be
-// walked backwards, and they need the sweep), and those whose count is too
-// large for a word (roots without a member bit).
+// What shadow_init saw: the objects of the collection, and those outside
+// the region (their gc_refs overwrites their prev link, so the list cannot
+// be walked backwards, and they need the sweep).
 struct ShadowInit {
   std::size_t members = 0;
   std::size_t outside = 0;
-  std::size_t saturated = 0;
 };
 
 struct CollectResult {
@@ -79,9 +77,10 @@ class Collector {
   // mark_reachable's mark alone. `shadow`: where the per-object state of the
   // objects in the arena region is (shadow_init); empty, everything is in
   // headers. `backwards`: walk from the last object to the first (prev
-  // links intact: every object in the shadow). Returns how many objects it
-  // marked reached in the shadow when none went through the queue (whose
-  // links overwrite prev links), else 0.
+  // links intact: every object in the shadow). Returns how many objects the
+  // walk passed before anything had reached them (0: every object is
+  // reachable, and none went through the queue, whose links overwrite prev
+  // links).
   static std::size_t mark(GcList& young, bool lookahead, bool queue_lookahead,
                           const RegionView& shadow, bool backwards) noexcept;
   // A full collection of a large heap keeps the per-object state of the
@@ -114,8 +113,8 @@ class Collector {
   // flags cleared, shadow words zeroed); the rest go to `unreachable`.
   static std::size_t sweep_reached(GcList& young, GcList& unreachable, std::uint16_t new_gen,
                                    const RegionView& shadow = {}) noexcept;
-  // After a shadow mark that reached every object without the queue, all
-  // of them in the region with an ordinary count: the words go back to zero arena by
+  // After a shadow mark that reached every object as its walk passed it,
+  // all of them in the region: the words go back to zero arena by
   // arena (no walk of the heap), and the younger generations' objects get
   // generation `new_gen`. Instead of sweep_reached.
   void keep_all_in_shadow(GcList& young, std::uint16_t new_gen,
