@@ -196,16 +196,33 @@ TEST_F(GcApiTest, TwentyFivePercentRuleCountsNetGrowth) {
   EXPECT_EQ(live_nodes, 0);
 }
 
+// A chain of links + 1 nodes, each holding the next through `next`. Made
+// forwards, each node is made before the one it holds, so every reference
+// points forward in generation 0's list; made backwards, after it. `last`
+// gets the node that holds none.
+Ref<Node> make_chain(int links, bool backwards, Node** last = nullptr) {
+  Ref<Node> head = rcgc::make<Node>();
+  Node* tail = head.get();
+  for (int i = 0; i < links; ++i) {
+    Ref<Node> n = rcgc::make<Node>(i);
+    if (backwards) {
+      n->next = std::move(head);
+      head = std::move(n);
+    } else {
+      tail->next = n;
+      tail = n.get();
+    }
+  }
+  if (last != nullptr) *last = tail;
+  return head;
+}
+
 // Young collections take a shorter path when every reference in the
 // generation points forward in its list (nothing can be garbage then) and
 // CPython's when one points backwards. Both must give CPython's result.
 TEST_F(GcApiTest, YoungGenerationWithForwardReferencesOnlyKeepsAll) {
-  Ref<Node> head = rcgc::make<Node>();
-  Node* tail = head.get();
-  for (int i = 0; i < 200; ++i) {  // each node made before the next it holds
-    tail->next = rcgc::make<Node>(i);
-    tail = tail->next.get();
-  }
+  Node* tail;
+  Ref<Node> head = make_chain(200, false, &tail);
   tail->other = rcgc::make<Blob>();  // untracked: not in the generation
   EXPECT_EQ(gc::collect(0), 0u);
   EXPECT_EQ(gc::get_objects(0).size(), 0u);
@@ -219,12 +236,8 @@ TEST_F(GcApiTest, YoungGenerationWithForwardReferencesOnlyKeepsAll) {
 }
 
 TEST_F(GcApiTest, YoungGenerationWithABackwardReferenceStillFindsGarbage) {
-  Ref<Node> head = rcgc::make<Node>();
-  Node* tail = head.get();
-  for (int i = 0; i < 100; ++i) {
-    tail->next = rcgc::make<Node>(i);
-    tail = tail->next.get();
-  }
+  Node* tail;
+  Ref<Node> head = make_chain(100, false, &tail);
   {  // made last, so its closing reference points backwards
     Ref<Node> a = rcgc::make<Node>(), b = rcgc::make<Node>(), c = rcgc::make<Node>();
     a->next = b;
@@ -244,12 +257,7 @@ TEST_F(GcApiTest, YoungGenerationWithABackwardReferenceStillFindsGarbage) {
 // The mirror image: every reference points backwards (each object made
 // after what it references, as data built bottom-up is).
 TEST_F(GcApiTest, YoungGenerationWithBackwardReferencesOnlyKeepsAll) {
-  Ref<Node> chain = rcgc::make<Node>();
-  for (int i = 0; i < 200; ++i) {  // each node made after the one it holds
-    Ref<Node> n = rcgc::make<Node>(i);
-    n->next = std::move(chain);
-    chain = std::move(n);
-  }
+  Ref<Node> chain = make_chain(200, true);
   chain->other = rcgc::make<Blob>();  // untracked: not in the generation
   EXPECT_EQ(gc::collect(0), 0u);
   EXPECT_EQ(gc::get_objects(1).size(), 201u);
@@ -263,18 +271,7 @@ TEST_F(GcApiTest, YoungGenerationWithBackwardReferencesOnlyKeepsAll) {
 // object is garbage when nothing else holds it.
 TEST_F(GcApiTest, YoungGenerationSelfReferenceIsACycleEitherWay) {
   for (bool backwards : {true, false}) {
-    Ref<Node> chain = rcgc::make<Node>();
-    Node* tail = chain.get();
-    for (int i = 0; i < 50; ++i) {
-      Ref<Node> n = rcgc::make<Node>(i);
-      if (backwards) {
-        n->next = std::move(chain);
-        chain = std::move(n);
-      } else {
-        tail->next = n;
-        tail = n.get();
-      }
-    }
+    Ref<Node> chain = make_chain(50, backwards);
     {
       Ref<Node> self = rcgc::make<Node>();  // made last
       self->next = self;
