@@ -68,8 +68,9 @@ class Collector {
                                          bool lookahead = false) noexcept;
   static std::size_t move_unreachable(GcList& young, GcList& unreachable,
                                       std::uint16_t new_gen) noexcept;
-  // The same result as move_unreachable, by a depth-first mark from the
-  // objects with references from outside and a sweep: survivors keep their
+  // The same result as move_unreachable, by a mark (a walk of the list, and
+  // a queue for what is reached behind it) from the objects with references
+  // from outside, and a sweep: survivors keep their
   // order in the list (move_unreachable leaves them in the order it reached
   // them). Used for full collections.
   static std::size_t mark_reachable(GcList& young, GcList& unreachable, std::uint16_t new_gen,
@@ -88,8 +89,8 @@ class Collector {
   // shadow_init writes each member's word (member, gc_refs = refcnt; those
   // outside the region get kCollecting and gc_refs in the header, as
   // update_refs), shadow_subtract is subtract_refs on those words, then
-  // mark_reachable and sweep_reached with the shadow, which return every
-  // word to zero. A visit finds an object's word from its address, so the
+  // mark and sweep_reached (or keep_all_in_shadow) with the shadow, which
+  // return every word to zero. A visit finds an object's word from its address, so the
   // objects a traversal references are not read: the collection touches a
   // table an eighth the size of the heap instead of the heap's cache lines.
   static ShadowInit shadow_init(GcList& young, const RegionView& shadow) noexcept;
