@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -13,9 +14,13 @@
 namespace rcgc::detail {
 namespace {
 
-void* map_anonymous(std::size_t size) noexcept {
-  void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+void* map_anonymous(std::size_t size, int prot, int flags) noexcept {
+  void* p = ::mmap(nullptr, size, prot, MAP_PRIVATE | MAP_ANONYMOUS | flags, -1, 0);
+  return p == MAP_FAILED ? nullptr : p;
+}
+
+void* map_fixed(void* at, std::size_t size, int prot, int flags) noexcept {
+  void* p = ::mmap(at, size, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | flags, -1, 0);
   return p == MAP_FAILED ? nullptr : p;
 }
 
@@ -23,23 +28,55 @@ bool is_aligned(const void* p, std::size_t alignment) noexcept {
   return (reinterpret_cast<std::uintptr_t>(p) & (alignment - 1)) == 0;
 }
 
-}  // namespace
-
 // First try an exact mapping (the kernel often hands out aligned ranges next
-// to earlier ones); otherwise over-map by `size` and trim both ends.
-void* os_map_aligned(std::size_t size) noexcept {
-  void* p = map_anonymous(size);
-  if (p == nullptr || is_aligned(p, size)) return p;
+// to earlier ones); otherwise over-map by `alignment` and trim both ends.
+void* map_aligned(std::size_t size, std::size_t alignment, int prot, int flags) noexcept {
+  void* p = map_anonymous(size, prot, flags);
+  if (p == nullptr || is_aligned(p, alignment)) return p;
   ::munmap(p, size);
-  auto* raw = static_cast<char*>(map_anonymous(2 * size));
+  auto* raw = static_cast<char*>(map_anonymous(size + alignment, prot, flags));
   if (raw == nullptr) return nullptr;
   auto base = reinterpret_cast<std::uintptr_t>(raw);
-  auto aligned = (base + size - 1) & ~(std::uintptr_t{size} - 1);
+  auto aligned = (base + alignment - 1) & ~(std::uintptr_t{alignment} - 1);
   std::size_t head = aligned - base;
   if (head != 0) ::munmap(raw, head);
-  std::size_t tail = size - head;
+  std::size_t tail = alignment - head;
   if (tail != 0) ::munmap(reinterpret_cast<char*>(aligned) + size, tail);
   return reinterpret_cast<void*>(aligned);
+}
+
+}  // namespace
+
+void* os_map_aligned(std::size_t size) noexcept {
+  return map_aligned(size, size, PROT_READ | PROT_WRITE, 0);
+}
+
+void* os_reserve(std::size_t size, std::size_t alignment) noexcept {
+  return map_aligned(size, alignment, PROT_NONE, MAP_NORESERVE);
+}
+
+bool os_commit(void* p, std::size_t size) noexcept {
+  return map_fixed(p, size, PROT_READ | PROT_WRITE, 0) != nullptr;
+}
+
+bool os_make_writable(void* p, std::size_t size) noexcept {
+  return ::mprotect(p, size, PROT_READ | PROT_WRITE) == 0;
+}
+
+void os_decommit(void* p, std::size_t size) noexcept {
+  if (map_fixed(p, size, PROT_NONE, MAP_NORESERVE) != nullptr) return;
+  // Refused (a limit on the number of mappings): the pages still go, and
+  // the range is no longer accessible.
+  ::madvise(p, size, MADV_DONTNEED);
+  ::mprotect(p, size, PROT_NONE);
+}
+
+void os_free_lazily(void* p, std::size_t size) noexcept { ::madvise(p, size, MADV_FREE); }
+
+std::size_t os_address_space_limit() noexcept {
+  struct rlimit rl {};
+  if (::getrlimit(RLIMIT_AS, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return 0;
+  return static_cast<std::size_t>(rl.rlim_cur);
 }
 
 void os_unmap(void* p, std::size_t size) noexcept { ::munmap(p, size); }

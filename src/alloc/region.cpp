@@ -1,9 +1,6 @@
 // rcgc allocator: the arena region (see region.hpp).
 #include "alloc/region.hpp"
 
-#include <sys/mman.h>
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <bit>
 #include <mutex>
@@ -33,37 +30,20 @@ std::size_t g_in_use = 0;
 std::size_t g_hint = 0;          // no free slot below word g_hint
 std::size_t g_limit = kMaxSlots;  // set_slot_limit
 
-void* map_fixed(std::uintptr_t at, std::size_t size, int prot, int extra) noexcept {
-  void* p = ::mmap(reinterpret_cast<void*>(at), size, prot,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | extra, -1, 0);
-  return p == MAP_FAILED ? nullptr : p;
-}
-
 // Reserves the region (aligned to an arena, in g_base and g_slots) and its
-// shadow, both PROT_NONE; returns the shadow. Under g_mutex.
+// shadow, both inaccessible; returns the shadow. Under g_mutex.
 std::uint32_t* reserve() noexcept {
   g_tried = true;
-  struct rlimit rl {};
-  std::size_t limit = 0;
-  if (::getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-    limit = static_cast<std::size_t>(rl.rlim_cur);
-  const std::size_t size = ArenaRegion::reserve_size_for(limit);
+  const std::size_t size = ArenaRegion::reserve_size_for(os_address_space_limit());
   if (size == 0) return nullptr;
-  void* raw = ::mmap(nullptr, size + kArenaSize, PROT_NONE,
-                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (raw == MAP_FAILED) return nullptr;
-  void* shadow = ::mmap(nullptr, size >> kRegionGranuleShift << 2, PROT_NONE,
-                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (shadow == MAP_FAILED) {
-    ::munmap(raw, size + kArenaSize);
+  void* region = os_reserve(size, kArenaSize);
+  if (region == nullptr) return nullptr;
+  void* shadow = os_reserve(size >> kRegionGranuleShift << 2, 4096);
+  if (shadow == nullptr) {
+    os_unmap(region, size);
     return nullptr;
   }
-  auto start = reinterpret_cast<std::uintptr_t>(raw);
-  std::uintptr_t base = (start + kArenaSize - 1) & ~(std::uintptr_t{kArenaSize} - 1);
-  if (base != start) ::munmap(raw, base - start);
-  std::uintptr_t tail = start + size + kArenaSize - (base + size);
-  if (tail != 0) ::munmap(reinterpret_cast<void*>(base + size), tail);
-  g_base = base;
+  g_base = reinterpret_cast<std::uintptr_t>(region);
   g_slots = size / kArenaSize;
   return static_cast<std::uint32_t*>(shadow);
 }
@@ -100,12 +80,11 @@ void* ArenaRegion::map_arena() noexcept {
         if (slot >= g_slots) break;  // the region is full
         std::uint64_t bit = std::uint64_t{1} << (slot % 64);
         if (!(g_shadow_ready[w] & bit)) {
-          if (::mprotect(shadow_slice(shadow_, slot), kShadowPerArena, PROT_READ | PROT_WRITE) != 0)
-            break;
+          if (!os_make_writable(shadow_slice(shadow_, slot), kShadowPerArena)) break;
           g_shadow_ready[w] |= bit;
         }
         std::uintptr_t at = g_base + slot * kArenaSize;
-        if (map_fixed(at, kArenaSize, PROT_READ | PROT_WRITE, 0) == nullptr) break;
+        if (!os_commit(reinterpret_cast<void*>(at), kArenaSize)) break;
         g_used[w] = used | bit;
         ++g_in_use;
         return reinterpret_cast<void*>(at);
@@ -126,16 +105,12 @@ void ArenaRegion::unmap_arena(void* arena) noexcept {
   std::size_t slot = (a - base) / kArenaSize;
   // Back to reserved-only: the pages go, and a stale pointer into the arena
   // faults as it did when arenas were unmapped (the debug hooks ask
-  // in_empty_slot first). Should the OS refuse (a limit on mappings), the
-  // pages still go and the slot is no longer accessible.
-  if (map_fixed(a, kArenaSize, PROT_NONE, MAP_NORESERVE) == nullptr) {
-    ::madvise(arena, kArenaSize, MADV_DONTNEED);
-    ::mprotect(arena, kArenaSize, PROT_NONE);
-  }
-  // The shadow slice keeps its mapping: zero words (the invariant), whose
-  // pages the kernel may take back (MADV_FREE) or hand to the next arena
-  // mapped here without a page fault.
-  ::madvise(shadow_slice(shadow_, slot), kShadowPerArena, MADV_FREE);
+  // in_empty_slot first).
+  os_decommit(arena, kArenaSize);
+  // The shadow slice stays writable: zero words (the invariant), whose
+  // pages the kernel may take back or hand to the next arena mapped here
+  // without a page fault.
+  os_free_lazily(shadow_slice(shadow_, slot), kShadowPerArena);
   g_used[slot / 64] &= ~(std::uint64_t{1} << (slot % 64));
   --g_in_use;
   if (slot / 64 < g_hint) g_hint = slot / 64;
