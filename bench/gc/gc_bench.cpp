@@ -50,6 +50,19 @@ void report(const char* name, double value, const char* unit) {
   std::fflush(stdout);
 }
 
+// A full collect() of the current heap, after one untimed (which moves every
+// object to generation 2): the objects it walks and the best time of `reps`.
+struct FullCollect {
+  double objects;
+  double seconds;
+  double ns_per_object() const { return seconds * 1e9 / objects; }
+};
+FullCollect full_collect(int reps) {
+  gc::collect();
+  double n = static_cast<double>(gc::get_objects().size());
+  return {n, best_of(reps, [] { gc::collect(); })};
+}
+
 struct PyList : rcgc::Object {
   std::vector<Ref<rcgc::Object>> items;
   void traverse(rcgc::Visitor& visit) const override { visit.each(items); }
@@ -95,11 +108,10 @@ void traversal() {
     edges += static_cast<std::size_t>(n);
     current = next;
   }
-  gc::collect();
-  std::size_t objects = gc::get_objects().size();
-  double t = best_of(20, [] { gc::collect(); });
-  report("traversal_ns_per_object", t * 1e9 / static_cast<double>(objects), "ns");
-  report("traversal_ns_per_edge", t * 1e9 / static_cast<double>(edges), "ns");
+  const FullCollect c = full_collect(20);
+  const double objects = c.objects;
+  report("traversal_ns_per_object", c.ns_per_object(), "ns");
+  report("traversal_ns_per_edge", c.seconds * 1e9 / static_cast<double>(edges), "ns");
 
   std::vector<std::unique_ptr<PlainNode>> plain;
   plain.push_back(std::make_unique<PlainNode>());
@@ -111,7 +123,7 @@ void traversal() {
   std::vector<PlainNode*> stack;
   bool m = false;
   double tw = best_of(20, [&] { m = !m; bare_walk(plain.back().get(), m, stack); });
-  report("traversal_walk_ns_per_object", tw * 1e9 / static_cast<double>(objects), "ns");
+  report("traversal_walk_ns_per_object", tw * 1e9 / objects, "ns");
 }
 
 struct TreeNode : rcgc::Object {
@@ -160,16 +172,12 @@ void tree() {
   gc::disable();
   {
     Ref<TreeNode> root = make_tree_bottom_up(kDepth);
-    gc::collect();
-    double n = static_cast<double>(gc::get_objects().size());
-    double t = best_of(10, [] { gc::collect(); });
-    report("tree_bottom_up_ns_per_object", t * 1e9 / n, "ns");
+    report("tree_bottom_up_ns_per_object", full_collect(10).ns_per_object(), "ns");
   }
   Ref<TreeNode> root = make_tree(kDepth);
-  gc::collect();
-  double n = static_cast<double>(gc::get_objects().size());
-  double t = best_of(10, [] { gc::collect(); });
-  report("tree_ns_per_object", t * 1e9 / n, "ns");
+  const FullCollect c = full_collect(10);
+  report("tree_ns_per_object", c.ns_per_object(), "ns");
+  const double n = c.objects;
 
   std::vector<std::unique_ptr<PlainNode>> owner;
   PlainNode* proot = make_plain_tree(kDepth, owner);
@@ -299,23 +307,16 @@ void btree() {
     r->value = v;
     tree.insert(r);
   }
-  gc::collect();
-  double n = static_cast<double>(gc::get_objects().size());
-  double t = best_of(10, [] { gc::collect(); });
-  report("btree_objects", n, "objects");
-  report("btree_ns_per_object", t * 1e9 / n, "ns");
-  report("btree_collect_ms", t * 1e3, "ms");
+  const FullCollect c = full_collect(10);
+  report("btree_objects", c.objects, "objects");
+  report("btree_ns_per_object", c.ns_per_object(), "ns");
+  report("btree_collect_ms", c.seconds * 1e3, "ms");
 }
 
 // Two shapes chosen after the collector was tuned (checks out of sample):
 // a random graph (500k lists of 3 references to random lists, held by one
 // list) and JSON-like data built bottom-up (lists of 10, five levels, the
 // children made before their parent, untracked leaves at the bottom).
-double full_collect_ns_per_object() {
-  gc::collect();
-  double n = static_cast<double>(gc::get_objects().size());
-  return best_of(5, [] { gc::collect(); }) * 1e9 / n;
-}
 
 void random_graph() {
   constexpr std::size_t kNodes = 500000;
@@ -331,7 +332,7 @@ void random_graph() {
   Ref<PyList> root = rcgc::make<PyList>();
   root->items.assign(nodes.begin(), nodes.end());
   nodes.clear();
-  report("random_graph_ns_per_object", full_collect_ns_per_object(), "ns");
+  report("random_graph_ns_per_object", full_collect(5).ns_per_object(), "ns");
 }
 
 struct Leaf : rcgc::Object {  // untracked, as Python's int or str
@@ -354,7 +355,7 @@ Ref<PyList> bottom_up(int depth) {
 void json_like() {
   gc::disable();
   Ref<PyList> root = bottom_up(5);  // 111,111 lists, 1,000,000 leaves
-  report("json_like_ns_per_object", full_collect_ns_per_object(), "ns");
+  report("json_like_ns_per_object", full_collect(5).ns_per_object(), "ns");
 }
 
 // A young collection of fresh data: a tree of 1023 nodes made children
