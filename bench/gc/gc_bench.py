@@ -18,6 +18,14 @@ def report(name, value, unit):
     print("%s %.3f %s" % (name, value, unit), flush=True)
 
 
+def full_collect(reps):
+    """An untimed collect(), then (tracked objects in the heap, the
+    interpreter's own included: a full collection walks them all; the best
+    time of `reps` collect() calls)."""
+    gc.collect()
+    return len(gc.get_objects()), best_of(reps, gc.collect)
+
+
 def traversal():
     gc.disable()
     current = []
@@ -28,11 +36,7 @@ def traversal():
             new[i] = current
         edges += n
         current = new
-    gc.collect()
-    # Tracked objects in the heap (the interpreter's own included: a full
-    # collection walks them all).
-    objects = len(gc.get_objects())
-    t = best_of(20, gc.collect)
+    objects, t = full_collect(20)
     report("traversal_ns_per_object", t * 1e9 / objects, "ns")
     report("traversal_ns_per_edge", t * 1e9 / edges, "ns")
 
@@ -44,9 +48,7 @@ def make_tree(depth):
 def tree():
     gc.disable()
     root = make_tree(19)
-    gc.collect()
-    n = len(gc.get_objects())
-    t = best_of(10, gc.collect)
+    n, t = full_collect(10)
     report("tree_ns_per_object", t * 1e9 / n, "ns")
     del root
 
@@ -165,18 +167,10 @@ def btree():
         r = Record(x >> 33)
         r.value = "v"
         root = insert(root, r)
-    gc.collect()
-    n = len(gc.get_objects())
-    t = best_of(10, gc.collect)
+    n, t = full_collect(10)
     report("btree_objects", n, "objects")
     report("btree_ns_per_object", t * 1e9 / n, "ns")
     report("btree_collect_ms", t * 1e3, "ms")
-
-
-def full_collect_ns_per_object():
-    gc.collect()
-    n = len(gc.get_objects())
-    return best_of(5, gc.collect) * 1e9 / n
 
 
 def random_graph():
@@ -189,7 +183,8 @@ def random_graph():
             node.append(nodes[(x >> 33) % 500000])
     root = list(nodes)
     del nodes
-    report("random_graph_ns_per_object", full_collect_ns_per_object(), "ns")
+    n, t = full_collect(5)
+    report("random_graph_ns_per_object", t * 1e9 / n, "ns")
 
 
 def bottom_up(depth):
@@ -199,7 +194,8 @@ def bottom_up(depth):
 def json_like():
     gc.disable()
     root = bottom_up(5)
-    report("json_like_ns_per_object", full_collect_ns_per_object(), "ns")
+    n, t = full_collect(5)
+    report("json_like_ns_per_object", t * 1e9 / n, "ns")
 
 
 def binary_trees(n):
