@@ -25,7 +25,6 @@ bool g_tried = false;      // the reservation was attempted
 std::uintptr_t g_base = 0;  // under g_mutex (base_ is its published copy)
 std::size_t g_slots = 0;    // slots in the reservation
 std::uint64_t g_used[kMaxSlots / 64];  // one bit per slot: an arena is mapped there
-std::uint64_t g_shadow_ready[kMaxSlots / 64];  // the slot's shadow slice is read-write
 std::size_t g_in_use = 0;
 std::size_t g_hint = 0;          // no free slot below word g_hint
 std::size_t g_limit = kMaxSlots;  // set_slot_limit
@@ -78,14 +77,12 @@ void* ArenaRegion::map_arena() noexcept {
         g_hint = w;
         std::size_t slot = w * 64 + static_cast<std::size_t>(std::countr_one(used));
         if (slot >= g_slots) break;  // the region is full
-        std::uint64_t bit = std::uint64_t{1} << (slot % 64);
-        if (!(g_shadow_ready[w] & bit)) {
-          if (!os_make_writable(shadow_slice(shadow_, slot), kShadowPerArena)) break;
-          g_shadow_ready[w] |= bit;
-        }
+        // The slot's shadow slice: read-write from its first arena on (again
+        // for a later one: it keeps its zero words).
+        if (!os_make_writable(shadow_slice(shadow_, slot), kShadowPerArena)) break;
         std::uintptr_t at = g_base + slot * kArenaSize;
         if (!os_commit(reinterpret_cast<void*>(at), kArenaSize)) break;
-        g_used[w] = used | bit;
+        g_used[w] = used | (std::uint64_t{1} << (slot % 64));
         ++g_in_use;
         return reinterpret_cast<void*>(at);
       }
