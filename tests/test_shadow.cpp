@@ -169,6 +169,37 @@ TEST_F(Shadow, AllReachableEndsWithoutASweep) {
   expect_shadow_clear();
 }
 
+// A member whose traversal met no member of the collection (a tree's leaf,
+// an object referencing only untracked ones) is marked a leaf by the
+// subtract pass, and the mark reaches it without traversing it: ahead of
+// the walk, behind it (no queue), and not at all when it is garbage.
+TEST_F(Shadow, MembersThatReachNoMemberAreLeaves) {
+  REQUIRE_REGION();
+  ShadowMin always(0);
+  Ref<TNode> tree = children_first(11);  // 4095 nodes, 2048 without children
+  {
+    // Garbage: a pair, and a node without children hanging from it.
+    Ref<TNode> a = rcgc::make<TNode>(), b = rcgc::make<TNode>();
+    a->left = b;
+    b->left = a;
+    a->right = rcgc::make<TNode>();
+  }
+  // Live leaves reached only from an object made before them (behind the
+  // mark's walk, whichever way it goes), and one made after.
+  Ref<TNode> early = rcgc::make<TNode>();
+  early->left = rcgc::make<TNode>();
+  early->right = rcgc::make<TNode>();
+  const auto before = rcgc::detail::shadow_counters();
+  EXPECT_EQ(gc::collect(), 3u);
+  const auto after = rcgc::detail::shadow_counters();
+  EXPECT_EQ(after.collections, before.collections + 1);
+  EXPECT_EQ(after.leaves, before.leaves + 2048 + 1 + 2);
+  EXPECT_EQ(gc::get_objects().size(), 4095u + 3u);
+  EXPECT_EQ(rcgc::getrefcount(early->left), 1u);
+  heap().verify();
+  expect_shadow_clear();
+}
+
 // A large heap built from the root, with its children next door, stays in
 // the headers: the shadow would only add a walk.
 TEST_F(Shadow, LargeHeapBuiltRootFirstStaysInHeaders) {
@@ -191,7 +222,7 @@ TEST_F(Shadow, SmallHeapStaysInHeaders) {
   EXPECT_EQ(rcgc::detail::shadow_counters().collections, before.collections);
 }
 
-// An object with a count beyond the shadow word's field (2^29) is taken as
+// An object with a count beyond the shadow word's field (2^28) is taken as
 // referenced from outside: it and what it references survive.
 TEST_F(Shadow, CountBeyondTheWordIsARoot) {
   REQUIRE_REGION();
@@ -203,8 +234,8 @@ TEST_F(Shadow, CountBeyondTheWordIsARoot) {
     b->next = a;
     raw = a.get();
   }
-  constexpr std::uint32_t kMany = std::uint32_t{1} << 29;
-  rcgc::detail::ObjectAccess::refcnt(raw) += kMany;  // as if referenced 2^29 times more
+  constexpr std::uint32_t kMany = rcgc::detail::kShadowCount + 1;
+  rcgc::detail::ObjectAccess::refcnt(raw) += kMany;  // as if referenced 2^28 times more
   const auto before = rcgc::detail::shadow_counters();
   EXPECT_EQ(gc::collect(), 0u);
   EXPECT_EQ(rcgc::detail::shadow_counters().collections, before.collections + 1);

@@ -95,7 +95,11 @@ inline constexpr std::uint32_t kShadowReached = 1u << 30;  // as kReached
 // walk as it passes it: during the mark, a member without it is behind the
 // walk (kPassed, inverted).
 inline constexpr std::uint32_t kShadowWalked = 1u << 29;
-inline constexpr std::uint32_t kShadowCount = kShadowWalked - 1;  // gc_refs
+// Set by subtract_refs' walk on an object whose traversal met no member of
+// the collection (a list of ints and strings, a tree's leaf): reaching it
+// reaches nothing more, so the mark does not traverse it.
+inline constexpr std::uint32_t kShadowLeaf = 1u << 28;
+inline constexpr std::uint32_t kShadowCount = kShadowLeaf - 1;  // gc_refs
 
 inline constexpr std::uint32_t kImmortal = 0x8000'0000u;
 
@@ -190,6 +194,9 @@ class Visitor {
   // decref_shadow: references to objects ahead of the walk minus references
   // to objects behind it (which way most references point in the list).
   std::intptr_t order_balance_ = 0;
+  // decref_shadow: whether a visit met a member of the collection (reset by
+  // the walk before each traversal).
+  bool met_member_ = false;
   // Mode::mark: objects reached behind the walk, not yet traversed, in the
   // order they were reached (a queue linked through their gc_refs fields).
   detail::GcHead* queue_head_ = nullptr;

@@ -186,7 +186,8 @@ inline void Visitor::visit(Object* op, std::uintptr_t n) {
     if (w == nullptr) return mark_in_header(op);
     if ((*w & (detail::kShadowMember | detail::kShadowReached)) != detail::kShadowMember) return;
     *w |= detail::kShadowReached;
-    if (!(*w & detail::kShadowWalked)) enqueue(detail::as_gc(op));  // behind the walk
+    // Behind the walk, and reaching more: the queue traverses it.
+    if (!(*w & (detail::kShadowWalked | detail::kShadowLeaf))) enqueue(detail::as_gc(op));
   } else if (mode_ == Mode::decref_shadow) {  // subtract_refs, state in the shadow
     if (std::uint32_t* w = shadow_of(op)) {
       if constexpr (RCGC_DEBUG_LEVEL >= 1) {
@@ -196,6 +197,7 @@ inline void Visitor::visit(Object* op, std::uintptr_t n) {
           return report_each(op, n);
       }
       if (*w & detail::kShadowMember) {
+        met_member_ = true;
         const auto k = static_cast<std::intptr_t>(n);
         order_balance_ += (*w & detail::kShadowWalked) ? -k : k;
         *w -= static_cast<std::uint32_t>(n);
@@ -212,6 +214,7 @@ inline void Visitor::visit(Object* op, std::uintptr_t n) {
       if constexpr (RCGC_DEBUG_LEVEL >= 1) {
         if (RCGC_UNLIKELY(detail::as_gc(op)->prev_bits < n)) return report_each(op, n);
       }
+      met_member_ = true;
       detail::as_gc(op)->prev_bits -= n;
     }
   } else if (mode_ == Mode::prefetch) {

@@ -125,6 +125,7 @@ struct YoungDecrefVisitor : GenerationDecrefVisitor {
 };
 
 struct ShadowDecrefVisitor : GenerationDecrefVisitor {
+  using Visitor::met_member_;
   using Visitor::order_balance_;
   ShadowDecrefVisitor(std::uint16_t id, const RegionView& r) noexcept
       : GenerationDecrefVisitor(Mode::decref_shadow, id, 0) {
@@ -400,6 +401,7 @@ long long shadow_min() noexcept {
 std::atomic<std::size_t> g_shadow_collections{0};
 std::atomic<std::size_t> g_shadow_backwards{0};
 std::atomic<std::size_t> g_shadow_without_sweep{0};
+std::atomic<std::size_t> g_shadow_leaves{0};
 
 // Whether a full collection keeps its state in the shadow: on a large heap
 // whose shape asks for it (HeapShape), unless RCGC_GC_SHADOW_MIN says.
@@ -562,6 +564,7 @@ std::size_t Collector::mark(GcList& young, bool lookahead, bool queue_lookahead,
         }
         *w |= kShadowReached;
       }
+      if (*w & kShadowLeaf) continue;  // reaches no member
     } else {
       std::uint16_t& f = flags_of(gc);
       f |= kPassed;
@@ -625,7 +628,7 @@ ShadowInit Collector::shadow_init(GcList& young, const RegionView& shadow) noexc
     if (std::uint32_t* w = shadow.word(op)) {
       RCGC_DCHECK_AT(2, *w == 0);
       // A count beyond the word's field: reachable from outside for all
-      // practical purposes (2^29 references), so a root, and no member:
+      // practical purposes (2^28 references), so a root, and no member:
       // visits leave its word alone.
       *w = rc < kShadowCount ? (kShadowMember | rc) : kShadowReached;
     } else {
@@ -658,8 +661,9 @@ void Collector::keep_all_in_shadow(GcList& young, std::uint16_t new_gen,
   }
 }
 
-bool Collector::shadow_subtract(GcList& young, std::uint16_t heap_id, const RegionView& shadow,
-                                bool lookahead) noexcept {
+ShadowSubtract Collector::shadow_subtract(GcList& young, std::uint16_t heap_id,
+                                          const RegionView& shadow, bool lookahead) noexcept {
+  ShadowSubtract r;
   ShadowDecrefVisitor v(heap_id, shadow);
   std::optional<Lookahead> ahead;
   if (lookahead) ahead.emplace(young, shadow);
@@ -667,11 +671,18 @@ bool Collector::shadow_subtract(GcList& young, std::uint16_t heap_id, const Regi
     if (ahead) ahead->step();
     Object* op = from_gc(gc);
     // Before its traversal: a reference to itself points backwards.
-    if (std::uint32_t* w = shadow.word(op)) *w |= kShadowWalked;
+    std::uint32_t* w = shadow.word(op);
+    if (w) *w |= kShadowWalked;
     if constexpr (RCGC_DEBUG_LEVEL >= 1) v.current = op;
+    v.met_member_ = false;
     op->traverse(v);
+    if (w && !v.met_member_) {
+      *w |= kShadowLeaf;
+      ++r.leaves;
+    }
   }
-  return v.order_balance_ < 0;
+  r.backwards = v.order_balance_ < 0;
+  return r;
 }
 
 std::size_t Collector::keep_all(GcList& young, std::uint16_t new_gen) noexcept {
@@ -840,7 +851,8 @@ long long set_shadow_min(long long objects) noexcept {
 ShadowCounters shadow_counters() noexcept {
   return {g_shadow_collections.load(std::memory_order_relaxed),
           g_shadow_backwards.load(std::memory_order_relaxed),
-          g_shadow_without_sweep.load(std::memory_order_relaxed)};
+          g_shadow_without_sweep.load(std::memory_order_relaxed),
+          g_shadow_leaves.load(std::memory_order_relaxed)};
 }
 
 CollectResult Collector::collect(int generation) noexcept {
@@ -879,7 +891,8 @@ CollectResult Collector::collect(int generation) noexcept {
         !g_shadow_busy.exchange(true, std::memory_order_acquire)) {
       const ShadowInit init = shadow_init(young, shadow);
       r.candidates = init.members;
-      const bool backwards = shadow_subtract(young, h_.id, shadow, shape.walks);
+      const ShadowSubtract sub = shadow_subtract(young, h_.id, shadow, shape.walks);
+      const bool backwards = sub.backwards;
       const std::size_t passed_unreached =
           mark(young, shape.walks, shape.large, shadow, backwards && init.outside == 0);
       // The walk reached every object as it passed it: all are reachable,
@@ -894,6 +907,7 @@ CollectResult Collector::collect(int generation) noexcept {
       }
       g_shadow_busy.store(false, std::memory_order_release);
       g_shadow_collections.fetch_add(1, std::memory_order_relaxed);
+      g_shadow_leaves.fetch_add(sub.leaves, std::memory_order_relaxed);
       if (backwards && init.outside == 0) g_shadow_backwards.fetch_add(1, std::memory_order_relaxed);
     } else {
       r.candidates = subtract_refs_young(young, h_.id, generation, shape.walks);

@@ -24,6 +24,10 @@ struct ShadowInit {
   std::size_t members = 0;
   std::size_t outside = 0;
 };
+struct ShadowSubtract {
+  bool backwards = false;
+  std::size_t leaves = 0;
+};
 
 struct CollectResult {
   std::size_t collected = 0;      // m: freed (or saved) trash + freed weakrefs
@@ -94,11 +98,13 @@ class Collector {
   // objects a traversal references are not read: the collection touches a
   // table an eighth the size of the heap instead of the heap's cache lines.
   static ShadowInit shadow_init(GcList& young, const RegionView& shadow) noexcept;
-  // Returns whether most references in the heap point backwards in the
-  // list (objects made after what they reference: a heap built bottom-up).
-  // Then the mark walks it from the end, if it can (backwards).
-  static bool shadow_subtract(GcList& young, std::uint16_t heap_id, const RegionView& shadow,
-                              bool lookahead) noexcept;
+  // Also marks kShadowLeaf on each member whose traversal met no member
+  // (the mark reaches it without traversing it). Returns whether most
+  // references in the heap point backwards in the list (objects made after
+  // what they reference: a heap built bottom-up; then the mark walks it from
+  // the end, if it can) and how many leaves it marked.
+  static ShadowSubtract shadow_subtract(GcList& young, std::uint16_t heap_id,
+                                        const RegionView& shadow, bool lookahead) noexcept;
   // subtract_refs_young for a young generation that also watches the order
   // of references: `ordered` is true when every reference within the
   // generation points forward in the list, or every one backwards (and
@@ -162,6 +168,7 @@ struct ShadowCounters {
   std::size_t collections = 0;  // full collections that used the shadow
   std::size_t backwards = 0;    // of which marked walking the list backwards
   std::size_t without_sweep = 0;  // of which finished by keep_all_in_shadow
+  std::size_t leaves = 0;  // members the mark did not traverse (kShadowLeaf)
 };
 ShadowCounters shadow_counters() noexcept;
 
