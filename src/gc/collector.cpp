@@ -530,12 +530,13 @@ std::size_t Collector::move_unreachable(GcList& young, GcList& unreachable,
 std::size_t Collector::mark_reachable(GcList& young, GcList& unreachable,
                                       std::uint16_t new_gen, bool lookahead,
                                       bool queue_lookahead) noexcept {
-  mark(young, lookahead, queue_lookahead, RegionView{}, false);
-  return sweep_reached(young, unreachable, new_gen);
+  const MarkResult m = mark(young, lookahead, queue_lookahead, RegionView{}, false, new_gen);
+  return sweep_reached(young, unreachable, new_gen, m);
 }
 
-std::size_t Collector::mark(GcList& young, bool lookahead, bool queue_lookahead,
-                            const RegionView& shadow, bool backwards) noexcept {
+MarkResult Collector::mark(GcList& young, bool lookahead, bool queue_lookahead,
+                           const RegionView& shadow, bool backwards,
+                           std::uint16_t new_gen) noexcept {
   GcHead* head = young.end();
   // Mark, in list order: an object is traversed when the walk gets to it if
   // it has references from outside (gc_refs > 0) or was reached from one
@@ -551,7 +552,14 @@ std::size_t Collector::mark(GcList& young, bool lookahead, bool queue_lookahead,
   QueueLookahead queue_ahead(shadow);
   std::optional<Lookahead> ahead;
   if (lookahead) ahead.emplace(young, shadow, backwards);
-  std::size_t passed_unreached = 0;
+  // Keeping as it goes: an object traversed before the walk passed any
+  // unreached one is reachable and needs its header no more (nothing can be
+  // queued yet: only an object passed unreached joins the queue; a later
+  // visit finds it no longer kCollecting and leaves it). Its prev link is
+  // restored from the object kept before it, as the sweep would.
+  const bool keep_going = shadow.size == 0 && !backwards;
+  MarkResult m;
+  GcHead* kept_until = head;
   for (GcHead* gc = backwards ? head->prev() : head->next; gc != head;
        gc = backwards ? gc->prev() : gc->next) {
     if (ahead) ahead->step();
@@ -559,7 +567,7 @@ std::size_t Collector::mark(GcList& young, bool lookahead, bool queue_lookahead,
       *w &= ~kShadowWalked;  // passed
       if (!(*w & kShadowReached)) {
         if ((*w & kShadowCount) == 0) {
-          ++passed_unreached;
+          ++m.passed_unreached;
           continue;
         }
         *w |= kShadowReached;
@@ -570,30 +578,38 @@ std::size_t Collector::mark(GcList& young, bool lookahead, bool queue_lookahead,
       f |= kPassed;
       if (!(f & kReached)) {
         if (gc_refs(gc) == 0) {  // nothing yet says it is reachable
-          ++passed_unreached;
+          ++m.passed_unreached;
           continue;
         }
         f |= kReached;
       }
     }
     from_gc(gc)->traverse(v);
+    if (keep_going && m.passed_unreached == 0) {
+      keep(gc, kept_until, new_gen);
+      kept_until = gc;
+      ++m.kept;
+      continue;
+    }
     while (GcHead* behind = v.pop()) {
       if (queue_lookahead) queue_ahead.popped(behind, v);
       from_gc(behind)->traverse(v);
     }
   }
-  return passed_unreached;
+  if (m.kept != 0) m.kept_until = kept_until;
+  return m;
 }
 
 std::size_t Collector::sweep_reached(GcList& young, GcList& unreachable,
-                                     std::uint16_t new_gen, const RegionView& shadow) noexcept {
+                                     std::uint16_t new_gen, const MarkResult& marked,
+                                     const RegionView& shadow) noexcept {
   // What was not reached leaves for `unreachable` (as move_unreachable
   // leaves it, kCollecting and kUnreachable set); the rest stays in its
   // order, prev links restored. Shadow words go back to zero.
   GcHead* head = young.end();
-  GcHead* last_kept = head;
-  std::size_t kept = 0;
-  for (GcHead* gc = head->next; gc != head;) {
+  GcHead* last_kept = marked.kept_until != nullptr ? marked.kept_until : head;
+  std::size_t kept = marked.kept;
+  for (GcHead* gc = last_kept->next; gc != head;) {
     GcHead* next = gc->next;
     bool reached;
     if (std::uint32_t* w = shadow.word(from_gc(gc))) {
@@ -893,17 +909,17 @@ CollectResult Collector::collect(int generation) noexcept {
       r.candidates = init.members;
       const ShadowSubtract sub = shadow_subtract(young, h_.id, shadow, shape.walks);
       const bool backwards = sub.backwards;
-      const std::size_t passed_unreached =
-          mark(young, shape.walks, shape.large, shadow, backwards && init.outside == 0);
+      const MarkResult marked = mark(young, shape.walks, shape.large, shadow,
+                                     backwards && init.outside == 0, old_gen_);
       // The walk reached every object as it passed it: all are reachable,
       // and none went through the queue (only an object passed unreached
       // can join it), so no prev link was overwritten.
-      if (init.outside == 0 && passed_unreached == 0) {
+      if (init.outside == 0 && marked.passed_unreached == 0) {
         keep_all_in_shadow(young, old_gen_, shadow);
         survivors = init.members;
         g_shadow_without_sweep.fetch_add(1, std::memory_order_relaxed);
       } else {
-        survivors = sweep_reached(young, unreachable, old_gen_, shadow);
+        survivors = sweep_reached(young, unreachable, old_gen_, marked, shadow);
       }
       g_shadow_busy.store(false, std::memory_order_release);
       g_shadow_collections.fetch_add(1, std::memory_order_relaxed);

@@ -24,6 +24,13 @@ struct ShadowInit {
   std::size_t members = 0;
   std::size_t outside = 0;
 };
+struct MarkResult {
+  std::size_t passed_unreached = 0;  // objects passed before anything reached them
+  // The first objects of the list, up to kept_until (nullptr: none), kept
+  // by the mark's walk itself: `kept` of them.
+  GcHead* kept_until = nullptr;
+  std::size_t kept = 0;
+};
 struct ShadowSubtract {
   bool backwards = false;
   std::size_t leaves = 0;
@@ -85,9 +92,13 @@ class Collector {
   // links intact: every object in the shadow). Returns how many objects the
   // walk passed before anything had reached them (0: every object is
   // reachable, and none went through the queue, whose links overwrite prev
-  // links).
-  static std::size_t mark(GcList& young, bool lookahead, bool queue_lookahead,
-                          const RegionView& shadow, bool backwards) noexcept;
+  // links). Without a shadow, walking forwards, the walk also keeps each
+  // object it traverses while it has passed none unreached (as
+  // sweep_reached would keep it, stamped `new_gen`): a heap built from the
+  // root, or its first part, then needs no sweep.
+  static MarkResult mark(GcList& young, bool lookahead, bool queue_lookahead,
+                         const RegionView& shadow, bool backwards,
+                         std::uint16_t new_gen) noexcept;
   // A full collection of a large heap keeps the per-object state of the
   // objects inside the arena region in the region's shadow (region.hpp):
   // shadow_init writes each member's word (member, gc_refs = refcnt; those
@@ -118,7 +129,9 @@ class Collector {
   // Keeps the objects reached (kReached, or kShadowReached in the shadow's
   // word) in their order (stamped `new_gen`, prev links restored, collector
   // flags cleared, shadow words zeroed); the rest go to `unreachable`.
+  // It starts after what the mark kept already (`marked`).
   static std::size_t sweep_reached(GcList& young, GcList& unreachable, std::uint16_t new_gen,
+                                   const MarkResult& marked,
                                    const RegionView& shadow = {}) noexcept;
   // After a shadow mark that reached every object as its walk passed it,
   // all of them in the region: the words go back to zero arena by
