@@ -200,6 +200,62 @@ TEST_F(Shadow, MembersThatReachNoMemberAreLeaves) {
   expect_shadow_clear();
 }
 
+// Sets the mark queue's array limit for one test (set_mark_queue_limit).
+class MarkQueueLimit {
+ public:
+  explicit MarkQueueLimit(std::size_t objects)
+      : saved_(rcgc::detail::set_mark_queue_limit(objects)) {}
+  ~MarkQueueLimit() { rcgc::detail::set_mark_queue_limit(saved_); }
+
+ private:
+  std::size_t saved_;
+};
+
+// A tree made from the root (references lead forwards), held only by an
+// object made after it: the mark's walk passes every node unreached, then
+// the holder reaches them all behind it, through the queue (4096 nodes wide
+// at most). Everything is reachable and no header was written (the queue
+// is an array), so no sweep; with the array limited, the queue links
+// objects through their headers, and the sweep restores them. Either way,
+// garbage queued alongside is found.
+TEST_F(Shadow, ReachedBehindTheWalkThroughTheQueue) {
+  REQUIRE_REGION();
+  ShadowMin always(0);
+  for (std::size_t limit : {std::size_t{SIZE_MAX}, std::size_t{1024}, std::size_t{0}}) {
+    SCOPED_TRACE(limit);
+    MarkQueueLimit queue(limit);
+    Ref<TNode> holder;
+    {
+      Ref<TNode> root = root_first(12);  // 8191 nodes
+      holder = rcgc::make<TNode>();
+      holder->left = std::move(root);
+    }
+    gc::collect();  // to generation 2, in this order
+    const auto before = rcgc::detail::shadow_counters();
+    EXPECT_EQ(gc::collect(), 0u);
+    const auto after = rcgc::detail::shadow_counters();
+    EXPECT_EQ(after.collections, before.collections + 1);
+    EXPECT_EQ(after.backwards, before.backwards);
+    EXPECT_EQ(after.without_sweep, before.without_sweep + (limit == SIZE_MAX ? 1 : 0));
+    EXPECT_EQ(gc::get_objects().size(), 8192u);
+    heap().verify();
+    expect_shadow_clear();
+    // Garbage: a tree whose root its last leaf references.
+    {
+      Ref<TNode> ring = root_first(10);  // 2047 nodes
+      TNode* last = ring.get();
+      while (last->right) last = last->right.get();
+      last->left = ring;
+    }
+    EXPECT_EQ(gc::collect(), 2047u);
+    EXPECT_EQ(gc::get_objects().size(), 8192u);
+    heap().verify();
+    expect_shadow_clear();
+    holder.reset();
+    EXPECT_EQ(gc::get_objects().size(), 0u);
+  }
+}
+
 // A large heap built from the root, with its children next door, stays in
 // the headers: the shadow would only add a walk.
 TEST_F(Shadow, LargeHeapBuiltRootFirstStaysInHeaders) {

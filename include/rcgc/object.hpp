@@ -145,8 +145,7 @@ class Visitor {
   // Object::clear()'s default, which is how a cycle is broken when a type
   // has no clear().
   // `mark` is mark_reachable's: an object of the collection not yet reached
-  // gets kReached and, if the walk has passed it already, joins the queue
-  // (linked through its gc_refs field).
+  // gets kReached and, if the walk has passed it already, joins the queue.
   // `decref_order` is decref_young that also watches the order (young
   // collections): which ways references lead in the list (order_seen_).
   // `prefetch` asks the CPU for each object's header, nothing more (the
@@ -166,7 +165,7 @@ class Visitor {
   inline void visit(Object* op, std::uintptr_t n = 1);
   inline void report_each(Object* op, std::uintptr_t n);
   inline void mark_in_header(Object* op);
-  inline void enqueue(detail::GcHead* gc);
+  inline void enqueue(Object* op);
   // The shadow word of an object inside the region; nullptr outside it.
   std::uint32_t* shadow_of(const Object* op) const noexcept {
     std::uintptr_t d = reinterpret_cast<std::uintptr_t>(op) - region_base_;
@@ -198,9 +197,13 @@ class Visitor {
   // the walk before each traversal).
   bool met_member_ = false;
   // Mode::mark: objects reached behind the walk, not yet traversed, in the
-  // order they were reached (a queue linked through their gc_refs fields).
-  detail::GcHead* queue_head_ = nullptr;
-  detail::GcHead* queue_tail_ = nullptr;
+  // order they were reached: an array, queue_buf_[.. queue_end_) of
+  // queue_cap_ (fn_ is called for an object when it is full), and
+  // behind_ counts every object reached behind the walk, queued or not.
+  detail::GcHead** queue_buf_ = nullptr;
+  std::size_t queue_end_ = 0;
+  std::size_t queue_cap_ = 0;
+  std::size_t behind_ = 0;
 
  private:
   // The shadow modes: the arena region and its shadow.

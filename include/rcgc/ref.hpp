@@ -186,8 +186,10 @@ inline void Visitor::visit(Object* op, std::uintptr_t n) {
     if (w == nullptr) return mark_in_header(op);
     if ((*w & (detail::kShadowMember | detail::kShadowReached)) != detail::kShadowMember) return;
     *w |= detail::kShadowReached;
-    // Behind the walk, and reaching more: the queue traverses it.
-    if (!(*w & (detail::kShadowWalked | detail::kShadowLeaf))) enqueue(detail::as_gc(op));
+    if (!(*w & detail::kShadowWalked)) {  // behind the walk
+      ++behind_;
+      if (!(*w & detail::kShadowLeaf)) enqueue(op);  // reaching more: the queue traverses it
+    }
   } else if (mode_ == Mode::decref_shadow) {  // subtract_refs, state in the shadow
     if (std::uint32_t* w = shadow_of(op)) {
       if constexpr (RCGC_DEBUG_LEVEL >= 1) {
@@ -241,18 +243,20 @@ inline void Visitor::mark_in_header(Object* op) {
   std::uint16_t& f = detail::ObjectAccess::flags(op);
   if ((f & (detail::kCollecting | detail::kReached)) != detail::kCollecting) return;
   f |= detail::kReached;
-  if (f & detail::kPassed) enqueue(detail::as_gc(op));
+  if (f & detail::kPassed) {
+    ++behind_;
+    enqueue(op);
+  }
 }
 
-// Mode::mark's queue of objects reached behind the walk, linked through
-// their gc_refs fields (not needed once an object is reached).
-inline void Visitor::enqueue(detail::GcHead* gc) {
-  gc->prev_bits = 0;
-  if (queue_tail_ != nullptr)
-    queue_tail_->prev_bits = reinterpret_cast<std::uintptr_t>(gc);
-  else
-    queue_head_ = gc;
-  queue_tail_ = gc;
+// Mode::mark's queue of objects reached behind the walk: appended to its
+// array; when that is full, fn_ makes room (or queues it otherwise).
+inline void Visitor::enqueue(Object* op) {
+  if (RCGC_LIKELY(queue_end_ < queue_cap_)) {
+    queue_buf_[queue_end_++] = detail::as_gc(op);
+    return;
+  }
+  fn_(*this, op);
 }
 
 // The slow path of n references at once: fn_ handles them one by one.

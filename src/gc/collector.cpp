@@ -5,10 +5,12 @@
 // list, never a recursion over the object graph.
 #include "gc/collector.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <memory>
 #include <new>
@@ -176,23 +178,93 @@ struct ReachableVisitor : Visitor {
 
 // mark_reachable's visitor: the common case runs inline (Mode::mark); the
 // objects reached behind the walk wait in the queue for their traversal.
+std::atomic<std::size_t> g_mark_queue_limit{SIZE_MAX};  // set_mark_queue_limit
+
 struct MarkVisitor : Visitor {
   explicit MarkVisitor(const RegionView& r) noexcept : Visitor(&visit, Mode::mark) {
     set_shadow(r.base, r.size, r.shadow);
   }
-  static GcHead* queue_next(GcHead* gc) noexcept {
-    return reinterpret_cast<GcHead*>(gc->prev_bits);
-  }
+  ~MarkVisitor() { std::free(queue_buf_); }
+  MarkVisitor(const MarkVisitor&) = delete;
+  MarkVisitor& operator=(const MarkVisitor&) = delete;
+
+  // The next object to traverse from the queue: the array's first, then
+  // those linked through their gc_refs fields (when the array could not
+  // grow); nullptr when both are empty.
   GcHead* pop() noexcept {
-    GcHead* gc = queue_head_;
+    if (read_ < queue_end_) {
+      GcHead* gc = queue_buf_[read_++];
+      if (read_ == queue_end_) {  // empty: start over
+        read_ = queue_end_ = 0;
+        ++moves_;
+      }
+      return gc;
+    }
+    GcHead* gc = linked_head_;
     if (gc != nullptr) {
-      queue_head_ = queue_next(gc);
-      if (queue_head_ == nullptr) queue_tail_ = nullptr;
+      linked_head_ = reinterpret_cast<GcHead*>(gc->prev_bits);
+      if (linked_head_ == nullptr) linked_tail_ = nullptr;
     }
     return gc;
   }
-  GcHead* head() const noexcept { return queue_head_; }
-  static void visit(Visitor&, Object*) {}  // never called: Mode::mark is inline
+  // The array, for QueueLookahead: its next index, end, and entries; how
+  // many times its entries moved to other indexes (emptied, slid, grown).
+  std::size_t read() const noexcept { return read_; }
+  std::size_t end() const noexcept { return queue_end_; }
+  GcHead* at(std::size_t i) const noexcept { return queue_buf_[i]; }
+  std::size_t moves() const noexcept { return moves_; }
+  std::size_t behind() const noexcept { return behind_; }
+  // Whether some object was queued through its gc_refs field (a header
+  // written: its prev link is lost until the sweep).
+  bool linked() const noexcept { return linked_any_; }
+
+ private:
+  // The array is full (Visitor::enqueue): slide what is left of it to the
+  // front, or move it to one four times larger; if that fails, link the
+  // object through its gc_refs field (no allocation).
+  static void visit(Visitor& base, Object* op) {
+    auto& self = static_cast<MarkVisitor&>(base);
+    GcHead* gc = as_gc(op);
+    if (!self.make_room()) {
+      self.linked_any_ = true;
+      gc->prev_bits = 0;
+      if (self.linked_tail_ != nullptr)
+        self.linked_tail_->prev_bits = reinterpret_cast<std::uintptr_t>(gc);
+      else
+        self.linked_head_ = gc;
+      self.linked_tail_ = gc;
+      return;
+    }
+    self.queue_buf_[self.queue_end_++] = gc;
+  }
+  bool make_room() noexcept {
+    const std::size_t pending = queue_end_ - read_;
+    ++moves_;
+    if (read_ >= queue_cap_ / 2 && read_ > 0) {
+      std::memmove(queue_buf_, queue_buf_ + read_, pending * sizeof(GcHead*));
+      read_ = 0;
+      queue_end_ = pending;
+      return true;
+    }
+    const std::size_t cap = std::min(queue_cap_ == 0 ? kFirstCapacity : queue_cap_ * 4,
+                                     g_mark_queue_limit.load(std::memory_order_relaxed));
+    if (cap <= queue_cap_) return false;
+    auto* buf = static_cast<GcHead**>(std::malloc(cap * sizeof(GcHead*)));
+    if (buf == nullptr) return false;
+    if (pending != 0) std::memcpy(buf, queue_buf_ + read_, pending * sizeof(GcHead*));
+    std::free(queue_buf_);
+    queue_buf_ = buf;
+    queue_cap_ = cap;
+    read_ = 0;
+    queue_end_ = pending;
+    return true;
+  }
+  static constexpr std::size_t kFirstCapacity = 1024;
+  std::size_t read_ = 0;
+  std::size_t moves_ = 0;
+  GcHead* linked_head_ = nullptr;
+  GcHead* linked_tail_ = nullptr;
+  bool linked_any_ = false;
 };
 
 // A full collection walks a heap far larger than the caches, and the
@@ -340,34 +412,30 @@ HeapShape shape_of(GcList& list, std::uint16_t heap_id) noexcept {
 }
 
 // The same for mark_reachable's queue, which grows while it is drained:
-// `ahead_` is the next queued object to prefetch for, kept up to
-// kLookahead places ahead of the queue's head.
+// up to kLookahead objects behind the one just taken, each is traversed
+// once to prefetch what it references, and up to twice as far, each has its
+// header prefetched first (that traversal reads it). The queue's indexes
+// start over when it empties or moves (MarkVisitor::moves).
 class QueueLookahead {
  public:
   explicit QueueLookahead(const RegionView& r) noexcept : v_(r) {}
-  // Called with the object just taken from the queue.
-  void popped(GcHead* gc, const MarkVisitor& q) noexcept {
-    if (distance_ > 0) {
-      --distance_;
-    } else {
-      ahead_ = nullptr;
-      last_ = gc;
+  void popped(const MarkVisitor& q) noexcept {
+    if (q.moves() != moves_) {
+      moves_ = q.moves();
+      traversed_ = headers_ = 0;
     }
-    while (distance_ < kLookahead) {
-      GcHead* next = ahead_ != nullptr ? ahead_ : (last_ != nullptr ? MarkVisitor::queue_next(last_)
-                                                                     : q.head());
-      if (next == nullptr) break;
-      from_gc(next)->traverse(v_);
-      last_ = next;
-      ahead_ = MarkVisitor::queue_next(next);
-      ++distance_;
-    }
+    traversed_ = std::max(traversed_, q.read());
+    headers_ = std::max(headers_, traversed_);
+    for (const std::size_t end = std::min(q.end(), q.read() + 2 * kLookahead); headers_ < end;)
+      __builtin_prefetch(q.at(headers_++));
+    for (const std::size_t end = std::min(q.end(), q.read() + kLookahead); traversed_ < end;)
+      from_gc(q.at(traversed_++))->traverse(v_);
   }
 
  private:
-  GcHead* ahead_ = nullptr;  // next to prefetch for, when known
-  GcHead* last_ = nullptr;   // the last one prefetched for (or taken)
-  int distance_ = 0;         // prefetched for and still queued
+  std::size_t moves_ = 0;
+  std::size_t traversed_ = 0;  // queue_buf_ indexes
+  std::size_t headers_ = 0;
   PrefetchVisitor v_;
 };
 
@@ -541,8 +609,8 @@ MarkResult Collector::mark(GcList& young, bool lookahead, bool queue_lookahead,
   // Mark, in list order: an object is traversed when the walk gets to it if
   // it has references from outside (gc_refs > 0) or was reached from one
   // traversed before; an object reached after the walk passed it joins a
-  // queue (linked through its gc_refs field), drained at once, in the order
-  // reached. A heap allocated parents first (a tree) is walked in memory
+  // queue (an array; linked through gc_refs fields if it cannot grow),
+  // drained at once, in the order reached. A heap allocated parents first (a tree) is walked in memory
   // order without the queue; the list's next links are not touched. Both
   // the walk and the queue prefetch ahead (Lookahead). The state of an
   // object in the shadow's region is in its shadow word, of any other in
@@ -592,11 +660,13 @@ MarkResult Collector::mark(GcList& young, bool lookahead, bool queue_lookahead,
       continue;
     }
     while (GcHead* behind = v.pop()) {
-      if (queue_lookahead) queue_ahead.popped(behind, v);
+      if (queue_lookahead) queue_ahead.popped(v);
       from_gc(behind)->traverse(v);
     }
   }
   if (m.kept != 0) m.kept_until = kept_until;
+  m.reached_behind = v.behind();
+  m.linked = v.linked();
   return m;
 }
 
@@ -860,6 +930,9 @@ void Collector::handle_legacy_finalizers(GcList& finalizers, GcList& old) noexce
   old.merge_from(finalizers);
 }
 
+std::size_t set_mark_queue_limit(std::size_t objects) noexcept {
+  return g_mark_queue_limit.exchange(objects, std::memory_order_relaxed);
+}
 long long set_shadow_min(long long objects) noexcept {
   shadow_min();  // the environment's setting first, so that it is returned
   return g_shadow_min.exchange(objects, std::memory_order_relaxed);
@@ -911,10 +984,11 @@ CollectResult Collector::collect(int generation) noexcept {
       const bool backwards = sub.backwards;
       const MarkResult marked = mark(young, shape.walks, shape.large, shadow,
                                      backwards && init.outside == 0, old_gen_);
-      // The walk reached every object as it passed it: all are reachable,
-      // and none went through the queue (only an object passed unreached
-      // can join it), so no prev link was overwritten.
-      if (init.outside == 0 && marked.passed_unreached == 0) {
+      // Every object passed unreached was reached later: all are
+      // reachable, and unless the queue had to link some through their
+      // headers, no prev link was overwritten.
+      if (init.outside == 0 && marked.passed_unreached == marked.reached_behind &&
+          !marked.linked) {
         keep_all_in_shadow(young, old_gen_, shadow);
         survivors = init.members;
         g_shadow_without_sweep.fetch_add(1, std::memory_order_relaxed);

@@ -30,6 +30,10 @@ struct MarkResult {
   // by the mark's walk itself: `kept` of them.
   GcHead* kept_until = nullptr;
   std::size_t kept = 0;
+  // Objects reached after the walk had passed them (each once passed
+  // unreached: equal to passed_unreached when everything was reached).
+  std::size_t reached_behind = 0;
+  bool linked = false;  // the queue linked some through gc_refs fields
 };
 struct ShadowSubtract {
   bool backwards = false;
@@ -90,9 +94,9 @@ class Collector {
   // objects in the arena region is (shadow_init); empty, everything is in
   // headers. `backwards`: walk from the last object to the first (prev
   // links intact: every object in the shadow). Returns how many objects the
-  // walk passed before anything had reached them (0: every object is
-  // reachable, and none went through the queue, whose links overwrite prev
-  // links). Without a shadow, walking forwards, the walk also keeps each
+  // walk passed before anything had reached them, and how many were reached
+  // after it had passed them (the same number: every object is reachable).
+  // Without a shadow, walking forwards, the walk also keeps each
   // object it traverses while it has passed none unreached (as
   // sweep_reached would keep it, stamped `new_gen`): a heap built from the
   // root, or its first part, then needs no sweep.
@@ -177,6 +181,10 @@ class Collector {
 // heap's shape, HeapShape in collector.cpp). Returns the previous setting.
 // RCGC_GC_SHADOW_MIN sets it at startup.
 long long set_shadow_min(long long objects) noexcept;
+// For tests: the most objects the mark's queue holds in its array (SIZE_MAX
+// by default, as much as memory allows); past it, objects are queued
+// through their gc_refs fields. Returns the previous limit.
+std::size_t set_mark_queue_limit(std::size_t objects) noexcept;
 struct ShadowCounters {
   std::size_t collections = 0;  // full collections that used the shadow
   std::size_t backwards = 0;    // of which marked walking the list backwards
