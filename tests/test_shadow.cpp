@@ -268,6 +268,81 @@ TEST_F(Shadow, LargeHeapBuiltRootFirstStaysInHeaders) {
   EXPECT_EQ(gc::get_objects().size(), 131071u);
 }
 
+// Objects whose attribute dicts reference untracked values next door and
+// two other objects anywhere (far, forwards, few of the references): the
+// shadow, which reads a far object's word instead of its header. Garbage
+// among them is found.
+TEST_F(Shadow, LargeHeapWithFarReferencesFromManyObjectsUsesTheShadow) {
+  REQUIRE_REGION();
+  ShadowMin by_shape(-1);
+  using rcgc_test::List;
+  constexpr std::size_t kObjects = 40000;  // 80,000 tracked
+  std::vector<Ref<List>> insts;
+  for (std::size_t i = 0; i < kObjects; ++i) {
+    Ref<List> inst = rcgc::make<List>(), dict = rcgc::make<List>();
+    for (int k = 0; k < 8; ++k) dict->append(rcgc::make<rcgc_test::Blob>());
+    inst->append(dict);
+    insts.push_back(std::move(inst));
+  }
+  std::mt19937 rng(7);
+  for (auto& inst : insts)
+    for (int k = 0; k < 2; ++k)
+      static_cast<List&>(*inst->items[0]).append(insts[rng() % kObjects]);
+  Ref<List> all = rcgc::make<List>();
+  for (std::size_t i = 0; i < kObjects; i += 2) all->append(insts[i]);  // half, and what they reach
+  std::size_t live = 0;
+  {
+    // The reachable ones, as the model: from the even ones, through dicts.
+    std::unordered_set<rcgc::Object*> seen;
+    std::vector<rcgc::Object*> stack;
+    for (auto& r : all->items) stack.push_back(r.get());
+    while (!stack.empty()) {
+      rcgc::Object* o = stack.back();
+      stack.pop_back();
+      if (!seen.insert(o).second) continue;
+      for (auto& r : static_cast<List&>(*o).items)
+        if (dynamic_cast<List*>(r.get())) stack.push_back(r.get());
+    }
+    live = seen.size() + 1;  // and `all`
+  }
+  insts.clear();  // garbage without a cycle goes at once
+  for (int i = 0; i < 500; ++i) {  // cycles: two objects' dicts referencing each other
+    Ref<List> a = rcgc::make<List>(), b = rcgc::make<List>();
+    a->append(b);
+    b->append(a);
+  }
+  const std::size_t tracked = gc::get_objects().size();
+  ASSERT_GE(tracked, live + 1000);
+  const auto before = rcgc::detail::shadow_counters();
+  EXPECT_EQ(gc::collect(), tracked - live);
+  EXPECT_EQ(rcgc::detail::shadow_counters().collections, before.collections + 1);
+  EXPECT_EQ(gc::get_objects().size(), live);
+  expect_shadow_clear();
+}
+
+// Lists of small lists made top-down: the far references all come from one
+// list, the rest are next door: the headers.
+TEST_F(Shadow, FarReferencesFromOneListStayInHeaders) {
+  REQUIRE_REGION();
+  ShadowMin by_shape(-1);
+  using rcgc_test::List;
+  Ref<List> root = rcgc::make<List>();
+  for (int i = 0; i < 700; ++i) {
+    Ref<List> mid = rcgc::make<List>();
+    for (int j = 0; j < 100; ++j) {
+      Ref<List> pair = rcgc::make<List>();
+      pair->append(rcgc::make<rcgc_test::Blob>());
+      pair->append(rcgc::make<rcgc_test::Blob>());
+      mid->append(pair);
+    }
+    root->append(mid);
+  }
+  const auto before = rcgc::detail::shadow_counters();
+  EXPECT_EQ(gc::collect(), 0u);
+  EXPECT_EQ(rcgc::detail::shadow_counters().collections, before.collections);
+  EXPECT_EQ(gc::get_objects().size(), 1u + 700u + 70000u);
+}
+
 // Small heaps stay in the headers unless told otherwise.
 TEST_F(Shadow, SmallHeapStaysInHeaders) {
   REQUIRE_REGION();

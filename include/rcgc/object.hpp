@@ -162,7 +162,13 @@ class Visitor {
       : fn_(fn), mode_(mode), generation_(generation), heap_id_(heap_id) {}
 
  private:
-  inline void visit(Object* op, std::uintptr_t n = 1);
+  RCGC_ALWAYS_INLINE void visit(Object* op, std::uintptr_t n = 1);
+  // visit() for one mode, known at compile time.
+  template <Mode M>
+  RCGC_ALWAYS_INLINE void visit_as(Object* op, std::uintptr_t n);
+  // each() over an array of n Refs for one mode.
+  template <Mode M, class Element>
+  void each_as(const Element* p, std::size_t n);
   inline void report_each(Object* op, std::uintptr_t n);
   inline void mark_in_header(Object* op);
   inline void enqueue(Object* op);

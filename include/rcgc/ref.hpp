@@ -138,10 +138,10 @@ inline std::size_t getrefcount(const Object* op) noexcept {
   return op ? op->refcount() : 0;
 }
 
-inline void Visitor::visit(Object* op, std::uintptr_t n) {
+template <Visitor::Mode M>
+RCGC_ALWAYS_INLINE void Visitor::visit_as(Object* op, std::uintptr_t n) {
   using A = detail::ObjectAccess;
-  // An if-chain, not a switch: no jump table on the hottest path.
-  if (mode_ == Mode::decref_young || mode_ == Mode::decref_order) {  // subtract_refs on a generation
+  if constexpr (M == Mode::decref_young || M == Mode::decref_order) {  // subtract_refs on a generation
     std::uint16_t& f = A::flags(op);
     // Debug builds: an object of another heap, freed, or not made by make is
     // reported by fn_. Release builds count it as a reference from outside.
@@ -161,11 +161,11 @@ inline void Visitor::visit(Object* op, std::uintptr_t n) {
       if (RCGC_UNLIKELY(refs < n)) return report_each(op, n);  // count too small
     }
     refs -= n;
-    if (mode_ == Mode::decref_order)
+    if constexpr (M == Mode::decref_order)
       order_seen_ |= !(f & detail::kPassed) ? kForwards
                      : op == walk_at_       ? kBackwards | kForwards
                                             : kBackwards;
-  } else if (mode_ == Mode::decref) {  // subtract_refs on a marked list
+  } else if constexpr (M == Mode::decref) {  // subtract_refs on a marked list
     std::uint16_t f = A::flags(op);
     if constexpr (RCGC_DEBUG_LEVEL >= 1) {
       // Not an object of this heap (foreign, freed, not made by make), or a
@@ -175,13 +175,13 @@ inline void Visitor::visit(Object* op, std::uintptr_t n) {
         return report_each(op, n);
     }
     if (f & detail::kCollecting) detail::as_gc(op)->prev_bits -= n;
-  } else if (mode_ == Mode::reach) {  // move_unreachable: reachable from a reachable one
+  } else if constexpr (M == Mode::reach) {  // move_unreachable: reachable from a reachable one
     std::uint16_t f = A::flags(op);
     if (!(f & detail::kCollecting)) return;
     if (RCGC_UNLIKELY(f & detail::kUnreachable)) return fn_(*this, op);  // moved back
     std::uintptr_t& refs = detail::as_gc(op)->prev_bits;
     if (refs == 0) refs = 1;
-  } else if (mode_ == Mode::mark) {  // mark_reachable: reached from a reached one
+  } else if constexpr (M == Mode::mark) {  // mark_reachable: reached from a reached one
     std::uint32_t* w = shadow_of(op);
     if (w == nullptr) return mark_in_header(op);
     if ((*w & (detail::kShadowMember | detail::kShadowReached)) != detail::kShadowMember) return;
@@ -190,7 +190,7 @@ inline void Visitor::visit(Object* op, std::uintptr_t n) {
       ++behind_;
       if (!(*w & detail::kShadowLeaf)) enqueue(op);  // reaching more: the queue traverses it
     }
-  } else if (mode_ == Mode::decref_shadow) {  // subtract_refs, state in the shadow
+  } else if constexpr (M == Mode::decref_shadow) {  // subtract_refs, state in the shadow
     if (std::uint32_t* w = shadow_of(op)) {
       if constexpr (RCGC_DEBUG_LEVEL >= 1) {
         // Foreign, freed, not made by make, or a count that is too small.
@@ -219,12 +219,26 @@ inline void Visitor::visit(Object* op, std::uintptr_t n) {
       met_member_ = true;
       detail::as_gc(op)->prev_bits -= n;
     }
-  } else if (mode_ == Mode::prefetch) {
+  } else if constexpr (M == Mode::prefetch) {
     std::uint32_t* w = shadow_of(op);
     __builtin_prefetch(w != nullptr ? static_cast<const void*>(w) : detail::as_gc(op), 1);
-  } else if (mode_ == Mode::call) {
+  } else if constexpr (M == Mode::call) {
     fn_(*this, op);
   }
+  // Mode::clear: raw pointers cannot be reset.
+}
+
+// One visit: the mode picks the body. An if-chain, not a switch: no jump
+// table on the hottest path (young collections' modes first).
+RCGC_ALWAYS_INLINE void Visitor::visit(Object* op, std::uintptr_t n) {
+  if (mode_ == Mode::decref_order) return visit_as<Mode::decref_order>(op, n);
+  if (mode_ == Mode::decref_young) return visit_as<Mode::decref_young>(op, n);
+  if (mode_ == Mode::reach) return visit_as<Mode::reach>(op, n);
+  if (mode_ == Mode::decref_shadow) return visit_as<Mode::decref_shadow>(op, n);
+  if (mode_ == Mode::mark) return visit_as<Mode::mark>(op, n);
+  if (mode_ == Mode::decref) return visit_as<Mode::decref>(op, n);
+  if (mode_ == Mode::prefetch) return visit_as<Mode::prefetch>(op, n);
+  if (mode_ == Mode::call) return visit_as<Mode::call>(op, n);
   // Mode::clear: raw pointers cannot be reset.
 }
 
@@ -283,41 +297,55 @@ std::size_t run_end(const Element* p, std::size_t j, std::size_t n) noexcept {
 }
 }  // namespace detail
 
+// each() over an array for one mode: runs of references to one object are
+// counted and subtracted at once (no read-modify-write chain through
+// memory); move_unreachable's, mark_reachable's and the prefetch visits are
+// idempotent: one per run is enough.
+template <Visitor::Mode M, class Element>
+void Visitor::each_as(const Element* p, std::size_t n) {
+  for (std::size_t i = 0; i < n;) {
+    std::size_t j = i + 1;
+    if (j < n && p[j].get() == p[i].get()) j = detail::run_end(p, j + 1, n);
+    if (p[i]) visit_as<M>(static_cast<Object*>(p[i].get()), j - i);
+    i = j;
+  }
+}
+
 template <class Range>
 void Visitor::each(const Range& range) {
   using Element = std::remove_cvref_t<decltype(*std::begin(range))>;
   if constexpr (detail::IsRef<Element>::value) {
-    if (mode_ == Mode::decref_young || mode_ == Mode::decref_order || mode_ == Mode::decref ||
-        mode_ == Mode::reach || mode_ == Mode::mark || mode_ == Mode::prefetch ||
-        mode_ == Mode::decref_shadow) {
-      // Runs of references to one object are counted and subtracted at once
-      // (no read-modify-write chain through memory); move_unreachable's,
-      // mark_reachable's and the prefetch visits are idempotent: one per
-      // run is enough.
-      if constexpr (std::contiguous_iterator<decltype(std::begin(range))>) {
-        const Element* p = std::to_address(std::begin(range));
-        const std::size_t n = static_cast<std::size_t>(std::end(range) - std::begin(range));
-        for (std::size_t i = 0; i < n;) {
-          std::size_t j = i + 1;
-          if (j < n && p[j].get() == p[i].get()) j = detail::run_end(p, j + 1, n);
-          if (p[i]) visit(static_cast<Object*>(p[i].get()), j - i);
-          i = j;
-        }
-      } else {
-        Object* last = nullptr;
-        std::uintptr_t run = 0;
-        for (const auto& r : range) {
-          Object* op = r.get();
-          if (op == last) {
-            ++run;
-            continue;
-          }
-          if (last) visit(last, run);
-          last = op;
-          run = op ? 1 : 0;
+    if constexpr (std::contiguous_iterator<decltype(std::begin(range))>) {
+      // The mode is picked once for the whole array.
+      const Element* p = std::to_address(std::begin(range));
+      const auto n = static_cast<std::size_t>(std::end(range) - std::begin(range));
+      switch (mode_) {
+        case Mode::decref_order: return each_as<Mode::decref_order>(p, n);
+        case Mode::decref_young: return each_as<Mode::decref_young>(p, n);
+        case Mode::reach: return each_as<Mode::reach>(p, n);
+        case Mode::decref_shadow: return each_as<Mode::decref_shadow>(p, n);
+        case Mode::mark: return each_as<Mode::mark>(p, n);
+        case Mode::decref: return each_as<Mode::decref>(p, n);
+        case Mode::prefetch: return each_as<Mode::prefetch>(p, n);
+        default: break;  // call, clear: one by one
+      }
+    } else if (mode_ == Mode::decref_young || mode_ == Mode::decref_order ||
+               mode_ == Mode::decref || mode_ == Mode::reach || mode_ == Mode::mark ||
+               mode_ == Mode::prefetch || mode_ == Mode::decref_shadow) {
+      // Not contiguous: runs found one element at a time.
+      Object* last = nullptr;
+      std::uintptr_t run = 0;
+      for (const auto& r : range) {
+        Object* op = r.get();
+        if (op == last) {
+          ++run;
+          continue;
         }
         if (last) visit(last, run);
+        last = op;
+        run = op ? 1 : 0;
       }
+      if (last) visit(last, run);
       return;
     }
   }
