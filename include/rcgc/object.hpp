@@ -122,11 +122,11 @@ class Visitor {
   explicit Visitor(Fn fn) noexcept : fn_(fn) {}
 
   template <class T>
-  void operator()(const Ref<T>& ref);
+  RCGC_ALWAYS_INLINE void operator()(const Ref<T>& ref);
   template <class T>
   void operator()(const WeakRef<T>& ref);
   // Visits a reference held by other means (a raw, counted pointer).
-  void operator()(const Object* op) {
+  RCGC_ALWAYS_INLINE void operator()(const Object* op) {
     if (op) visit(const_cast<Object*>(op));
   }
   // Visits every element of a range of Refs (or anything the call operator

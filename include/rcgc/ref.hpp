@@ -353,7 +353,7 @@ void Visitor::each(const Range& range) {
 }
 
 template <class T>
-void Visitor::operator()(const Ref<T>& ref) {
+RCGC_ALWAYS_INLINE void Visitor::operator()(const Ref<T>& ref) {
   if (RCGC_UNLIKELY(mode_ == Mode::clear)) {
     const_cast<Ref<T>&>(ref).reset();
   } else if (ref) {
