@@ -224,6 +224,9 @@ TEST_F(Shadow, ReachedBehindTheWalkThroughTheQueue) {
   for (std::size_t limit : {std::size_t{SIZE_MAX}, std::size_t{1024}, std::size_t{0}}) {
     SCOPED_TRACE(limit);
     MarkQueueLimit queue(limit);
+    // Referenced from outside at both ends of the list: the walk goes the
+    // way most references lead, forwards.
+    Ref<TNode> anchor = rcgc::make<TNode>();
     Ref<TNode> holder;
     {
       Ref<TNode> root = root_first(12);  // 8191 nodes
@@ -237,7 +240,7 @@ TEST_F(Shadow, ReachedBehindTheWalkThroughTheQueue) {
     EXPECT_EQ(after.collections, before.collections + 1);
     EXPECT_EQ(after.backwards, before.backwards);
     EXPECT_EQ(after.without_sweep, before.without_sweep + (limit == SIZE_MAX ? 1 : 0));
-    EXPECT_EQ(gc::get_objects().size(), 8192u);
+    EXPECT_EQ(gc::get_objects().size(), 8193u);
     heap().verify();
     expect_shadow_clear();
     // Garbage: a tree whose root its last leaf references.
@@ -248,10 +251,11 @@ TEST_F(Shadow, ReachedBehindTheWalkThroughTheQueue) {
       last->left = ring;
     }
     EXPECT_EQ(gc::collect(), 2047u);
-    EXPECT_EQ(gc::get_objects().size(), 8192u);
+    EXPECT_EQ(gc::get_objects().size(), 8193u);
     heap().verify();
     expect_shadow_clear();
     holder.reset();
+    anchor.reset();
     EXPECT_EQ(gc::get_objects().size(), 0u);
   }
 }
@@ -341,6 +345,39 @@ TEST_F(Shadow, FarReferencesFromOneListStayInHeaders) {
   EXPECT_EQ(gc::collect(), 0u);
   EXPECT_EQ(rcgc::detail::shadow_counters().collections, before.collections);
   EXPECT_EQ(gc::get_objects().size(), 1u + 700u + 70000u);
+}
+
+// The shadow mark starts from the end of the list that is referenced from
+// outside when the other is not, whichever way most references lead: a
+// chain made first to last (references forwards) held only by an object
+// made after it is walked from the end; the same chain held by its first
+// link and by one made last, from the start.
+TEST_F(Shadow, MarkWalksFromTheEndReferencedFromOutside) {
+  REQUIRE_REGION();
+  ShadowMin always(0);
+  auto chain = [] {
+    Ref<TNode> first = rcgc::make<TNode>(), at = first;
+    for (int i = 1; i < 1000; ++i) {
+      at->left = rcgc::make<TNode>();
+      at = at->left;
+    }
+    return first;
+  };
+  for (bool hold_first : {false, true}) {
+    SCOPED_TRACE(hold_first);
+    Ref<TNode> first = chain();
+    Ref<TNode> holder = rcgc::make<TNode>();
+    holder->left = first;
+    if (!hold_first) first.reset();
+    const auto before = rcgc::detail::shadow_counters();
+    EXPECT_EQ(gc::collect(), 0u);
+    const auto after = rcgc::detail::shadow_counters();
+    EXPECT_EQ(after.collections, before.collections + 1);
+    EXPECT_EQ(after.backwards, before.backwards + (hold_first ? 0 : 1));
+    EXPECT_EQ(gc::get_objects().size(), 1001u);
+    heap().verify();
+    expect_shadow_clear();
+  }
 }
 
 // Small heaps stay in the headers unless told otherwise.

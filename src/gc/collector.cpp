@@ -494,6 +494,21 @@ bool use_shadow(GcList& young, const HeapShape& shape) noexcept {
   return shape.large && (shape.walks || shape.bottom_up || shape.far_apart);
 }
 
+// Which way the shadow mark walks the list. An object referenced from
+// outside at one end of the list and not at the other (the root made last,
+// holding everything; a tree made from its root) says: from that end, the
+// walk reaches what it passes instead of queueing it. Otherwise the
+// subtract pass's count of which way references lead (`most_backwards`).
+bool mark_backwards(GcList& young, const RegionView& shadow, bool most_backwards) noexcept {
+  if (young.first() == young.end()) return most_backwards;
+  const std::uint32_t* first = shadow.word(from_gc(young.first()));
+  const std::uint32_t* last = shadow.word(from_gc(young.last()));
+  if (first == nullptr || last == nullptr) return most_backwards;
+  auto root = [](std::uint32_t w) { return (w & (kShadowCount | kShadowReached)) != 0; };
+  if (root(*first) != root(*last)) return root(*last);
+  return most_backwards;
+}
+
 // One collection at a time uses the shadow (collections of heaps in other
 // threads meanwhile use headers): a word then belongs to the collection
 // that set it, whatever heaps reference each other.
@@ -999,7 +1014,7 @@ CollectResult Collector::collect(int generation) noexcept {
       const ShadowInit init = shadow_init(young, shadow);
       r.candidates = init.members;
       const ShadowSubtract sub = shadow_subtract(young, h_.id, shadow, shape.walks);
-      const bool backwards = sub.backwards;
+      const bool backwards = mark_backwards(young, shadow, sub.backwards);
       const MarkResult marked = mark(young, shape.walks, shape.large, shadow,
                                      backwards && init.outside == 0, old_gen_);
       // Every object passed unreached was reached later: all are
