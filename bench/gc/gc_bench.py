@@ -198,6 +198,67 @@ def json_like():
     report("json_like_ns_per_object", t * 1e9 / n, "ns")
 
 
+# Written in session 4 to check the collector on shapes it had not been
+# tuned on (see gc_bench.cpp).
+class DNode:
+    __slots__ = ("prev", "next", "value")
+
+    def __init__(self):
+        self.prev = self.next = None
+        self.value = 0
+
+
+def linked_list():
+    gc.disable()
+    head = tail = DNode()
+    for _ in range(1, 1000000):
+        n = DNode()
+        n.prev = tail
+        tail.next = n
+        tail = n
+    n, t = full_collect(5)
+    report("linked_list_ns_per_object", t * 1e9 / n, "ns")
+
+
+class Instance:
+    pass
+
+
+def attr_objects():
+    gc.disable()
+    k = 200000
+    all_ = []
+    for i in range(k):
+        o = Instance()
+        o.k0 = "a%d" % i  # three values made with it, untracked
+        o.k1 = "b%d" % i
+        o.k2 = "c%d" % i
+        all_.append(o)
+    x = 7
+    for o in all_:
+        x = (x * 6364136223846793005 + 1442695040888963407) & 0xFFFFFFFFFFFFFFFF
+        o.k3 = all_[(x >> 33) % k]
+        x = (x * 6364136223846793005 + 1442695040888963407) & 0xFFFFFFFFFFFFFFFF
+        o.k4 = all_[(x >> 33) % k]
+        o.__dict__  # the dict as an object of its own, as rcgc's
+    root = list(all_)
+    del all_
+    n, t = full_collect(5)
+    report("attr_objects_ns_per_object", t * 1e9 / n, "ns")
+
+
+def list_of_pairs():
+    gc.disable()
+    root = []
+    for _ in range(1000):
+        mid = []
+        for _ in range(1000):
+            mid.append([object(), object()])
+        root.append(mid)
+    n, t = full_collect(5)
+    report("list_of_pairs_ns_per_object", t * 1e9 / n, "ns")
+
+
 def binary_trees(n):
     def make(d):
         return (make(d - 1), make(d - 1)) if d > 0 else (None, None)

@@ -89,6 +89,12 @@ faster("random graph (500k lists of 3 random refs; out of sample): full collect,
 j1, j2 = measure("json_like")
 faster("JSON-like lists built bottom-up, untracked leaves (out of sample): ns per object",
        j1["json_like_ns_per_object"], j2["json_like_ns_per_object"], "CPython", 5)
+for name, what in (("linked_list", "doubly linked list, 1M nodes appended at the tail"),
+                   ("attr_objects", "200k instances with attribute dicts, 2 random references each"),
+                   ("list_of_pairs", "1000 lists of 1000 two-element lists, made top-down")):
+    s1, s2 = measure(name)
+    faster("%s (written session 4, tuned on since): full collect, ns per object" % what,
+           s1[name + "_ns_per_object"], s2[name + "_ns_per_object"], "CPython", 5)
 young = best([run([gc_bench, "young"]) for _ in range(rounds)])
 within("gen-0 collection (10k young) with 5M old objects vs none, ms",
        young["young_gen0_ms_old_5000000"], young["young_gen0_ms_old_0"], "no old generation", 1.2)
