@@ -15,6 +15,7 @@
 #include "rcgc/detail/allocator.hpp"
 #include "rcgc/detail/heap_state.hpp"
 #include "rcgc/heap.hpp"
+#include "rcgc/rcgc.hpp"
 #include "rcgc/mem.hpp"
 
 namespace {
@@ -211,6 +212,46 @@ TEST(AllocPools, ExactClassCounts) {
   EXPECT_EQ(s.classes[2].blocks_in_use, 0u);
   EXPECT_EQ(s.bytes_in_use, 0u);
   EXPECT_EQ(s.arenas_current, 1u);
+}
+
+// Tracked objects have pools of their own (a lane per size class): made in
+// turn with untracked objects of the same block size, each kind lies packed
+// in its pools, and the statistics count both lanes under the class.
+struct LaneTracked : rcgc::Object {
+  rcgc::Ref<rcgc::Object> ref;
+  void traverse(rcgc::Visitor& visit) const override { visit(ref); }
+};
+struct LaneUntracked : rcgc::Object {
+  char payload[48 - sizeof(rcgc::Object)] = {};
+};
+
+TEST(AllocPools, TrackedObjectsHaveTheirOwnPools) {
+  REQUIRE_POOLS();
+  rcgc::Heap h;
+  rcgc::HeapScope scope = h.enter();
+  rcgc::detail::Allocator& a = rcgc::detail::current_heap_state().alloc;
+  std::vector<rcgc::Ref<rcgc::Object>> kept;
+  std::vector<std::uintptr_t> tracked, untracked;
+  for (int i = 0; i < 100; ++i) {
+    kept.push_back(rcgc::make<LaneTracked>());
+    tracked.push_back(reinterpret_cast<std::uintptr_t>(kept.back().get()));
+    kept.push_back(rcgc::make<LaneUntracked>());
+    untracked.push_back(reinterpret_cast<std::uintptr_t>(kept.back().get()));
+  }
+  EXPECT_EQ(rcgc::detail::size_class_of(sizeof(LaneTracked) + sizeof(rcgc::detail::GcHead)),
+            rcgc::detail::size_class_of(sizeof(LaneUntracked)));
+  const std::size_t block = rcgc::detail::class_block_size(
+      rcgc::detail::size_class_of(sizeof(LaneUntracked)));
+  for (std::size_t i = 1; i < tracked.size(); ++i) {
+    EXPECT_EQ(tracked[i] - tracked[i - 1], block);
+    EXPECT_EQ(untracked[i] - untracked[i - 1], block);
+  }
+  auto s = pool_stats(a);
+  const std::size_t c = rcgc::detail::size_class_of(block);
+  EXPECT_EQ(s.classes[c].pools, 2u);
+  EXPECT_EQ(s.classes[c].blocks_in_use, 200u);
+  kept.clear();
+  EXPECT_EQ(pool_stats(a).classes[c].blocks_in_use, 0u);
 }
 
 TEST(AllocPools, AddressMapAnswersForAnyPointer) {

@@ -65,12 +65,14 @@ inline AllocSite site_of(const void* caller) noexcept { return AllocSite{nullptr
 
 // Allocation fast path: n in 1..512 from the pools. `site`: an AllocSite or
 // a caller's return address.
+// `tracked`: a tracked object's block (its own lane of pools).
 template <class Site>
 inline __attribute__((always_inline)) void* allocate_inline(const Allocator& a, std::size_t n,
-                                                            Domain d, const Site& site) {
+                                                            Domain d, const Site& site,
+                                                            bool tracked = false) {
   PoolAllocator* pools = a.fast_pools();
   if (pools != nullptr && n - 1 < kMaxSmallSize) [[likely]]
-    return pools->allocate_class(size_class_of(n));
+    return pools->allocate_class(tracked ? tracked_lane(size_class_of(n)) : size_class_of(n));
   return a.impl()->allocate_slow(n, d, site_of(site));
 }
 

@@ -189,7 +189,7 @@ void PoolAllocator::collect_stats(PoolStats& out) const noexcept {
       std::size_t bs = pool->block_size_;
       std::size_t capacity = kPoolSize / bs;
       std::size_t used = pool->used_ - pool->retained_;  // minus the phantom
-      ClassStats& cs = out.classes[pool->size_class_];
+      ClassStats& cs = out.classes[class_of_lane(pool->size_class_)];
       ++cs.pools;
       cs.blocks_in_use += used;
       cs.blocks_available += capacity - used;

@@ -35,7 +35,7 @@ void init_pool(Pool* pool, std::size_t c) noexcept {
   pool->relink_at_ = 0;
   pool->size_class_ = static_cast<std::uint8_t>(c);
   pool->retained_ = 0;
-  pool->block_size_ = static_cast<std::uint32_t>(class_block_size(c));
+  pool->block_size_ = static_cast<std::uint32_t>(class_block_size(class_of_lane(c)));
   pool->next_offset_ = 0;
   pool->max_offset_ = static_cast<std::uint32_t>(kPoolSize - pool->block_size_);
   pool->next_ = pool->prev_ = nullptr;

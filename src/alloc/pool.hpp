@@ -55,7 +55,7 @@ struct Pool {
   Block* freeblock_;           // free list of carved blocks
   std::uint32_t used_;         // blocks handed out
   std::uint16_t relink_at_;    // free's slow path runs when used_ falls to it
-  std::uint8_t size_class_;    // 0..31
+  std::uint8_t size_class_;    // its lane: 0..31, or 32..63 for tracked objects
   std::uint8_t retained_;
   Pool* next_;                 // used_[class] list, or arena's free list
   Pool* prev_;                 // used_[class] list only
@@ -108,7 +108,8 @@ class PoolAllocator {
   PoolAllocator(const PoolAllocator&) = delete;
   PoolAllocator& operator=(const PoolAllocator&) = delete;
 
-  // A block of class c (0..31) when a pool of the class has free blocks;
+  // A block of lane c (a class 0..31, or tracked_lane of one) when a pool of
+  // the lane has free blocks;
   // nullptr (changing nothing) when a new pool is needed. Never throws: the
   // common case, inline.
   void* try_allocate_class(std::size_t c) noexcept {
@@ -127,7 +128,7 @@ class PoolAllocator {
     __builtin_prefetch(next, 1, 3);
     return b;
   }
-  // A block of class c (0..31). Throws std::bad_alloc.
+  // A block of lane c. Throws std::bad_alloc.
   void* allocate_class(std::size_t c) {
     if (void* p = try_allocate_class(c)) [[likely]] return p;
     return allocate_from_new_pool(c);
@@ -182,8 +183,8 @@ class PoolAllocator {
   void usable_after_take(Arena* a) noexcept;
   void usable_after_return(Arena* a, std::uint32_t old_nfree) noexcept;
 
-  Pool* used_[kNumSizeClasses] = {};      // pools with free blocks, by class
-  Pool* used_tail_[kNumSizeClasses] = {};
+  Pool* used_[kNumLanes] = {};  // pools with free blocks, by lane (alloc_config.hpp)
+  Pool* used_tail_[kNumLanes] = {};
   Arena* usable_ = nullptr;               // arenas with free pools, fullest first
   Arena* last_by_nfree_[kPoolsPerArena] = {};  // last usable arena with n free
   Arena* all_ = nullptr;                  // every arena in use (not the spares)

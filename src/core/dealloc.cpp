@@ -84,7 +84,8 @@ inline __attribute__((always_inline)) void HeapState::dealloc(Object* op) noexce
 // inlined here, so the common case is one call from make<T>.
 void* HeapState::allocate_tracked(std::size_t size) {
   char* mem = static_cast<char*>(
-      allocate_inline(alloc, size + sizeof(GcHead), Domain::object, __builtin_return_address(0)));
+      allocate_inline(alloc, size + sizeof(GcHead), Domain::object, __builtin_return_address(0),
+                      /*tracked=*/true));
   if (RCGC_UNLIKELY(++gens[0].count > gens[0].threshold) && gens[0].threshold && enabled &&
       !collecting)
     collect_automatic();
