@@ -191,6 +191,7 @@ RCGC_ALWAYS_INLINE void Visitor::visit_as(Object* op, std::uintptr_t n) {
       if (!(*w & detail::kShadowLeaf)) enqueue(op);  // reaching more: the queue traverses it
     }
   } else if constexpr (M == Mode::decref_shadow) {  // subtract_refs, state in the shadow
+    ++visits_;
     if (std::uint32_t* w = shadow_of(op)) {
       if constexpr (RCGC_DEBUG_LEVEL >= 1) {
         // Foreign, freed, not made by make, or a count that is too small.

@@ -128,6 +128,7 @@ struct YoungDecrefVisitor : GenerationDecrefVisitor {
 
 struct ShadowDecrefVisitor : GenerationDecrefVisitor {
   using Visitor::met_member_;
+  using Visitor::visits_;
   using Visitor::order_balance_;
   ShadowDecrefVisitor(std::uint16_t id, const RegionView& r) noexcept
       : GenerationDecrefVisitor(Mode::decref_shadow, id, 0) {
@@ -280,6 +281,27 @@ struct PrefetchVisitor : Visitor {
   static void visit(Visitor&, Object*) {}  // never called: Mode::prefetch is inline
 };
 constexpr int kLookahead = 16;
+
+// Objects whose last traversal in a shadow collection visited more than
+// kBigObject references (a program's main container): the lookaheads do
+// not traverse them to prefetch, which would iterate all of it once more (a
+// node-based map of 220k entries: 46 ms each time). A hint only, shared by
+// every heap: a stale or foreign entry costs one object's prefetch.
+constexpr std::size_t kBigObject = 4096;
+constexpr std::size_t kBigObjects = 4;
+std::atomic<const Object*> g_big[kBigObjects];
+std::atomic<std::size_t> g_big_next{0};
+void remember_big(const Object* op) noexcept {
+  for (auto& b : g_big)
+    if (b.load(std::memory_order_relaxed) == op) return;
+  g_big[g_big_next.fetch_add(1, std::memory_order_relaxed) % kBigObjects].store(
+      op, std::memory_order_relaxed);
+}
+bool is_big(const Object* op) noexcept {
+  for (auto& b : g_big)
+    if (b.load(std::memory_order_relaxed) == op) return true;
+  return false;
+}
 constexpr std::ptrdiff_t kStreamAhead = 1024;
 
 class Lookahead {
@@ -293,7 +315,7 @@ class Lookahead {
   }
   void step() noexcept {
     if (ahead_ == end_) return;
-    from_gc(ahead_)->traverse(v_);
+    if (!is_big(from_gc(ahead_))) from_gc(ahead_)->traverse(v_);
     ahead_ = backwards_ ? ahead_->prev() : ahead_->next;
   }
 
@@ -310,7 +332,7 @@ bool at_least(GcList& list, std::size_t n) noexcept {
   return n == 0;
 }
 
-// The shape of a large heap, sampled from its first few thousand objects
+// The shape of a large heap, sampled from its last few thousand objects
 // and references, decides how a full collection walks it.
 //
 // Prefetching: the queue's lookahead, when the heap is large (beyond the
@@ -323,11 +345,17 @@ bool at_least(GcList& list, std::size_t n) noexcept {
 // object would only cost. Repeated references to one far object (a shared,
 // cache-hot constant) do not count as far.
 //
-// Order: whether most references lead backwards in the list, to objects
+// Order: whether references lead backwards in the list (more than twice as
+// many as lead forwards: a doubly linked list or ring, half each way, is
+// not bottom-up whichever end the sample starts from), to objects
 // made before the one referencing them (a heap built bottom-up: parsed
 // JSON, nested lists, trees made children first). The sampled objects are
-// the list's first ones, numbered as the walk meets them; a reference to
-// one not yet met leads forwards.
+// the list's last ones, numbered as the walk meets them from the end; a
+// reference to one not yet met leads backwards. From the end, not the
+// start: a program's big containers are usually made first (an
+// interpreter's module dicts, a cache's map), and the sample would
+// traverse all of one that iterates slowly (a node-based map of 220k
+// entries: 46 ms, a fifth of the collection).
 //
 // A large heap whose references lead far, or backwards, keeps its state in
 // the shadow (Collector::shadow_init): far references then touch shadow
@@ -344,7 +372,7 @@ bool at_least(GcList& list, std::size_t n) noexcept {
 struct HeapShape {
   bool large = false;      // at least kLarge objects: prefetch for the queue
   bool walks = false;      // prefetch for the walks themselves
-  bool bottom_up = false;  // most references lead backwards in the list
+  bool bottom_up = false;  // references lead backwards in the list, two to one
   bool far_apart = false;  // many objects reference far away
 };
 
@@ -352,6 +380,7 @@ class SampleVisitor : public Visitor {
  public:
   explicit SampleVisitor(std::uint16_t heap_id) noexcept : Visitor(&visit), heap_id_(heap_id) {}
   static constexpr std::size_t kObjects = 4096;
+  static constexpr std::size_t kVisits = 4096;  // references sampled, at most
   static constexpr std::size_t kSlots = 2 * kObjects;  // open addressing, at most half full
 
   // The next object of the list: numbered, then traversed.
@@ -381,6 +410,9 @@ class SampleVisitor : public Visitor {
   }
   static void visit(Visitor& base, Object* op) {
     auto& self = static_cast<SampleVisitor&>(base);
+    // The sample is complete: the rest of a large object's references (the
+    // program's main container, often made first) only cost.
+    if (self.near + self.far >= kVisits) return;
     std::uintptr_t to = reinterpret_cast<std::uintptr_t>(op);
     std::uintptr_t d = to > self.from_ ? to - self.from_ : self.from_ - to;
     if (d <= (std::uintptr_t{64} << 10)) {
@@ -391,12 +423,12 @@ class SampleVisitor : public Visitor {
     }
     if (self.met_ == nullptr) return;
     if (self.met(to)) {
-      ++self.back;
+      ++self.ahead;  // met already: later in the list
     } else {
       std::uint16_t f = A::flags(op);
       if (A::heap(op) == self.heap_id_ && (f & kLinked) &&
           ((f & kGenMask) >> kGenShift) != kPermanentGen)
-        ++self.ahead;  // a member of the collection, later in the list
+        ++self.back;  // a member of the collection, earlier in the list
     }
   }
 
@@ -409,7 +441,7 @@ class SampleVisitor : public Visitor {
 
 HeapShape shape_of(GcList& list, std::uint16_t heap_id) noexcept {
   constexpr std::size_t kLarge = 64 * 1024;  // objects
-  constexpr std::size_t kSampleVisits = 4096;
+  constexpr std::size_t kSampleVisits = SampleVisitor::kVisits;
   constexpr std::size_t kFewPerObject = 8;
   // Far apart: more than one reference in nine leads far, from more than
   // one object in 64 (not a single list of everything).
@@ -417,12 +449,12 @@ HeapShape shape_of(GcList& list, std::uint16_t heap_id) noexcept {
   constexpr std::size_t kObjectsWithFar = 64;
   if (!at_least(list, kLarge)) return {};  // it fits in the caches
   SampleVisitor v(heap_id);
-  for (GcHead* gc = list.first(); gc != list.end() && v.near + v.far < kSampleVisits &&
-                                  v.objects < SampleVisitor::kObjects;
-       gc = gc->next)
+  for (GcHead* gc = list.last(); gc != list.end() && v.near + v.far < kSampleVisits &&
+                                 v.objects < SampleVisitor::kObjects;
+       gc = gc->prev())
     v.sample(from_gc(gc));
   return {true, v.far > v.near && v.far < kFewPerObject * v.objects_with_far,
-          v.back > v.ahead,
+          v.back > 2 * v.ahead,
           v.far * kFarShare > v.near && v.objects_with_far * kObjectsWithFar > v.objects};
 }
 
@@ -444,7 +476,7 @@ class QueueLookahead {
     for (const std::size_t end = std::min(q.end(), q.read() + 2 * kLookahead); headers_ < end;)
       __builtin_prefetch(q.at(headers_++));
     for (const std::size_t end = std::min(q.end(), q.read() + kLookahead); traversed_ < end;)
-      from_gc(q.at(traversed_++))->traverse(v_);
+      if (Object* op = from_gc(q.at(traversed_++)); !is_big(op)) op->traverse(v_);
   }
 
  private:
@@ -794,7 +826,9 @@ ShadowSubtract Collector::shadow_subtract(GcList& young, std::uint16_t heap_id,
     if (w) *w |= kShadowWalked;
     if constexpr (RCGC_DEBUG_LEVEL >= 1) v.current = op;
     v.met_member_ = false;
+    const std::size_t visits = v.visits_;
     op->traverse(v);
+    if (RCGC_UNLIKELY(v.visits_ - visits > kBigObject)) remember_big(op);
     if (w && !v.met_member_) {
       *w |= kShadowLeaf;
       ++r.leaves;
