@@ -145,7 +145,8 @@ class Visitor {
   // Object::clear()'s default, which is how a cycle is broken when a type
   // has no clear().
   // `mark` is mark_reachable's: an object of the collection not yet reached
-  // gets kReached and, if the walk has passed it already, joins the queue.
+  // gets kReached and, if the walk has passed it already, joins the queue
+  // (unless the shadow marks it a leaf: it reaches no member).
   // `decref_order` is decref_young that also watches the order (young
   // collections): which ways references lead in the list (order_seen_).
   // `prefetch` asks the CPU for each object's header, nothing more (the

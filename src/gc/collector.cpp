@@ -1,8 +1,10 @@
 // The cycle collector's phases (CPython's Modules/gcmodule.c vocabulary).
 //
 // gc_refs lives in GcHead::prev_bits from update_refs until move_unreachable
-// relinks the list; nothing is allocated per object, and every walk is over a
-// list, never a recursion over the object graph.
+// relinks the list; every walk is over a list, never a recursion over the
+// object graph. The one allocation is the full mark's queue (an array of at
+// most one pointer per object; without memory it links objects through
+// their gc_refs fields instead).
 #include "gc/collector.hpp"
 
 #include <algorithm>
@@ -182,7 +184,9 @@ struct ReachableVisitor : Visitor {
 std::atomic<std::size_t> g_mark_queue_limit{SIZE_MAX};  // set_mark_queue_limit
 
 struct MarkVisitor : Visitor {
-  explicit MarkVisitor(const RegionView& r) noexcept : Visitor(&visit, Mode::mark) {
+  // `objects`: the most the queue can ever hold (each object joins it once).
+  MarkVisitor(const RegionView& r, std::size_t objects) noexcept
+      : Visitor(&visit, Mode::mark), max_entries_(std::max(objects, kFirstCapacity)) {
     set_shadow(r.base, r.size, r.shadow);
   }
   ~MarkVisitor() { std::free(queue_buf_); }
@@ -240,20 +244,22 @@ struct MarkVisitor : Visitor {
   }
   bool make_room() noexcept {
     const std::size_t pending = queue_end_ - read_;
-    ++moves_;
     if (read_ >= queue_cap_ / 2 && read_ > 0) {
       std::memmove(queue_buf_, queue_buf_ + read_, pending * sizeof(GcHead*));
+      ++moves_;
       read_ = 0;
       queue_end_ = pending;
       return true;
     }
-    const std::size_t cap = std::min(queue_cap_ == 0 ? kFirstCapacity : queue_cap_ * 4,
-                                     g_mark_queue_limit.load(std::memory_order_relaxed));
+    const std::size_t cap =
+        std::min({queue_cap_ == 0 ? kFirstCapacity : queue_cap_ * 4, max_entries_,
+                  g_mark_queue_limit.load(std::memory_order_relaxed)});
     if (cap <= queue_cap_) return false;
     auto* buf = static_cast<GcHead**>(std::malloc(cap * sizeof(GcHead*)));
     if (buf == nullptr) return false;
     if (pending != 0) std::memcpy(buf, queue_buf_ + read_, pending * sizeof(GcHead*));
     std::free(queue_buf_);
+    ++moves_;
     queue_buf_ = buf;
     queue_cap_ = cap;
     read_ = 0;
@@ -261,6 +267,7 @@ struct MarkVisitor : Visitor {
     return true;
   }
   static constexpr std::size_t kFirstCapacity = 1024;
+  std::size_t max_entries_;
   std::size_t read_ = 0;
   std::size_t moves_ = 0;
   GcHead* linked_head_ = nullptr;
@@ -271,7 +278,7 @@ struct MarkVisitor : Visitor {
 // A full collection walks a heap far larger than the caches, and the
 // objects a traversal visits are anywhere in memory: one miss after another
 // if each waits for the one before. Lookahead traverses the object
-// `kDistance` places ahead in the list with a visitor that only prefetches
+// `kLookahead` places ahead in the list with a visitor that only prefetches
 // what it references, so those misses are in flight together, long before
 // the walk needs them.
 struct PrefetchVisitor : Visitor {
@@ -282,8 +289,9 @@ struct PrefetchVisitor : Visitor {
 };
 constexpr int kLookahead = 16;
 
-// Objects whose last traversal in a shadow collection visited more than
-// kBigObject references (a program's main container): the lookaheads do
+// Objects whose last traversal in a shadow collection made more than
+// kBigObject visits (runs of one repeated reference count once: a
+// program's main container): the lookaheads do
 // not traverse them to prefetch, which would iterate all of it once more (a
 // node-based map of 220k entries: 46 ms each time). A hint only, shared by
 // every heap: a stale or foreign entry costs one object's prefetch.
@@ -658,15 +666,16 @@ std::size_t Collector::move_unreachable(GcList& young, GcList& unreachable,
 }
 
 std::size_t Collector::mark_reachable(GcList& young, GcList& unreachable,
-                                      std::uint16_t new_gen, bool lookahead,
-                                      bool queue_lookahead) noexcept {
-  const MarkResult m = mark(young, lookahead, queue_lookahead, RegionView{}, false, new_gen);
+                                      std::uint16_t new_gen, std::size_t objects,
+                                      bool lookahead, bool queue_lookahead) noexcept {
+  const MarkResult m =
+      mark(young, lookahead, queue_lookahead, RegionView{}, false, new_gen, objects);
   return sweep_reached(young, unreachable, new_gen, m);
 }
 
 MarkResult Collector::mark(GcList& young, bool lookahead, bool queue_lookahead,
-                           const RegionView& shadow, bool backwards,
-                           std::uint16_t new_gen) noexcept {
+                           const RegionView& shadow, bool backwards, std::uint16_t new_gen,
+                           std::size_t objects) noexcept {
   GcHead* head = young.end();
   // Mark, in list order: an object is traversed when the walk gets to it if
   // it has references from outside (gc_refs > 0) or was reached from one
@@ -678,7 +687,7 @@ MarkResult Collector::mark(GcList& young, bool lookahead, bool queue_lookahead,
   // object in the shadow's region is in its shadow word, of any other in
   // its header. `backwards`: the walk goes from the last object to the
   // first (prev links intact: every object's state is in the shadow).
-  MarkVisitor v(shadow);
+  MarkVisitor v(shadow, objects);
   QueueLookahead queue_ahead(shadow);
   std::optional<Lookahead> ahead;
   if (lookahead) ahead.emplace(young, shadow, backwards);
@@ -1050,7 +1059,7 @@ CollectResult Collector::collect(int generation) noexcept {
       const ShadowSubtract sub = shadow_subtract(young, h_.id, shadow, shape.walks);
       const bool backwards = mark_backwards(young, shadow, sub.backwards);
       const MarkResult marked = mark(young, shape.walks, shape.large, shadow,
-                                     backwards && init.outside == 0, old_gen_);
+                                     backwards && init.outside == 0, old_gen_, init.members);
       // Every object passed unreached was reached later: all are
       // reachable, and unless the queue had to link some through their
       // headers, no prev link was overwritten.
@@ -1068,7 +1077,8 @@ CollectResult Collector::collect(int generation) noexcept {
       if (backwards && init.outside == 0) g_shadow_backwards.fetch_add(1, std::memory_order_relaxed);
     } else {
       r.candidates = subtract_refs_young(young, h_.id, generation, shape.walks);
-      survivors = mark_reachable(young, unreachable, old_gen_, shape.walks, shape.large);
+      survivors = mark_reachable(young, unreachable, old_gen_, r.candidates, shape.walks,
+                                 shape.large);
     }
   } else {
     // A young generation in which every reference points forward in the

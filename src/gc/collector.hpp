@@ -88,8 +88,10 @@ class Collector {
   // from outside, and a sweep: survivors keep their
   // order in the list (move_unreachable leaves them in the order it reached
   // them). Used for full collections.
+  // `objects`: how many young holds (bounds the mark queue's array).
   static std::size_t mark_reachable(GcList& young, GcList& unreachable, std::uint16_t new_gen,
-                                    bool lookahead = false, bool queue_lookahead = false) noexcept;
+                                    std::size_t objects, bool lookahead = false,
+                                    bool queue_lookahead = false) noexcept;
   // mark_reachable's mark alone. `shadow`: where the per-object state of the
   // objects in the arena region is (shadow_init); empty, everything is in
   // headers. `backwards`: walk from the last object to the first (prev
@@ -99,10 +101,11 @@ class Collector {
   // Without a shadow, walking forwards, the walk also keeps each
   // object it traverses while it has passed none unreached (as
   // sweep_reached would keep it, stamped `new_gen`): a heap built from the
-  // root, or its first part, then needs no sweep.
+  // root, or its first part, then needs no sweep. `objects`: how many young
+  // holds; the queue's array never grows beyond that many entries.
   static MarkResult mark(GcList& young, bool lookahead, bool queue_lookahead,
-                         const RegionView& shadow, bool backwards,
-                         std::uint16_t new_gen) noexcept;
+                         const RegionView& shadow, bool backwards, std::uint16_t new_gen,
+                         std::size_t objects) noexcept;
   // A full collection of a large heap keeps the per-object state of the
   // objects inside the arena region in the region's shadow (region.hpp):
   // shadow_init writes each member's word (member, gc_refs = refcnt; those
@@ -137,8 +140,9 @@ class Collector {
   static std::size_t sweep_reached(GcList& young, GcList& unreachable, std::uint16_t new_gen,
                                    const MarkResult& marked,
                                    const RegionView& shadow = {}) noexcept;
-  // After a shadow mark that reached every object as its walk passed it,
-  // all of them in the region: the words go back to zero arena by
+  // After a shadow mark that reached every object (as its walk passed it,
+  // or later, queued in the array: no header written), all of them in the
+  // region: the words go back to zero arena by
   // arena (no walk of the heap), and the younger generations' objects get
   // generation `new_gen`. Instead of sweep_reached.
   void keep_all_in_shadow(GcList& young, std::uint16_t new_gen,
