@@ -22,6 +22,6 @@ for w in ws:
                 key = (k, tag)
                 best[key] = min(best.get(key, 1e30), v)
     for k in sorted({k for k, _ in best}):
-        if "objects" in k or "collected" in k: continue
+        if k.endswith("_objects") or k.endswith("_collected"): continue  # counts, not times
         o, n = best[(k, "old")], best[(k, "new")]
         print("%-34s old %9.3f new %9.3f  new/old %.2f" % (k, o, n, n / o))

@@ -310,7 +310,6 @@ bool is_big(const Object* op) noexcept {
     if (b.load(std::memory_order_relaxed) == op) return true;
   return false;
 }
-constexpr std::ptrdiff_t kStreamAhead = 1024;
 
 class Lookahead {
  public:
@@ -702,7 +701,6 @@ MarkResult Collector::mark(GcList& young, bool lookahead, bool queue_lookahead,
   for (GcHead* gc = backwards ? head->prev() : head->next; gc != head;
        gc = backwards ? gc->prev() : gc->next) {
     if (ahead) ahead->step();
-    __builtin_prefetch(reinterpret_cast<const char*>(gc) + (backwards ? -kStreamAhead : kStreamAhead));
     if (std::uint32_t* w = shadow.word(from_gc(gc))) {
       *w &= ~kShadowWalked;  // passed
       if (!(*w & kShadowReached)) {
@@ -780,7 +778,6 @@ std::size_t Collector::sweep_reached(GcList& young, GcList& unreachable,
 ShadowInit Collector::shadow_init(GcList& young, const RegionView& shadow) noexcept {
   ShadowInit n;
   for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next, ++n.members) {
-    __builtin_prefetch(reinterpret_cast<const char*>(gc) + kStreamAhead);
     Object* op = from_gc(gc);
     std::uint32_t rc = A::refcnt(op);
     RCGC_DCHECK_AT(2, rc > 0);
@@ -828,7 +825,6 @@ ShadowSubtract Collector::shadow_subtract(GcList& young, std::uint16_t heap_id,
   if (lookahead) ahead.emplace(young, shadow);
   for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next) {
     if (ahead) ahead->step();
-    __builtin_prefetch(reinterpret_cast<const char*>(gc) + kStreamAhead);
     Object* op = from_gc(gc);
     // Before its traversal: a reference to itself points backwards.
     std::uint32_t* w = shadow.word(op);
