@@ -201,8 +201,9 @@ class Visitor {
   // to objects behind it (which way most references point in the list).
   std::intptr_t order_balance_ = 0;
   // decref_shadow: whether a visit met a member of the collection (reset by
-  // the walk before each traversal), and how many visits there were.
+  // the walk before each traversal).
   bool met_member_ = false;
+  // prefetch: how many visits there were.
   std::size_t visits_ = 0;
   // Mode::mark: objects reached behind the walk, not yet traversed, in the
   // order they were reached: an array, queue_buf_[.. queue_end_) of

@@ -191,7 +191,6 @@ RCGC_ALWAYS_INLINE void Visitor::visit_as(Object* op, std::uintptr_t n) {
       if (!(*w & detail::kShadowLeaf)) enqueue(op);  // reaching more: the queue traverses it
     }
   } else if constexpr (M == Mode::decref_shadow) {  // subtract_refs, state in the shadow
-    ++visits_;
     if (std::uint32_t* w = shadow_of(op)) {
       if constexpr (RCGC_DEBUG_LEVEL >= 1) {
         // Foreign, freed, not made by make, or a count that is too small.
@@ -221,6 +220,7 @@ RCGC_ALWAYS_INLINE void Visitor::visit_as(Object* op, std::uintptr_t n) {
       detail::as_gc(op)->prev_bits -= n;
     }
   } else if constexpr (M == Mode::prefetch) {
+    ++visits_;
     std::uint32_t* w = shadow_of(op);
     __builtin_prefetch(w != nullptr ? static_cast<const void*>(w) : detail::as_gc(op), 1);
   } else if constexpr (M == Mode::call) {
@@ -330,9 +330,7 @@ void Visitor::each(const Range& range) {
         case Mode::prefetch: return each_as<Mode::prefetch>(p, n);
         default: break;  // call, clear: one by one
       }
-    } else if (mode_ == Mode::decref_young || mode_ == Mode::decref_order ||
-               mode_ == Mode::decref || mode_ == Mode::reach || mode_ == Mode::mark ||
-               mode_ == Mode::prefetch || mode_ == Mode::decref_shadow) {
+    } else if (mode_ != Mode::call && mode_ != Mode::clear) {
       // Not contiguous: runs found one element at a time.
       Object* last = nullptr;
       std::uintptr_t run = 0;

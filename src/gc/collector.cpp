@@ -130,7 +130,6 @@ struct YoungDecrefVisitor : GenerationDecrefVisitor {
 
 struct ShadowDecrefVisitor : GenerationDecrefVisitor {
   using Visitor::met_member_;
-  using Visitor::visits_;
   using Visitor::order_balance_;
   ShadowDecrefVisitor(std::uint16_t id, const RegionView& r) noexcept
       : GenerationDecrefVisitor(Mode::decref_shadow, id, 0) {
@@ -199,10 +198,7 @@ struct MarkVisitor : Visitor {
   GcHead* pop() noexcept {
     if (read_ < queue_end_) {
       GcHead* gc = queue_buf_[read_++];
-      if (read_ == queue_end_) {  // empty: start over
-        read_ = queue_end_ = 0;
-        ++moves_;
-      }
+      if (read_ == queue_end_) read_ = queue_end_ = 0;  // empty: start over
       return gc;
     }
     GcHead* gc = linked_head_;
@@ -212,12 +208,10 @@ struct MarkVisitor : Visitor {
     }
     return gc;
   }
-  // The array, for QueueLookahead: its next index, end, and entries; how
-  // many times its entries moved to other indexes (emptied, slid, grown).
+  // The array, for QueueLookahead: its next index, end, and entries.
   std::size_t read() const noexcept { return read_; }
   std::size_t end() const noexcept { return queue_end_; }
   GcHead* at(std::size_t i) const noexcept { return queue_buf_[i]; }
-  std::size_t moves() const noexcept { return moves_; }
   std::size_t behind() const noexcept { return behind_; }
   // Whether some object was queued through its gc_refs field (a header
   // written: its prev link is lost until the sweep).
@@ -246,7 +240,6 @@ struct MarkVisitor : Visitor {
     const std::size_t pending = queue_end_ - read_;
     if (read_ >= queue_cap_ / 2 && read_ > 0) {
       std::memmove(queue_buf_, queue_buf_ + read_, pending * sizeof(GcHead*));
-      ++moves_;
       read_ = 0;
       queue_end_ = pending;
       return true;
@@ -259,7 +252,6 @@ struct MarkVisitor : Visitor {
     if (buf == nullptr) return false;
     if (pending != 0) std::memcpy(buf, queue_buf_ + read_, pending * sizeof(GcHead*));
     std::free(queue_buf_);
-    ++moves_;
     queue_buf_ = buf;
     queue_cap_ = cap;
     read_ = 0;
@@ -269,7 +261,6 @@ struct MarkVisitor : Visitor {
   static constexpr std::size_t kFirstCapacity = 1024;
   std::size_t max_entries_;
   std::size_t read_ = 0;
-  std::size_t moves_ = 0;
   GcHead* linked_head_ = nullptr;
   GcHead* linked_tail_ = nullptr;
   bool linked_any_ = false;
@@ -281,35 +272,40 @@ struct MarkVisitor : Visitor {
 // `kLookahead` places ahead in the list with a visitor that only prefetches
 // what it references, so those misses are in flight together, long before
 // the walk needs them.
-struct PrefetchVisitor : Visitor {
-  explicit PrefetchVisitor(const RegionView& r) noexcept : Visitor(&visit, Mode::prefetch) {
-    set_shadow(r.base, r.size, r.shadow);
-  }
-  static void visit(Visitor&, Object*) {}  // never called: Mode::prefetch is inline
-};
-constexpr int kLookahead = 16;
-
-// Objects whose last traversal in a shadow collection made more than
-// kBigObject visits (runs of one repeated reference count once: a
-// program's main container): the lookaheads do
-// not traverse them to prefetch, which would iterate all of it once more (a
-// node-based map of 220k entries: 46 ms each time). A hint only, shared by
-// every heap: a stale or foreign entry costs one object's prefetch.
+// Objects whose last prefetch traversal made more than kBigObject visits
+// (runs of one repeated reference count once: a program's main container)
+// are not traversed to prefetch again, which would iterate all of one once
+// more per walk (a node-based map of 220k entries: 46 ms each time). A hint
+// only, shared by every heap: a stale or foreign entry costs one object's
+// prefetch.
 constexpr std::size_t kBigObject = 4096;
 constexpr std::size_t kBigObjects = 4;
 std::atomic<const Object*> g_big[kBigObjects];
 std::atomic<std::size_t> g_big_next{0};
-void remember_big(const Object* op) noexcept {
-  for (auto& b : g_big)
-    if (b.load(std::memory_order_relaxed) == op) return;
-  g_big[g_big_next.fetch_add(1, std::memory_order_relaxed) % kBigObjects].store(
-      op, std::memory_order_relaxed);
-}
 bool is_big(const Object* op) noexcept {
   for (auto& b : g_big)
     if (b.load(std::memory_order_relaxed) == op) return true;
   return false;
 }
+void remember_big(const Object* op) noexcept {
+  g_big[g_big_next.fetch_add(1, std::memory_order_relaxed) % kBigObjects].store(
+      op, std::memory_order_relaxed);
+}
+
+struct PrefetchVisitor : Visitor {
+  explicit PrefetchVisitor(const RegionView& r) noexcept : Visitor(&visit, Mode::prefetch) {
+    set_shadow(r.base, r.size, r.shadow);
+  }
+  // Prefetches what op references, unless it is big.
+  void prefetch_for(Object* op) noexcept {
+    if (is_big(op)) return;
+    const std::size_t before = visits_;
+    op->traverse(*this);
+    if (RCGC_UNLIKELY(visits_ - before > kBigObject)) remember_big(op);
+  }
+  static void visit(Visitor&, Object*) {}  // never called: Mode::prefetch is inline
+};
+constexpr int kLookahead = 16;
 
 class Lookahead {
  public:
@@ -322,7 +318,7 @@ class Lookahead {
   }
   void step() noexcept {
     if (ahead_ == end_) return;
-    if (!is_big(from_gc(ahead_))) from_gc(ahead_)->traverse(v_);
+    v_.prefetch_for(from_gc(ahead_));
     ahead_ = backwards_ ? ahead_->prev() : ahead_->next;
   }
 
@@ -468,28 +464,26 @@ HeapShape shape_of(GcList& list, std::uint16_t heap_id) noexcept {
 // The same for mark_reachable's queue, which grows while it is drained:
 // up to kLookahead objects behind the one just taken, each is traversed
 // once to prefetch what it references, and up to twice as far, each has its
-// header prefetched first (that traversal reads it). The queue's indexes
-// start over when it empties or moves (MarkVisitor::moves).
+// header prefetched first (that traversal reads it). How far each has got
+// is counted from the queue's next entry, which sliding, growing or
+// emptying the array leaves in place.
 class QueueLookahead {
  public:
   explicit QueueLookahead(const RegionView& r) noexcept : v_(r) {}
+  // After an object was taken from the queue (the next entry moved on).
   void popped(const MarkVisitor& q) noexcept {
-    if (q.moves() != moves_) {
-      moves_ = q.moves();
-      traversed_ = headers_ = 0;
-    }
-    traversed_ = std::max(traversed_, q.read());
-    headers_ = std::max(headers_, traversed_);
-    for (const std::size_t end = std::min(q.end(), q.read() + 2 * kLookahead); headers_ < end;)
-      __builtin_prefetch(q.at(headers_++));
-    for (const std::size_t end = std::min(q.end(), q.read() + kLookahead); traversed_ < end;)
-      if (Object* op = from_gc(q.at(traversed_++)); !is_big(op)) op->traverse(v_);
+    if (traversed_ > 0) --traversed_;
+    if (headers_ > 0) --headers_;
+    const std::size_t queued = q.end() - q.read();
+    for (const std::size_t n = std::min(queued, 2 * std::size_t{kLookahead}); headers_ < n;)
+      __builtin_prefetch(q.at(q.read() + headers_++));
+    for (const std::size_t n = std::min(queued, std::size_t{kLookahead}); traversed_ < n;)
+      v_.prefetch_for(from_gc(q.at(q.read() + traversed_++)));
   }
 
  private:
-  std::size_t moves_ = 0;
-  std::size_t traversed_ = 0;  // queue_buf_ indexes
-  std::size_t headers_ = 0;
+  std::size_t traversed_ = 0;  // entries after the queue's next, prefetched for
+  std::size_t headers_ = 0;    // and whose headers were prefetched
   PrefetchVisitor v_;
 };
 
@@ -831,9 +825,7 @@ ShadowSubtract Collector::shadow_subtract(GcList& young, std::uint16_t heap_id,
     if (w) *w |= kShadowWalked;
     if constexpr (RCGC_DEBUG_LEVEL >= 1) v.current = op;
     v.met_member_ = false;
-    const std::size_t visits = v.visits_;
     op->traverse(v);
-    if (RCGC_UNLIKELY(v.visits_ - visits > kBigObject)) remember_big(op);
     if (w && !v.met_member_) {
       *w |= kShadowLeaf;
       ++r.leaves;
