@@ -281,6 +281,9 @@ TEST_F(Shadow, LargeHeapWithFarReferencesFromManyObjectsUsesTheShadow) {
   ShadowMin by_shape(-1);
   using rcgc_test::List;
   constexpr std::size_t kObjects = 40000;  // 80,000 tracked
+  // The list of everything first, as a program's main container: the
+  // sample (from the list's end) meets the objects, not it.
+  Ref<List> all = rcgc::make<List>();
   std::vector<Ref<List>> insts;
   for (std::size_t i = 0; i < kObjects; ++i) {
     Ref<List> inst = rcgc::make<List>(), dict = rcgc::make<List>();
@@ -292,7 +295,6 @@ TEST_F(Shadow, LargeHeapWithFarReferencesFromManyObjectsUsesTheShadow) {
   for (auto& inst : insts)
     for (int k = 0; k < 2; ++k)
       static_cast<List&>(*inst->items[0]).append(insts[rng() % kObjects]);
-  Ref<List> all = rcgc::make<List>();
   for (std::size_t i = 0; i < kObjects; i += 2) all->append(insts[i]);  // half, and what they reach
   std::size_t live = 0;
   {
@@ -324,13 +326,14 @@ TEST_F(Shadow, LargeHeapWithFarReferencesFromManyObjectsUsesTheShadow) {
   expect_shadow_clear();
 }
 
-// Lists of small lists made top-down: the far references all come from one
-// list, the rest are next door: the headers.
+// Lists of small lists made top-down, held by one list made last (so the
+// sample, from the list's end, meets it first): the far references all
+// come from that one list, the rest are next door: the headers.
 TEST_F(Shadow, FarReferencesFromOneListStayInHeaders) {
   REQUIRE_REGION();
   ShadowMin by_shape(-1);
   using rcgc_test::List;
-  Ref<List> root = rcgc::make<List>();
+  std::vector<Ref<List>> mids;
   for (int i = 0; i < 700; ++i) {
     Ref<List> mid = rcgc::make<List>();
     for (int j = 0; j < 100; ++j) {
@@ -339,8 +342,10 @@ TEST_F(Shadow, FarReferencesFromOneListStayInHeaders) {
       pair->append(rcgc::make<rcgc_test::Blob>());
       mid->append(pair);
     }
-    root->append(mid);
+    mids.push_back(std::move(mid));
   }
+  Ref<List> root = rcgc::make<List>();
+  for (auto& mid : mids) root->append(std::move(mid));
   const auto before = rcgc::detail::shadow_counters();
   EXPECT_EQ(gc::collect(), 0u);
   EXPECT_EQ(rcgc::detail::shadow_counters().collections, before.collections);
