@@ -72,7 +72,8 @@ inline __attribute__((always_inline)) void* allocate_inline(const Allocator& a, 
                                                             bool tracked = false) {
   PoolAllocator* pools = a.fast_pools();
   if (pools != nullptr && n - 1 < kMaxSmallSize) [[likely]]
-    return pools->allocate_class(tracked ? tracked_lane(size_class_of(n)) : size_class_of(n));
+    return tracked ? pools->allocate_tracked_class(size_class_of(n))
+                   : pools->allocate_class(size_class_of(n));
   return a.impl()->allocate_slow(n, d, site_of(site));
 }
 

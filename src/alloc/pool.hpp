@@ -133,6 +133,13 @@ class PoolAllocator {
     if (void* p = try_allocate_class(c)) [[likely]] return p;
     return allocate_from_new_pool(c);
   }
+  // A block of class c (0..31) in the tracked objects' lane. The lane is
+  // formed only on the slow path: the fast path's load takes the offset in
+  // its displacement, adding no instruction to make<T>.
+  void* allocate_tracked_class(std::size_t c) {
+    if (void* p = try_allocate_class(tracked_lane(c))) [[likely]] return p;
+    return allocate_tracked_from_new_pool(c);
+  }
 
   // Frees a block of any PoolAllocator; p must satisfy owns_block(p).
   static void free_block(void* p) noexcept {
@@ -166,6 +173,9 @@ class PoolAllocator {
  private:
   void on_last_block(Pool* pool) noexcept;
   void* allocate_from_new_pool(std::size_t c);
+  __attribute__((noinline)) void* allocate_tracked_from_new_pool(std::size_t c) {
+    return allocate_from_new_pool(tracked_lane(c));
+  }
   void extend_pool(Pool* pool) noexcept;
   static void on_free_slow(Pool* pool) noexcept;
   void link_used(Pool* pool) noexcept;
