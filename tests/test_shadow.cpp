@@ -29,15 +29,23 @@ bool pools() { return rcgc::detail::Allocator::pools_enabled(); }
     if (!pools()) GTEST_SKIP() << "objects come from " << rcgc::detail::Allocator::backend_name(); \
   } while (0)
 
-// Sets the shadow's switch for one test (see set_shadow_min).
-class ShadowMin {
+// One of the collector's settings for one test: `set` installs a value and
+// returns the one before, which the destructor puts back.
+template <class T, T (*set)(T) noexcept>
+class Scoped {
  public:
-  explicit ShadowMin(long long objects) : saved_(rcgc::detail::set_shadow_min(objects)) {}
-  ~ShadowMin() { rcgc::detail::set_shadow_min(saved_); }
+  explicit Scoped(T value) : saved_(set(value)) {}
+  ~Scoped() { set(saved_); }
+  Scoped(const Scoped&) = delete;
+  Scoped& operator=(const Scoped&) = delete;
 
  private:
-  long long saved_;
+  T saved_;
 };
+// The shadow's switch (set_shadow_min).
+using ShadowMin = Scoped<long long, rcgc::detail::set_shadow_min>;
+// The most objects the mark queue's array may hold (set_mark_queue_limit).
+using MarkQueueLimit = Scoped<std::size_t, rcgc::detail::set_mark_queue_limit>;
 
 struct TNode : rcgc::Object {
   Ref<TNode> left, right;
@@ -199,17 +207,6 @@ TEST_F(Shadow, MembersThatReachNoMemberAreLeaves) {
   heap().verify();
   expect_shadow_clear();
 }
-
-// Sets the mark queue's array limit for one test (set_mark_queue_limit).
-class MarkQueueLimit {
- public:
-  explicit MarkQueueLimit(std::size_t objects)
-      : saved_(rcgc::detail::set_mark_queue_limit(objects)) {}
-  ~MarkQueueLimit() { rcgc::detail::set_mark_queue_limit(saved_); }
-
- private:
-  std::size_t saved_;
-};
 
 // A tree made from the root (references lead forwards), held only by an
 // object made after it: the mark's walk passes every node unreached, then
