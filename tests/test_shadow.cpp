@@ -46,6 +46,9 @@ class Scoped {
 using ShadowMin = Scoped<long long, rcgc::detail::set_shadow_min>;
 // The most objects the mark queue's array may hold (set_mark_queue_limit).
 using MarkQueueLimit = Scoped<std::size_t, rcgc::detail::set_mark_queue_limit>;
+// The most edges the EdgeLog may hold (set_edge_log_limit; 0: no log, the
+// mark traverses the objects).
+using EdgeLogLimit = Scoped<std::size_t, rcgc::detail::set_edge_log_limit>;
 
 struct TNode : rcgc::Object {
   Ref<TNode> left, right;
@@ -215,12 +218,21 @@ TEST_F(Shadow, MembersThatReachNoMemberAreLeaves) {
 // is an array), so no sweep; with the array limited, the queue links
 // objects through their headers, and the sweep restores them. Either way,
 // garbage queued alongside is found.
+// All of it with the mark from the EdgeLog (whose queue holds positions,
+// room for every object), and without the log, traversing the objects.
 TEST_F(Shadow, ReachedBehindTheWalkThroughTheQueue) {
   REQUIRE_REGION();
   ShadowMin always(0);
-  for (std::size_t limit : {std::size_t{SIZE_MAX}, std::size_t{1024}, std::size_t{0}}) {
-    SCOPED_TRACE(limit);
+  struct Case {
+    bool log;
+    std::size_t queue_limit;
+  };
+  for (Case c : {Case{true, SIZE_MAX}, Case{false, SIZE_MAX}, Case{false, 1024},
+                 Case{false, 0}}) {
+    const std::size_t limit = c.queue_limit;
+    SCOPED_TRACE(testing::Message() << "log " << c.log << " queue limit " << limit);
     MarkQueueLimit queue(limit);
+    EdgeLogLimit edges(c.log ? SIZE_MAX : 0);
     // Referenced from outside at both ends of the list: the walk goes the
     // way most references lead, forwards.
     Ref<TNode> anchor = rcgc::make<TNode>();
@@ -237,6 +249,7 @@ TEST_F(Shadow, ReachedBehindTheWalkThroughTheQueue) {
     EXPECT_EQ(after.collections, before.collections + 1);
     EXPECT_EQ(after.backwards, before.backwards);
     EXPECT_EQ(after.without_sweep, before.without_sweep + (limit == SIZE_MAX ? 1 : 0));
+    EXPECT_EQ(after.edge_marks, before.edge_marks + (c.log ? 1 : 0));
     EXPECT_EQ(gc::get_objects().size(), 8193u);
     heap().verify();
     expect_shadow_clear();
@@ -492,22 +505,89 @@ void random_heap(unsigned seed, bool bottom_up, bool with_big) {
   EXPECT_EQ(alive.size(), 0u) << "seed " << seed;
 }
 
+// Marked from the EdgeLog (a heap with objects outside the region is
+// not), without it, and with a log that ran out of room part way (the
+// mark then traverses the objects).
 TEST_F(Shadow, AgreesWithTheReachabilityModel) {
   REQUIRE_REGION();
   ShadowMin always(0);
-  const auto before = rcgc::detail::shadow_counters();
-  int runs = 0;
-  for (unsigned seed = 1; seed <= 12; ++seed)
-    for (bool bottom_up : {false, true})
-      for (bool with_big : {false, true}) {
-        random_heap(seed, bottom_up, with_big);
-        runs += 2;  // the checked collection and the final one
-      }
-  const auto after = rcgc::detail::shadow_counters();
-  EXPECT_GE(after.collections - before.collections, static_cast<std::size_t>(runs));
-  // Heaps made bottom-up of objects all inside the region are marked
-  // backwards; those with objects outside cannot be.
-  EXPECT_GT(after.backwards, before.backwards);
+  for (std::size_t edge_limit : {std::size_t{SIZE_MAX}, std::size_t{0}, std::size_t{500}}) {
+    SCOPED_TRACE(edge_limit);
+    EdgeLogLimit edges(edge_limit);
+    const auto before = rcgc::detail::shadow_counters();
+    int runs = 0, logged = 0;
+    for (unsigned seed = 1; seed <= 12; ++seed)
+      for (bool bottom_up : {false, true})
+        for (bool with_big : {false, true}) {
+          random_heap(seed, bottom_up, with_big);
+          runs += 2;  // the checked collection and the final one
+          if (!with_big) ++logged;  // the checked one
+        }
+    const auto after = rcgc::detail::shadow_counters();
+    EXPECT_GE(after.collections - before.collections, static_cast<std::size_t>(runs));
+    // Heaps made bottom-up of objects all inside the region are marked
+    // backwards; those with objects outside cannot be.
+    EXPECT_GT(after.backwards, before.backwards);
+    if (edge_limit == SIZE_MAX)
+      EXPECT_GE(after.edge_marks - before.edge_marks, static_cast<std::size_t>(logged));
+    else
+      EXPECT_EQ(after.edge_marks, before.edge_marks);
+  }
+}
+
+// The mark from the EdgeLog reads no object: each is traversed once in the
+// collection (by the subtract pass), where the mark without the log
+// traverses every reachable object that reaches a member once more. Garbage
+// among them is found either way.
+struct Counted : rcgc::Object {
+  static inline std::size_t traversals = 0;
+  Ref<Counted> next, other;
+  void traverse(rcgc::Visitor& visit) const override {
+    ++traversals;
+    visit(next);
+    visit(other);
+  }
+};
+
+TEST_F(Shadow, MarkFromTheEdgeLogReadsNoObject) {
+  REQUIRE_REGION();
+  ShadowMin always(0);
+  for (bool log : {true, false}) {
+    SCOPED_TRACE(log);
+    EdgeLogLimit edges(log ? SIZE_MAX : 0);
+    // A chain of 1000 made from its head, held at the head, with
+    // references back to an earlier node; and a garbage ring of 10 (of
+    // another type: not counted).
+    std::vector<Ref<Counted>> made;
+    for (int i = 0; i < 1000; ++i) {
+      made.push_back(rcgc::make<Counted>());
+      if (i > 0) made[i - 1]->next = made[i];
+      if (i >= 7) made[i]->other = made[i - 7];
+    }
+    Ref<Counted> head = made[0];
+    made.clear();
+    {
+      Ref<TNode> first = rcgc::make<TNode>(), last = first;
+      for (int i = 1; i < 10; ++i) last = last->left = rcgc::make<TNode>();
+      last->left = first;
+    }
+    const auto before = rcgc::detail::shadow_counters();
+    Counted::traversals = 0;
+    EXPECT_EQ(gc::collect(), 10u);
+    const auto after = rcgc::detail::shadow_counters();
+    EXPECT_EQ(after.edge_marks, before.edge_marks + (log ? 1 : 0));
+    // Each node once by the subtract pass; without the log the mark
+    // traverses each again (every one references a member: the last one
+    // 7 back).
+    if (log)
+      EXPECT_EQ(Counted::traversals, 1000u);
+    else
+      EXPECT_EQ(Counted::traversals, 2000u);
+    heap().verify();
+    expect_shadow_clear();
+    head.reset();  // the chain is garbage: its references back make cycles
+    EXPECT_EQ(gc::collect(), 1000u);
+  }
 }
 
 // Arenas outside the region (it is full, or could not be reserved): their

@@ -156,8 +156,13 @@ class Visitor {
   // there by its address, its header not read; one outside it, in its
   // header (members carry kCollecting). With a shadow set, `mark` and
   // `prefetch` do the same (and without one, everything is in headers).
+  // `decref_edges` is decref_shadow when every member is in the region, and
+  // it also records each member reached (its shadow word's index, once per
+  // run of references to it) in the edge buffer, so that the mark can
+  // follow the references without traversing the objects again.
   enum class Mode : std::uint8_t {
-    call, decref, decref_young, decref_order, reach, mark, prefetch, clear, decref_shadow
+    call, decref, decref_young, decref_order, reach, mark, prefetch, clear, decref_shadow,
+    decref_edges
   };
   Visitor(Fn fn, Mode mode, std::uint16_t heap_id = 0, std::uint8_t generation = 0) noexcept
       : fn_(fn), mode_(mode), generation_(generation), heap_id_(heap_id) {}
@@ -173,6 +178,16 @@ class Visitor {
   inline void report_each(Object* op, std::uintptr_t n);
   inline void mark_in_header(Object* op);
   inline void enqueue(Object* op);
+  // decref_edges: appends a word index to the edge buffer; grow_edges (in
+  // the collector) is called when it is full.
+  RCGC_ALWAYS_INLINE void record_edge(std::uint32_t index) {
+    if (RCGC_LIKELY(edge_out_ != edge_end_)) {
+      *edge_out_++ = index;
+      return;
+    }
+    grow_edges(index);
+  }
+  void grow_edges(std::uint32_t index) noexcept;
   // The shadow word of an object inside the region; nullptr outside it.
   std::uint32_t* shadow_of(const Object* op) const noexcept {
     std::uintptr_t d = reinterpret_cast<std::uintptr_t>(op) - region_base_;
@@ -213,6 +228,13 @@ class Visitor {
   std::size_t queue_end_ = 0;
   std::size_t queue_cap_ = 0;
   std::size_t behind_ = 0;
+  // decref_edges: the edge buffer, [edge_begin_, edge_end_), filled up to
+  // edge_out_. When it cannot grow, edges_lost_ is set and the buffer is
+  // written over from its start (the mark then traverses the objects).
+  std::uint32_t* edge_begin_ = nullptr;
+  std::uint32_t* edge_out_ = nullptr;
+  std::uint32_t* edge_end_ = nullptr;
+  bool edges_lost_ = false;
 
  private:
   // The shadow modes: the arena region and its shadow.

@@ -219,6 +219,26 @@ RCGC_ALWAYS_INLINE void Visitor::visit_as(Object* op, std::uintptr_t n) {
       met_member_ = true;
       detail::as_gc(op)->prev_bits -= n;
     }
+  } else if constexpr (M == Mode::decref_edges) {  // decref_shadow, every member in the region
+    std::uint32_t* w = shadow_of(op);
+    if (w == nullptr) {  // not a member
+      if constexpr (RCGC_DEBUG_LEVEL >= 1) {
+        if (RCGC_UNLIKELY(A::heap(op) != heap_id_)) return report_each(op, n);
+      }
+      return;
+    }
+    if constexpr (RCGC_DEBUG_LEVEL >= 1) {
+      if (RCGC_UNLIKELY(A::heap(op) != heap_id_) ||
+          RCGC_UNLIKELY((*w & detail::kShadowMember) && (*w & detail::kShadowCount) < n))
+        return report_each(op, n);
+    }
+    if (*w & detail::kShadowMember) {
+      met_member_ = true;
+      const auto k = static_cast<std::intptr_t>(n);
+      order_balance_ += (*w & detail::kShadowWalked) ? -k : k;
+      *w -= static_cast<std::uint32_t>(n);
+      record_edge(static_cast<std::uint32_t>(w - shadow_));
+    }
   } else if constexpr (M == Mode::prefetch) {
     ++visits_;
     std::uint32_t* w = shadow_of(op);
@@ -235,6 +255,7 @@ RCGC_ALWAYS_INLINE void Visitor::visit(Object* op, std::uintptr_t n) {
   if (mode_ == Mode::decref_order) return visit_as<Mode::decref_order>(op, n);
   if (mode_ == Mode::decref_young) return visit_as<Mode::decref_young>(op, n);
   if (mode_ == Mode::reach) return visit_as<Mode::reach>(op, n);
+  if (mode_ == Mode::decref_edges) return visit_as<Mode::decref_edges>(op, n);
   if (mode_ == Mode::decref_shadow) return visit_as<Mode::decref_shadow>(op, n);
   if (mode_ == Mode::mark) return visit_as<Mode::mark>(op, n);
   if (mode_ == Mode::decref) return visit_as<Mode::decref>(op, n);
@@ -324,6 +345,7 @@ void Visitor::each(const Range& range) {
         case Mode::decref_order: return each_as<Mode::decref_order>(p, n);
         case Mode::decref_young: return each_as<Mode::decref_young>(p, n);
         case Mode::reach: return each_as<Mode::reach>(p, n);
+        case Mode::decref_edges: return each_as<Mode::decref_edges>(p, n);
         case Mode::decref_shadow: return each_as<Mode::decref_shadow>(p, n);
         case Mode::mark: return each_as<Mode::mark>(p, n);
         case Mode::decref: return each_as<Mode::decref>(p, n);

@@ -2,9 +2,10 @@
 //
 // gc_refs lives in GcHead::prev_bits from update_refs until move_unreachable
 // relinks the list; every walk is over a list, never a recursion over the
-// object graph. The one allocation is the full mark's queue (an array of at
-// most one pointer per object; without memory it links objects through
-// their gc_refs fields instead).
+// object graph. A full collection allocates: the mark's queue (an array of
+// at most one pointer per object; without memory it links objects through
+// their gc_refs fields instead) or, in the shadow, the EdgeLog (without
+// memory, the mark traverses the objects again instead).
 #include "gc/collector.hpp"
 
 #include <algorithm>
@@ -129,11 +130,30 @@ struct YoungDecrefVisitor : GenerationDecrefVisitor {
 };
 
 struct ShadowDecrefVisitor : GenerationDecrefVisitor {
+  using Visitor::edges_lost_;
   using Visitor::met_member_;
   using Visitor::order_balance_;
-  ShadowDecrefVisitor(std::uint16_t id, const RegionView& r) noexcept
-      : GenerationDecrefVisitor(Mode::decref_shadow, id, 0) {
+  // `edges`: Mode::decref_edges, into a buffer of its own, first of room
+  // for that many (the pages a buffer this large gets from malloc are
+  // committed as they are written).
+  ShadowDecrefVisitor(std::uint16_t id, const RegionView& r, std::size_t edges) noexcept
+      : GenerationDecrefVisitor(edges != 0 ? Mode::decref_edges : Mode::decref_shadow, id, 0) {
     set_shadow(r.base, r.size, r.shadow);
+    if (edges != 0) {
+      edge_begin_ = edge_out_ = static_cast<std::uint32_t*>(std::malloc(edges * sizeof(std::uint32_t)));
+      if (edge_begin_ != nullptr) edge_end_ = edge_begin_ + edges;
+    }
+  }
+  ~ShadowDecrefVisitor() { std::free(edge_begin_); }
+  ShadowDecrefVisitor(const ShadowDecrefVisitor&) = delete;
+  ShadowDecrefVisitor& operator=(const ShadowDecrefVisitor&) = delete;
+  // Edges recorded so far (the next one's offset).
+  std::size_t edges() const noexcept { return static_cast<std::size_t>(edge_out_ - edge_begin_); }
+  // The buffer, handed over (nullptr if lost).
+  std::uint32_t* take_edges() noexcept {
+    std::uint32_t* p = edges_lost_ ? nullptr : edge_begin_;
+    if (p != nullptr) edge_begin_ = edge_out_ = edge_end_ = nullptr;
+    return p;
   }
 };
 
@@ -518,6 +538,8 @@ std::atomic<std::size_t> g_shadow_collections{0};
 std::atomic<std::size_t> g_shadow_backwards{0};
 std::atomic<std::size_t> g_shadow_without_sweep{0};
 std::atomic<std::size_t> g_shadow_leaves{0};
+std::atomic<std::size_t> g_shadow_edge_marks{0};
+std::atomic<std::size_t> g_edge_log_limit{SIZE_MAX};  // set_edge_log_limit
 
 // Whether a full collection keeps its state in the shadow: on a large heap
 // whose shape asks for it (HeapShape), unless RCGC_GC_SHADOW_MIN says.
@@ -812,17 +834,28 @@ void Collector::keep_all_in_shadow(GcList& young, std::uint16_t new_gen,
 }
 
 ShadowSubtract Collector::shadow_subtract(GcList& young, std::uint16_t heap_id,
-                                          const RegionView& shadow, bool lookahead) noexcept {
+                                          const RegionView& shadow, bool lookahead,
+                                          EdgeLog* log) noexcept {
   ShadowSubtract r;
-  ShadowDecrefVisitor v(heap_id, shadow);
+  // Room for four references to a member per object at first: most heaps
+  // have fewer.
+  ShadowDecrefVisitor v(heap_id, shadow,
+                        log != nullptr ? std::min({4 * log->objects + 1, std::size_t{UINT32_MAX},
+                                                   g_edge_log_limit.load(std::memory_order_relaxed)})
+                                       : 0);
   std::optional<Lookahead> ahead;
   if (lookahead) ahead.emplace(young, shadow);
-  for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next) {
+  std::size_t i = 0;
+  for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next, ++i) {
     if (ahead) ahead->step();
     Object* op = from_gc(gc);
     // Before its traversal: a reference to itself points backwards.
     std::uint32_t* w = shadow.word(op);
     if (w) *w |= kShadowWalked;
+    if (log != nullptr) {
+      log->index[i] = static_cast<std::uint32_t>(w - shadow.shadow);  // in the region
+      log->start[i] = static_cast<std::uint32_t>(v.edges());
+    }
     if constexpr (RCGC_DEBUG_LEVEL >= 1) v.current = op;
     v.met_member_ = false;
     op->traverse(v);
@@ -832,7 +865,110 @@ ShadowSubtract Collector::shadow_subtract(GcList& young, std::uint16_t heap_id,
     }
   }
   r.backwards = v.order_balance_ < 0;
+  if (log != nullptr) {
+    log->start[i] = static_cast<std::uint32_t>(v.edges());
+    log->edges = v.take_edges();
+    if (log->edges == nullptr) log->release();
+  }
   return r;
+}
+
+EdgeLog::~EdgeLog() { release(); }
+
+}  // namespace rcgc::detail
+
+// Mode::decref_edges' buffer is full (or not yet there): four times
+// larger, up to what an EdgeLog's 32-bit offsets can hold; without memory
+// the edges are lost, and written over from the start.
+void rcgc::Visitor::grow_edges(std::uint32_t index) noexcept {
+  constexpr std::size_t kFirst = std::size_t{1} << 16;
+  const std::size_t kMost = std::min<std::size_t>(
+      UINT32_MAX, rcgc::detail::g_edge_log_limit.load(std::memory_order_relaxed));
+  const std::size_t used = static_cast<std::size_t>(edge_out_ - edge_begin_);
+  const std::size_t cap = static_cast<std::size_t>(edge_end_ - edge_begin_);
+  const std::size_t want = std::min(cap == 0 ? kFirst : cap * 4, kMost);
+  auto* p = edges_lost_ || want <= cap
+                ? nullptr
+                : static_cast<std::uint32_t*>(std::malloc(want * sizeof(std::uint32_t)));
+  if (p == nullptr) {
+    edges_lost_ = true;
+    edge_out_ = edge_begin_;
+    if (edge_out_ != edge_end_) *edge_out_++ = index;
+    return;
+  }
+  if (used != 0) std::memcpy(p, edge_begin_, used * sizeof(std::uint32_t));
+  std::free(edge_begin_);
+  edge_begin_ = p;
+  edge_out_ = p + used;
+  edge_end_ = p + want;
+  *edge_out_++ = index;
+}
+
+namespace rcgc::detail {
+
+bool EdgeLog::reserve(std::size_t n) noexcept {
+  // A position must fit in a word's count.
+  if (n >= kShadowLeaf || g_edge_log_limit.load(std::memory_order_relaxed) == 0) return false;
+  index = static_cast<std::uint32_t*>(std::malloc(n * sizeof(std::uint32_t)));
+  start = static_cast<std::uint32_t*>(std::malloc((n + 1) * sizeof(std::uint32_t)));
+  queue = static_cast<std::uint32_t*>(std::malloc(n * sizeof(std::uint32_t)));
+  objects = n;
+  if (index == nullptr || start == nullptr || queue == nullptr) {
+    release();
+    return false;
+  }
+  return true;
+}
+
+void EdgeLog::release() noexcept {
+  for (std::uint32_t** p : {&index, &start, &queue, &edges}) {
+    std::free(*p);
+    *p = nullptr;
+  }
+  objects = 0;
+}
+
+MarkResult Collector::mark_edges(const EdgeLog& log, const RegionView& shadow,
+                                 bool backwards) noexcept {
+  std::uint32_t* const sh = shadow.shadow;
+  const std::uint32_t* const index = log.index;
+  const std::uint32_t* const start = log.start;
+  const std::uint32_t* const edges = log.edges;
+  std::uint32_t* const queue = log.queue;
+  std::size_t read = 0, end = 0, behind = 0;
+  // What mark's visits do (Mode::mark with a shadow), for one object's
+  // edges.
+  auto follow = [&](std::size_t pos) {
+    for (std::uint32_t k = start[pos], e = start[pos + 1]; k < e; ++k) {
+      std::uint32_t& w = sh[edges[k]];
+      if ((w & (kShadowMember | kShadowReached)) != kShadowMember) continue;
+      w |= kShadowReached;
+      if (!(w & kShadowWalked)) {  // behind the walk: its count is its position
+        ++behind;
+        if (!(w & kShadowLeaf)) queue[end++] = w & kShadowCount;
+      }
+    }
+  };
+  MarkResult m;
+  const std::size_t n = log.objects;
+  for (std::size_t step = 0; step < n; ++step) {
+    const std::size_t i = backwards ? n - 1 - step : step;
+    std::uint32_t& w = sh[index[i]];
+    w &= ~kShadowWalked;  // passed
+    if (!(w & kShadowReached)) {
+      if ((w & kShadowCount) == 0) {
+        ++m.passed_unreached;
+        w |= static_cast<std::uint32_t>(i);  // where a later visit finds its edges
+        continue;
+      }
+      w |= kShadowReached;
+    }
+    if (w & kShadowLeaf) continue;
+    follow(i);
+    while (read < end) follow(queue[read++]);
+  }
+  m.reached_behind = behind;
+  return m;
 }
 
 std::size_t Collector::keep_all(GcList& young, std::uint16_t new_gen) noexcept {
@@ -1001,11 +1137,16 @@ long long set_shadow_min(long long objects) noexcept {
   shadow_min();  // the environment's setting first, so that it is returned
   return g_shadow_min.exchange(objects, std::memory_order_relaxed);
 }
+std::size_t set_edge_log_limit(std::size_t edges) noexcept {
+  return g_edge_log_limit.exchange(edges, std::memory_order_relaxed);
+}
+
 ShadowCounters shadow_counters() noexcept {
   return {g_shadow_collections.load(std::memory_order_relaxed),
           g_shadow_backwards.load(std::memory_order_relaxed),
           g_shadow_without_sweep.load(std::memory_order_relaxed),
-          g_shadow_leaves.load(std::memory_order_relaxed)};
+          g_shadow_leaves.load(std::memory_order_relaxed),
+          g_shadow_edge_marks.load(std::memory_order_relaxed)};
 }
 
 CollectResult Collector::collect(int generation) noexcept {
@@ -1044,10 +1185,17 @@ CollectResult Collector::collect(int generation) noexcept {
         !g_shadow_busy.exchange(true, std::memory_order_acquire)) {
       const ShadowInit init = shadow_init(young, shadow);
       r.candidates = init.members;
-      const ShadowSubtract sub = shadow_subtract(young, h_.id, shadow, shape.walks);
+      EdgeLog log;
+      const bool logging = init.outside == 0 && log.reserve(init.members);
+      const ShadowSubtract sub =
+          shadow_subtract(young, h_.id, shadow, shape.walks, logging ? &log : nullptr);
       const bool backwards = mark_backwards(young, shadow, sub.backwards);
-      const MarkResult marked = mark(young, shape.walks, shape.large, shadow,
-                                     backwards && init.outside == 0, old_gen_, init.members);
+      const bool marked_from_log = log.ready();
+      const MarkResult marked =
+          marked_from_log ? mark_edges(log, shadow, backwards)
+                          : mark(young, shape.walks, shape.large, shadow,
+                                 backwards && init.outside == 0, old_gen_, init.members);
+      log.release();
       // Every object passed unreached was reached later: all are
       // reachable, and unless the queue had to link some through their
       // headers, no prev link was overwritten.
@@ -1062,6 +1210,7 @@ CollectResult Collector::collect(int generation) noexcept {
       g_shadow_busy.store(false, std::memory_order_release);
       g_shadow_collections.fetch_add(1, std::memory_order_relaxed);
       g_shadow_leaves.fetch_add(sub.leaves, std::memory_order_relaxed);
+      if (marked_from_log) g_shadow_edge_marks.fetch_add(1, std::memory_order_relaxed);
       if (backwards && init.outside == 0) g_shadow_backwards.fetch_add(1, std::memory_order_relaxed);
     } else {
       r.candidates = subtract_refs_young(young, h_.id, generation, shape.walks);

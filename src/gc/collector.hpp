@@ -40,6 +40,36 @@ struct ShadowSubtract {
   std::size_t leaves = 0;
 };
 
+// What shadow_subtract's traversals met (Mode::decref_edges), for
+// mark_edges: the object at position i of the list (0 first) has its word
+// at shadow[index[i]], and its references to members are the word indices
+// edges[start[i] .. start[i + 1]) (a run of references to one object
+// once). `queue` has room for every object (each is queued at most once).
+// Only for a collection whose members are all in the region, fewer than
+// 2^28 of them (the mark keeps a position in a word's count) and 2^32 - 1
+// edges; every array is malloc'd, and without memory the mark traverses
+// the objects as before. 12 bytes an object and 4 an edge, for the length
+// of one collection.
+class EdgeLog {
+ public:
+  EdgeLog() = default;
+  ~EdgeLog();
+  EdgeLog(const EdgeLog&) = delete;
+  EdgeLog& operator=(const EdgeLog&) = delete;
+  // Room for `objects` objects; false (nothing held) without memory or
+  // with too many objects.
+  bool reserve(std::size_t objects) noexcept;
+  bool ready() const noexcept { return index != nullptr && edges != nullptr; }
+  // The objects' arrays are freed; edges too (not yet filled, or lost).
+  void release() noexcept;
+
+  std::size_t objects = 0;
+  std::uint32_t* index = nullptr;
+  std::uint32_t* start = nullptr;
+  std::uint32_t* queue = nullptr;
+  std::uint32_t* edges = nullptr;  // filled by shadow_subtract
+};
+
 struct CollectResult {
   std::size_t collected = 0;      // m: freed (or saved) trash + freed weakrefs
   std::size_t uncollectable = 0;  // n: legacy-finalizer trash
@@ -121,8 +151,19 @@ class Collector {
   // references in the heap point backwards in the list (objects made after
   // what they reference: a heap built bottom-up; then the mark walks it from
   // the end, if it can) and how many leaves it marked.
+  // With `log` (reserved; every member in the region), it also records
+  // what each traversal met there (Mode::decref_edges); if the edges did
+  // not fit in memory, the log is released (not ready).
   static ShadowSubtract shadow_subtract(GcList& young, std::uint16_t heap_id,
-                                        const RegionView& shadow, bool lookahead) noexcept;
+                                        const RegionView& shadow, bool lookahead,
+                                        EdgeLog* log = nullptr) noexcept;
+  // mark with the shadow from what shadow_subtract logged: the same walk,
+  // queue and result, over the log's arrays and the shadow words alone (no
+  // object is read). A member the walk passes unreached has its position
+  // put in its word's count (0 then, and needed no more), so a visit that
+  // reaches it later finds its edges.
+  static MarkResult mark_edges(const EdgeLog& log, const RegionView& shadow,
+                               bool backwards) noexcept;
   // subtract_refs_young for a young generation that also watches the order
   // of references: `ordered` is true when every reference within the
   // generation points forward in the list, or every one backwards (and
@@ -189,11 +230,16 @@ long long set_shadow_min(long long objects) noexcept;
 // by default, as much as memory allows); past it, objects are queued
 // through their gc_refs fields. Returns the previous limit.
 std::size_t set_mark_queue_limit(std::size_t objects) noexcept;
+// For tests: the most edges the EdgeLog may hold (SIZE_MAX by default, as
+// much as memory allows, up to 2^32 - 1; 0: no log). Past it the log is
+// lost and the mark traverses the objects. Returns the previous limit.
+std::size_t set_edge_log_limit(std::size_t edges) noexcept;
 struct ShadowCounters {
   std::size_t collections = 0;  // full collections that used the shadow
   std::size_t backwards = 0;    // of which marked walking the list backwards
   std::size_t without_sweep = 0;  // of which finished by keep_all_in_shadow
   std::size_t leaves = 0;  // members the mark did not traverse (kShadowLeaf)
+  std::size_t edge_marks = 0;  // collections marked from the EdgeLog
 };
 ShadowCounters shadow_counters() noexcept;
 
