@@ -73,6 +73,23 @@ void os_decommit(void* p, std::size_t size) noexcept {
 
 void os_free_lazily(void* p, std::size_t size) noexcept { ::madvise(p, size, MADV_FREE); }
 
+namespace {
+constexpr std::size_t kHugePage = std::size_t{2} << 20;
+}
+
+std::size_t os_scratch_size(std::size_t size) noexcept {
+  const std::size_t unit = size >= kHugePage ? kHugePage : 4096;
+  return (size + unit - 1) & ~(unit - 1);
+}
+
+void* os_map_scratch(std::size_t size) noexcept {
+  const std::size_t bytes = os_scratch_size(size);
+  if (bytes < kHugePage) return map_anonymous(bytes, PROT_READ | PROT_WRITE, 0);
+  void* p = map_aligned(bytes, kHugePage, PROT_READ | PROT_WRITE, 0);
+  if (p != nullptr) ::madvise(p, bytes, MADV_HUGEPAGE);  // a hint: refused, small pages
+  return p;
+}
+
 std::size_t os_address_space_limit() noexcept {
   struct rlimit rl {};
   if (::getrlimit(RLIMIT_AS, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return 0;

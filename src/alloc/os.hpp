@@ -21,6 +21,14 @@ bool os_commit(void* p, std::size_t size) noexcept;
 bool os_make_writable(void* p, std::size_t size) noexcept;
 void os_decommit(void* p, std::size_t size) noexcept;
 void os_free_lazily(void* p, std::size_t size) noexcept;
+// Scratch memory for one collection (the collector's EdgeLog): `size`
+// bytes rounded up to whole pages (os_scratch_size), zeroed, read-write;
+// from 2 MiB up, in transparent huge pages where the kernel allows them
+// (MADV_HUGEPAGE): a table of 20 MB then costs a dozen page faults, not
+// five thousand. nullptr when refused. Returned with os_unmap(p,
+// os_scratch_size(size)).
+void* os_map_scratch(std::size_t size) noexcept;
+std::size_t os_scratch_size(std::size_t size) noexcept;
 // The process's limit on address space (RLIMIT_AS) in bytes; 0: none.
 std::size_t os_address_space_limit() noexcept;
 // True when the byte at p is mapped (a system call; for the debug hooks,

@@ -20,6 +20,7 @@
 #include <optional>
 
 #include "alloc/allocator_impl.hpp"
+#include "alloc/os.hpp"
 #include "alloc/region.hpp"
 #include "core/describe.hpp"
 #include "rcgc/weakref.hpp"
@@ -29,6 +30,15 @@ namespace rcgc::detail {
 namespace {
 
 using A = ObjectAccess;
+
+// The EdgeLog's arrays of 32-bit entries (os_map_scratch: huge pages for
+// the large ones; malloc'd memory would take a page fault every 4 KiB).
+std::uint32_t* map_entries(std::size_t n) noexcept {
+  return static_cast<std::uint32_t*>(os_map_scratch(n * sizeof(std::uint32_t)));
+}
+void unmap_entries(std::uint32_t* p, std::size_t n) noexcept {
+  if (p != nullptr) os_unmap(p, os_scratch_size(n * sizeof(std::uint32_t)));
+}
 
 static_assert(kRegionGranuleShift == kShadowGranuleShift);
 
@@ -140,18 +150,22 @@ struct ShadowDecrefVisitor : GenerationDecrefVisitor {
       : GenerationDecrefVisitor(edges != 0 ? Mode::decref_edges : Mode::decref_shadow, id, 0) {
     set_shadow(r.base, r.size, r.shadow);
     if (edges != 0) {
-      edge_begin_ = edge_out_ = static_cast<std::uint32_t*>(std::malloc(edges * sizeof(std::uint32_t)));
+      edge_begin_ = edge_out_ = map_entries(edges);
       if (edge_begin_ != nullptr) edge_end_ = edge_begin_ + edges;
     }
   }
-  ~ShadowDecrefVisitor() { std::free(edge_begin_); }
+  ~ShadowDecrefVisitor() { unmap_entries(edge_begin_, capacity()); }
+  std::size_t capacity() const noexcept {
+    return static_cast<std::size_t>(edge_end_ - edge_begin_);
+  }
   ShadowDecrefVisitor(const ShadowDecrefVisitor&) = delete;
   ShadowDecrefVisitor& operator=(const ShadowDecrefVisitor&) = delete;
   // Edges recorded so far (the next one's offset).
   std::size_t edges() const noexcept { return static_cast<std::size_t>(edge_out_ - edge_begin_); }
-  // The buffer, handed over (nullptr if lost).
-  std::uint32_t* take_edges() noexcept {
+  // The buffer, handed over with its capacity (nullptr if lost).
+  std::uint32_t* take_edges(std::size_t& capacity) noexcept {
     std::uint32_t* p = edges_lost_ ? nullptr : edge_begin_;
+    capacity = this->capacity();
     if (p != nullptr) edge_begin_ = edge_out_ = edge_end_ = nullptr;
     return p;
   }
@@ -867,7 +881,7 @@ ShadowSubtract Collector::shadow_subtract(GcList& young, std::uint16_t heap_id,
   r.backwards = v.order_balance_ < 0;
   if (log != nullptr) {
     log->start[i] = static_cast<std::uint32_t>(v.edges());
-    log->edges = v.take_edges();
+    log->edges = v.take_edges(log->edge_capacity);
     if (log->edges == nullptr) log->release();
   }
   return r;
@@ -887,9 +901,7 @@ void rcgc::Visitor::grow_edges(std::uint32_t index) noexcept {
   const std::size_t used = static_cast<std::size_t>(edge_out_ - edge_begin_);
   const std::size_t cap = static_cast<std::size_t>(edge_end_ - edge_begin_);
   const std::size_t want = std::min(cap == 0 ? kFirst : cap * 4, kMost);
-  auto* p = edges_lost_ || want <= cap
-                ? nullptr
-                : static_cast<std::uint32_t*>(std::malloc(want * sizeof(std::uint32_t)));
+  std::uint32_t* p = edges_lost_ || want <= cap ? nullptr : rcgc::detail::map_entries(want);
   if (p == nullptr) {
     edges_lost_ = true;
     edge_out_ = edge_begin_;
@@ -897,7 +909,7 @@ void rcgc::Visitor::grow_edges(std::uint32_t index) noexcept {
     return;
   }
   if (used != 0) std::memcpy(p, edge_begin_, used * sizeof(std::uint32_t));
-  std::free(edge_begin_);
+  rcgc::detail::unmap_entries(edge_begin_, cap);
   edge_begin_ = p;
   edge_out_ = p + used;
   edge_end_ = p + want;
@@ -909,23 +921,20 @@ namespace rcgc::detail {
 bool EdgeLog::reserve(std::size_t n) noexcept {
   // A position must fit in a word's count.
   if (n >= kShadowLeaf || g_edge_log_limit.load(std::memory_order_relaxed) == 0) return false;
-  index = static_cast<std::uint32_t*>(std::malloc(n * sizeof(std::uint32_t)));
-  start = static_cast<std::uint32_t*>(std::malloc((n + 1) * sizeof(std::uint32_t)));
-  queue = static_cast<std::uint32_t*>(std::malloc(n * sizeof(std::uint32_t)));
+  // One mapping: index, start, queue.
+  index = map_entries(3 * n + 1);
+  if (index == nullptr) return false;
+  start = index + n;
+  queue = start + n + 1;
   objects = n;
-  if (index == nullptr || start == nullptr || queue == nullptr) {
-    release();
-    return false;
-  }
   return true;
 }
 
 void EdgeLog::release() noexcept {
-  for (std::uint32_t** p : {&index, &start, &queue, &edges}) {
-    std::free(*p);
-    *p = nullptr;
-  }
-  objects = 0;
+  if (index != nullptr) unmap_entries(index, 3 * objects + 1);
+  unmap_entries(edges, edge_capacity);
+  index = start = queue = edges = nullptr;
+  objects = edge_capacity = 0;
 }
 
 MarkResult Collector::mark_edges(const EdgeLog& log, const RegionView& shadow,

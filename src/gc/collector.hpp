@@ -47,9 +47,9 @@ struct ShadowSubtract {
 // once). `queue` has room for every object (each is queued at most once).
 // Only for a collection whose members are all in the region, fewer than
 // 2^28 of them (the mark keeps a position in a word's count) and 2^32 - 1
-// edges; every array is malloc'd, and without memory the mark traverses
-// the objects as before. 12 bytes an object and 4 an edge, for the length
-// of one collection.
+// edges; the arrays are mappings of their own (os_map_scratch), and
+// without memory the mark traverses the objects as before. 12 bytes an
+// object and 4 an edge, for the length of one collection.
 class EdgeLog {
  public:
   EdgeLog() = default;
@@ -68,6 +68,7 @@ class EdgeLog {
   std::uint32_t* start = nullptr;
   std::uint32_t* queue = nullptr;
   std::uint32_t* edges = nullptr;  // filled by shadow_subtract
+  std::size_t edge_capacity = 0;   // entries the edges' mapping holds
 };
 
 struct CollectResult {
