@@ -2,9 +2,11 @@
 // ordered by free pools (CPython's usable_arenas + nfp2lasta), releasing
 // empty arenas, and walking arenas for statistics.
 //
-// usable_ is sorted by ascending nfree_pools_ (the fullest arena first):
+// An arena serves the pools of one kind of lane (tracked objects or the
+// rest; alloc_config.hpp), and each kind has its usable list, sorted by
+// ascending nfree_pools_ (the fullest arena first):
 //
-//   usable_ ─► [1] ─► [1] ─► [4] ─► [4] ─► [4] ─► [17] ─► nullptr
+//   usable_[k] ─► [1] ─► [1] ─► [4] ─► [4] ─► [4] ─► [17] ─► nullptr
 //                      ▲                    ▲       ▲
 //        last_by_nfree_[1]    last_by_nfree_[4]   last_by_nfree_[17]
 //
@@ -19,7 +21,7 @@
 
 namespace rcgc::detail {
 
-Arena* PoolAllocator::new_arena() {
+Arena* PoolAllocator::new_arena(std::size_t kind) {
   Arena* a = spares_;
   if (a != nullptr) {
     spares_ = a->all_next_;
@@ -35,6 +37,8 @@ Arena* PoolAllocator::new_arena() {
     if (++arenas_current_ > arenas_highwater_) arenas_highwater_ = arenas_current_;
   }
   a->owner_ = this;
+  a->kind_ = static_cast<std::uint8_t>(kind);
+  ++arenas_of_kind_[kind];
   a->free_pools_ = nullptr;
   a->nfree_pools_ = kUsablePools;
   a->next_fresh_ = 1;
@@ -43,15 +47,17 @@ Arena* PoolAllocator::new_arena() {
   a->all_next_ = all_;
   if (all_ != nullptr) all_->all_prev_ = a;
   all_ = a;
-  // Only called when usable_ is empty: the new arena is the whole list.
+  // Only called when the kind's usable list is empty: the new arena is the
+  // whole list.
   a->prev_ = a->next_ = nullptr;
   a->in_usable_ = true;
-  usable_ = a;
-  last_by_nfree_[kUsablePools] = a;
+  usable_[kind] = a;
+  last_by_nfree_[kind][kUsablePools] = a;
   return a;
 }
 
 void PoolAllocator::release_arena(Arena* a) noexcept {
+  --arenas_of_kind_[a->kind_];
   if (a->all_prev_ != nullptr)
     a->all_prev_->all_next_ = a->all_next_;
   else
@@ -78,13 +84,14 @@ void PoolAllocator::unmap_one_spare() noexcept {
 }
 
 // Gives `a` back once nothing in it is in use: every pool free, or free but
-// for retained empty pools. The owner's last arena keeps its retained pools
-// (so alloc/free pairs stay cheap) and the spares are unmapped instead: at
-// most one arena without live blocks stays mapped.
+// for retained empty pools. The owner's last arena of its kind keeps its
+// retained pools (so alloc/free pairs stay cheap) and the spares are
+// unmapped instead: at most one arena of each kind without live blocks
+// stays mapped.
 void PoolAllocator::maybe_release(Arena* a) noexcept {
   if (a->nfree_pools_ + a->nretained_ != kUsablePools) return;
   if (a->nretained_ != 0) {
-    if (all_ == a && a->all_next_ == nullptr) {
+    if (arenas_of_kind_[a->kind_] == 1) {
       drop_spares();
       return;
     }
@@ -116,14 +123,16 @@ void PoolAllocator::drop_spares() noexcept {
 }
 
 void PoolAllocator::usable_unlink(Arena* a) noexcept {
+  Arena*& head = usable_[a->kind_];
+  Arena** last_of = last_by_nfree_[a->kind_];
   std::uint32_t n = a->nfree_pools_;
-  if (last_by_nfree_[n] == a)
-    last_by_nfree_[n] =
+  if (last_of[n] == a)
+    last_of[n] =
         (a->prev_ != nullptr && a->prev_->nfree_pools_ == n) ? a->prev_ : nullptr;
   if (a->prev_ != nullptr)
     a->prev_->next_ = a->next_;
   else
-    usable_ = a->next_;
+    head = a->next_;
   if (a->next_ != nullptr) a->next_->prev_ = a->prev_;
   a->next_ = a->prev_ = nullptr;
   a->in_usable_ = false;
@@ -132,40 +141,44 @@ void PoolAllocator::usable_unlink(Arena* a) noexcept {
 // `a` is the head (fewest free pools) and just lost one free pool: it stays
 // the head; with none left it leaves the list.
 void PoolAllocator::usable_after_take(Arena* a) noexcept {
+  Arena*& head = usable_[a->kind_];
+  Arena** last_of = last_by_nfree_[a->kind_];
   std::uint32_t n = a->nfree_pools_;
-  if (last_by_nfree_[n] == a) last_by_nfree_[n] = nullptr;  // head: no prev
+  if (last_of[n] == a) last_of[n] = nullptr;  // head: no prev
   a->nfree_pools_ = n - 1;
   if (n - 1 == 0) {
-    usable_ = a->next_;
-    if (usable_ != nullptr) usable_->prev_ = nullptr;
+    head = a->next_;
+    if (head != nullptr) head->prev_ = nullptr;
     a->next_ = a->prev_ = nullptr;
     a->in_usable_ = false;
     return;
   }
-  last_by_nfree_[n - 1] = a;  // the minimum: alone in its group
+  last_of[n - 1] = a;  // the minimum: alone in its group
 }
 
 // `a` went from old_nfree to old_nfree + 1 free pools: it becomes the first
 // arena of the next group (right after the last one of its old group).
 void PoolAllocator::usable_after_return(Arena* a, std::uint32_t old_nfree) noexcept {
+  Arena*& head = usable_[a->kind_];
+  Arena** last_of = last_by_nfree_[a->kind_];
   std::uint32_t n = old_nfree;
   if (!a->in_usable_) {  // was full: now the emptiest-of-none, goes first
     a->prev_ = nullptr;
-    a->next_ = usable_;
-    if (usable_ != nullptr) usable_->prev_ = a;
-    usable_ = a;
+    a->next_ = head;
+    if (head != nullptr) head->prev_ = a;
+    head = a;
     a->in_usable_ = true;
   } else {
-    Arena* last = last_by_nfree_[n];
+    Arena* last = last_of[n];
     if (last == a) {
-      last_by_nfree_[n] =
+      last_of[n] =
           (a->prev_ != nullptr && a->prev_->nfree_pools_ == n) ? a->prev_ : nullptr;
     } else {
       // Unlink, then insert after `last` (it stays last of its group).
       if (a->prev_ != nullptr)
         a->prev_->next_ = a->next_;
       else
-        usable_ = a->next_;
+        head = a->next_;
       if (a->next_ != nullptr) a->next_->prev_ = a->prev_;
       a->prev_ = last;
       a->next_ = last->next_;
@@ -173,7 +186,7 @@ void PoolAllocator::usable_after_return(Arena* a, std::uint32_t old_nfree) noexc
       last->next_ = a;
     }
   }
-  if (last_by_nfree_[n + 1] == nullptr) last_by_nfree_[n + 1] = a;
+  if (last_of[n + 1] == nullptr) last_of[n + 1] = a;
 }
 
 void PoolAllocator::clear_shadow() const noexcept {

@@ -97,7 +97,7 @@ void PoolAllocator::on_last_block(Pool* pool) noexcept {
 }
 
 void* PoolAllocator::allocate_from_new_pool(std::size_t c) {
-  Pool* pool = take_pool();
+  Pool* pool = take_pool(arena_kind_of_lane(c));
   init_pool(pool, c);
   link_used(pool);
   return allocate_class(c);
@@ -193,10 +193,10 @@ void PoolAllocator::unlink_used(Pool* pool) noexcept {
   pool->next_ = pool->prev_ = nullptr;
 }
 
-// Takes a pool from the fullest usable arena (the head of usable_), so that
-// emptier arenas can drain and go back to the OS.
-Pool* PoolAllocator::take_pool() {
-  Arena* a = usable_ != nullptr ? usable_ : new_arena();
+// Takes a pool from the fullest usable arena of the kind (the head of its
+// usable_ list), so that emptier arenas can drain and go back to the OS.
+Pool* PoolAllocator::take_pool(std::size_t kind) {
+  Arena* a = usable_[kind] != nullptr ? usable_[kind] : new_arena(kind);
   Pool* pool = a->free_pools_;
   if (pool != nullptr) {
     a->free_pools_ = pool->next_;

@@ -79,7 +79,8 @@ struct Arena {
   std::uint32_t next_fresh_;   // first never-used pool index (1..64)
   std::uint32_t nretained_;    // pools with retained_ set
   bool in_usable_;
-  Arena* next_;                // owner's usable list, ascending nfree_pools_
+  std::uint8_t kind_;          // arena_kind_of_lane of every pool it serves
+  Arena* next_;                // owner's usable list of its kind, ascending nfree_pools_
   Arena* prev_;
   Arena* all_next_;            // every arena of the owner
   Arena* all_prev_;
@@ -185,9 +186,9 @@ class PoolAllocator {
   bool release_retained(Arena* a) noexcept;
   void drop_spares() noexcept;
   void unmap_one_spare() noexcept;
-  Pool* take_pool();
+  Pool* take_pool(std::size_t kind);
   void return_pool(Arena* a, Pool* pool) noexcept;
-  Arena* new_arena();
+  Arena* new_arena(std::size_t kind);
   void release_arena(Arena* a) noexcept;
   void usable_unlink(Arena* a) noexcept;
   void usable_after_take(Arena* a) noexcept;
@@ -195,9 +196,11 @@ class PoolAllocator {
 
   Pool* used_[kNumLanes] = {};  // pools with free blocks, by lane (alloc_config.hpp)
   Pool* used_tail_[kNumLanes] = {};
-  Arena* usable_ = nullptr;               // arenas with free pools, fullest first
-  Arena* last_by_nfree_[kPoolsPerArena] = {};  // last usable arena with n free
+  // Arenas with free pools, fullest first, by kind (alloc_config.hpp).
+  Arena* usable_[kNumArenaKinds] = {};
+  Arena* last_by_nfree_[kNumArenaKinds][kPoolsPerArena] = {};  // last usable with n free
   Arena* all_ = nullptr;                  // every arena in use (not the spares)
+  std::size_t arenas_of_kind_[kNumArenaKinds] = {};  // of all_
   Arena* spares_ = nullptr;  // fully free arenas kept mapped, through all_next_
   std::size_t nspares_ = 0;  // at most max(1, arenas in use)
 

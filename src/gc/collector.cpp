@@ -411,6 +411,7 @@ struct HeapShape {
   bool walks = false;      // prefetch for the walks themselves
   bool bottom_up = false;  // references lead backwards in the list, two to one
   bool far_apart = false;  // many objects reference far away
+  bool untracked = false;  // a third of the references or more are to untracked objects
 };
 
 class SampleVisitor : public Visitor {
@@ -435,8 +436,12 @@ class SampleVisitor : public Visitor {
   }
   std::size_t near = 0, far = 0, objects = 0, objects_with_far = 0;
   std::size_t back = 0, ahead = 0;
+  std::size_t untracked = 0;  // visits of objects without traverse()
 
  private:
+  static bool close(std::uintptr_t a, std::uintptr_t b) noexcept {
+    return (a > b ? a - b : b - a) <= (std::uintptr_t{64} << 10);
+  }
   static std::size_t slot(std::uintptr_t a) noexcept {
     return static_cast<std::size_t>((a >> 4) * 0x9E3779B97F4A7C15ull >> 51) & (kSlots - 1);
   }
@@ -451,13 +456,20 @@ class SampleVisitor : public Visitor {
     // program's main container, often made first) only cost.
     if (self.near + self.far >= kVisits) return;
     std::uintptr_t to = reinterpret_cast<std::uintptr_t>(op);
-    std::uintptr_t d = to > self.from_ ? to - self.from_ : self.from_ - to;
-    if (d <= (std::uintptr_t{64} << 10)) {
+    if (close(to, self.from_)) {
       ++self.near;
-    } else if (to != self.last_far_) {
+    } else if (close(to, self.last_far_)) {
+      // Far from the object, near the last far reference: a stream through
+      // other memory (the untracked values made with the objects, in
+      // arenas of their own), which the hardware prefetcher follows; or
+      // a run of references to one far object.
+      ++self.near;
+      self.last_far_ = to;
+    } else {
       ++self.far;
       self.last_far_ = to;
     }
+    if (!(A::flags(op) & kTracked)) ++self.untracked;
     if (self.met_ == nullptr) return;
     if (self.met(to)) {
       ++self.ahead;  // met already: later in the list
@@ -492,7 +504,8 @@ HeapShape shape_of(GcList& list, std::uint16_t heap_id) noexcept {
     v.sample(from_gc(gc));
   return {true, v.far > v.near && v.far < kFewPerObject * v.objects_with_far,
           v.back > 2 * v.ahead,
-          v.far * kFarShare > v.near && v.objects_with_far * kObjectsWithFar > v.objects};
+          v.far * kFarShare > v.near && v.objects_with_far * kObjectsWithFar > v.objects,
+          3 * v.untracked >= v.near + v.far && v.untracked != 0};
 }
 
 // The same for mark_reachable's queue, which grows while it is drained:
@@ -560,7 +573,7 @@ std::atomic<std::size_t> g_edge_log_limit{SIZE_MAX};  // set_edge_log_limit
 bool use_shadow(GcList& young, const HeapShape& shape) noexcept {
   long long forced_min = shadow_min();
   if (forced_min >= 0) return at_least(young, static_cast<std::size_t>(forced_min));
-  return shape.large && (shape.walks || shape.bottom_up || shape.far_apart);
+  return shape.large && (shape.walks || shape.bottom_up || shape.far_apart || shape.untracked);
 }
 
 // Which way the shadow mark walks the list. An object referenced from
