@@ -7,6 +7,8 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <map>
+#include <set>
 #include <vector>
 
 #include "alloc/address_map.hpp"
@@ -252,6 +254,65 @@ TEST(AllocPools, TrackedObjectsHaveTheirOwnPools) {
   EXPECT_EQ(s.classes[c].blocks_in_use, 200u);
   kept.clear();
   EXPECT_EQ(pool_stats(a).classes[c].blocks_in_use, 0u);
+}
+
+// Each tracked lane has arenas of its own (alloc_config.hpp, arena kinds):
+// the collector's walks of one kind of object stream through memory that
+// holds only them. Untracked objects of every size share the rest.
+struct Tracked96 : rcgc::Object {
+  void traverse(rcgc::Visitor&) const override {}
+  char payload[96 - 16 - sizeof(rcgc::Object)] = {};
+};
+
+std::uintptr_t arena_of_address(const void* p) {
+  return reinterpret_cast<std::uintptr_t>(p) & ~(std::uintptr_t{rcgc::detail::kArenaSize} - 1);
+}
+
+TEST(AllocPools, TrackedLanesHaveArenasOfTheirOwn) {
+  REQUIRE_POOLS();
+  rcgc::Heap h;
+  rcgc::HeapScope scope = h.enter();
+  std::vector<rcgc::Ref<rcgc::Object>> kept;
+  std::set<std::uintptr_t> arenas48, arenas96, arenas_untracked;
+  for (int i = 0; i < 5000; ++i) {  // several pools of each
+    kept.push_back(rcgc::make<LaneTracked>());
+    arenas48.insert(arena_of_address(kept.back().get()));
+    kept.push_back(rcgc::make<Tracked96>());
+    arenas96.insert(arena_of_address(kept.back().get()));
+    kept.push_back(rcgc::make<LaneUntracked>());
+    arenas_untracked.insert(arena_of_address(kept.back().get()));
+  }
+  EXPECT_EQ(arenas48.size(), 1u);
+  EXPECT_EQ(arenas96.size(), 1u);
+  EXPECT_EQ(arenas_untracked.size(), 1u);
+  std::set<std::uintptr_t> all(arenas48);
+  all.insert(arenas96.begin(), arenas96.end());
+  all.insert(arenas_untracked.begin(), arenas_untracked.end());
+  EXPECT_EQ(all.size(), 3u);
+}
+
+// A lane whose arenas are full takes a pool another lane emptied (resident
+// memory left idle, in an arena with half its pools or more emptied)
+// before it maps a new arena.
+TEST(AllocPools, IdlePoolsOfAnotherLaneAreBorrowed) {
+  REQUIRE_POOLS();
+  rcgc::Heap h;
+  rcgc::HeapScope scope = h.enter();
+  rcgc::detail::Allocator& a = rcgc::detail::current_heap_state().alloc;
+  std::vector<rcgc::Ref<rcgc::Object>> made;
+  // Two arenas' worth of 48-byte objects; one kept per arena, the rest freed.
+  const std::size_t per_arena = rcgc::detail::kUsablePools * (rcgc::detail::kPoolSize / 48);
+  for (std::size_t i = 0; i < 2 * per_arena; ++i) made.push_back(rcgc::make<LaneTracked>());
+  std::map<std::uintptr_t, rcgc::Ref<rcgc::Object>> one_per_arena;
+  for (auto& r : made) one_per_arena.emplace(arena_of_address(r.get()), r);
+  made.clear();
+  ASSERT_GE(one_per_arena.size(), 2u);
+  const std::size_t arenas = pool_stats(a).arenas_current;
+  // 96-byte objects fill what was freed: no new arena.
+  std::vector<rcgc::Ref<rcgc::Object>> later;
+  for (std::size_t i = 0; i < per_arena / 4; ++i) later.push_back(rcgc::make<Tracked96>());
+  EXPECT_EQ(pool_stats(a).arenas_current, arenas);
+  for (auto& r : later) EXPECT_EQ(one_per_arena.count(arena_of_address(r.get())), 1u);
 }
 
 TEST(AllocPools, AddressMapAnswersForAnyPointer) {

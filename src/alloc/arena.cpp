@@ -189,6 +189,47 @@ void PoolAllocator::usable_after_return(Arena* a, std::uint32_t old_nfree) noexc
   if (last_of[n + 1] == nullptr) last_of[n + 1] = a;
 }
 
+// `a`, out of its usable list, goes back in after the last arena with as
+// many free pools or fewer (none free: it stays out).
+void PoolAllocator::usable_insert(Arena* a) noexcept {
+  Arena*& head = usable_[a->kind_];
+  Arena** last_of = last_by_nfree_[a->kind_];
+  const std::uint32_t n = a->nfree_pools_;
+  if (n == 0) return;
+  Arena* after = nullptr;
+  for (std::uint32_t m = n; m >= 1 && after == nullptr; --m) after = last_of[m];
+  a->prev_ = after;
+  a->next_ = after != nullptr ? after->next_ : head;
+  if (a->next_ != nullptr) a->next_->prev_ = a;
+  if (after != nullptr)
+    after->next_ = a;
+  else
+    head = a;
+  last_of[n] = a;
+  a->in_usable_ = true;
+}
+
+// Among the arenas with the most free pools of each kind, the one with the
+// most pools emptied since they were used (their pages are resident; pools
+// never used cost no memory), if that is half its pools or more; else
+// nullptr. The slow path of take_pool only.
+Arena* PoolAllocator::most_idle_arena() const noexcept {
+  Arena* best = nullptr;
+  std::uint32_t best_emptied = kUsablePools / 2 - 1;
+  for (const auto& last_of : last_by_nfree_) {
+    std::uint32_t n = kUsablePools;
+    while (n > best_emptied && last_of[n] == nullptr) --n;
+    if (n <= best_emptied) continue;
+    Arena* a = last_of[n];
+    const std::uint32_t emptied = n - (kPoolsPerArena - a->next_fresh_);
+    if (emptied > best_emptied) {
+      best = a;
+      best_emptied = emptied;
+    }
+  }
+  return best;
+}
+
 void PoolAllocator::clear_shadow() const noexcept {
   for (const Arena* a = all_; a != nullptr; a = a->all_next_) ArenaRegion::clear_shadow(a);
 }

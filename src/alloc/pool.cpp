@@ -193,10 +193,9 @@ void PoolAllocator::unlink_used(Pool* pool) noexcept {
   pool->next_ = pool->prev_ = nullptr;
 }
 
-// Takes a pool from the fullest usable arena of the kind (the head of its
-// usable_ list), so that emptier arenas can drain and go back to the OS.
-Pool* PoolAllocator::take_pool(std::size_t kind) {
-  Arena* a = usable_[kind] != nullptr ? usable_[kind] : new_arena(kind);
+namespace {
+// An arena's next pool: one emptied before, else one never used.
+Pool* pop_pool(Arena* a) noexcept {
   Pool* pool = a->free_pools_;
   if (pool != nullptr) {
     a->free_pools_ = pool->next_;
@@ -204,6 +203,28 @@ Pool* PoolAllocator::take_pool(std::size_t kind) {
     pool = &a->pools_[a->next_fresh_];
     pool->index_ = a->next_fresh_++;
   }
+  return pool;
+}
+}  // namespace
+
+// Takes a pool from the fullest usable arena of the kind (the head of its
+// usable_ list), so that emptier arenas can drain and go back to the OS.
+// When the kind has none: a spare arena, else a pool borrowed from an arena
+// of another kind that has half of its pools or more emptied (resident
+// memory left idle, most_idle_arena), else a new arena.
+Pool* PoolAllocator::take_pool(std::size_t kind) {
+  Arena* a = usable_[kind];
+  if (a == nullptr && spares_ == nullptr) {
+    if (Arena* idle = most_idle_arena()) {
+      usable_unlink(idle);
+      Pool* pool = pop_pool(idle);
+      --idle->nfree_pools_;
+      usable_insert(idle);
+      return pool;
+    }
+  }
+  if (a == nullptr) a = new_arena(kind);
+  Pool* pool = pop_pool(a);
   usable_after_take(a);
   return pool;
 }

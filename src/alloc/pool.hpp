@@ -193,6 +193,8 @@ class PoolAllocator {
   void usable_unlink(Arena* a) noexcept;
   void usable_after_take(Arena* a) noexcept;
   void usable_after_return(Arena* a, std::uint32_t old_nfree) noexcept;
+  void usable_insert(Arena* a) noexcept;
+  Arena* most_idle_arena() const noexcept;
 
   Pool* used_[kNumLanes] = {};  // pools with free blocks, by lane (alloc_config.hpp)
   Pool* used_tail_[kNumLanes] = {};
