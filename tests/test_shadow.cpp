@@ -397,6 +397,9 @@ struct Companion : TNode {
 
 TEST_F(Shadow, FarReferencesInAStreamStayInHeaders) {
   REQUIRE_REGION();
+  // The debug hooks allocate every object through one lane, whose arenas
+  // hold both kinds of node.
+  if (rcgc::detail::Allocator::debug_enabled()) GTEST_SKIP() << "arena layout test";
   ShadowMin by_shape(-1);
   std::vector<Ref<TNode>> nodes;
   for (int i = 0; i < 100000; ++i) {

@@ -190,7 +190,9 @@ RCGC_ALWAYS_INLINE void Visitor::visit_as(Object* op, std::uintptr_t n) {
       ++behind_;
       if (!(*w & detail::kShadowLeaf)) enqueue(op);  // reaching more: the queue traverses it
     }
-  } else if constexpr (M == Mode::decref_shadow) {  // subtract_refs, state in the shadow
+  } else if constexpr (M == Mode::decref_shadow || M == Mode::decref_edges) {
+    // subtract_refs, state in the shadow (decref_edges: every member is in
+    // the region, and each one met is recorded)
     if (std::uint32_t* w = shadow_of(op)) {
       if constexpr (RCGC_DEBUG_LEVEL >= 1) {
         // Foreign, freed, not made by make, or a count that is too small.
@@ -203,41 +205,25 @@ RCGC_ALWAYS_INLINE void Visitor::visit_as(Object* op, std::uintptr_t n) {
         const auto k = static_cast<std::intptr_t>(n);
         order_balance_ += (*w & detail::kShadowWalked) ? -k : k;
         *w -= static_cast<std::uint32_t>(n);
+        if constexpr (M == Mode::decref_edges)
+          record_edge(static_cast<std::uint32_t>(w - shadow_));
       }
       return;
     }
-    // Outside the region: the members carry kCollecting and gc_refs.
+    // Outside the region: the members carry kCollecting and gc_refs (none
+    // with decref_edges).
     std::uint16_t f = A::flags(op);
     if (RCGC_UNLIKELY(A::heap(op) != heap_id_)) {
       if constexpr (RCGC_DEBUG_LEVEL >= 1) return report_each(op, n);
       return;
     }
+    if constexpr (M == Mode::decref_edges) return;
     if (f & detail::kCollecting) {
       if constexpr (RCGC_DEBUG_LEVEL >= 1) {
         if (RCGC_UNLIKELY(detail::as_gc(op)->prev_bits < n)) return report_each(op, n);
       }
       met_member_ = true;
       detail::as_gc(op)->prev_bits -= n;
-    }
-  } else if constexpr (M == Mode::decref_edges) {  // decref_shadow, every member in the region
-    std::uint32_t* w = shadow_of(op);
-    if (w == nullptr) {  // not a member
-      if constexpr (RCGC_DEBUG_LEVEL >= 1) {
-        if (RCGC_UNLIKELY(A::heap(op) != heap_id_)) return report_each(op, n);
-      }
-      return;
-    }
-    if constexpr (RCGC_DEBUG_LEVEL >= 1) {
-      if (RCGC_UNLIKELY(A::heap(op) != heap_id_) ||
-          RCGC_UNLIKELY((*w & detail::kShadowMember) && (*w & detail::kShadowCount) < n))
-        return report_each(op, n);
-    }
-    if (*w & detail::kShadowMember) {
-      met_member_ = true;
-      const auto k = static_cast<std::intptr_t>(n);
-      order_balance_ += (*w & detail::kShadowWalked) ? -k : k;
-      *w -= static_cast<std::uint32_t>(n);
-      record_edge(static_cast<std::uint32_t>(w - shadow_));
     }
   } else if constexpr (M == Mode::prefetch) {
     ++visits_;
