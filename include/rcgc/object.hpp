@@ -101,6 +101,18 @@ inline constexpr std::uint32_t kShadowWalked = 1u << 29;
 inline constexpr std::uint32_t kShadowLeaf = 1u << 28;
 inline constexpr std::uint32_t kShadowCount = kShadowLeaf - 1;  // gc_refs
 
+// The mark's visit of an object with a shadow word (Mode::mark, and
+// Collector::mark_edges): a member not yet reached is reached; the answer
+// says whether it was, and whether behind the walk and not a leaf (it must
+// join the queue: it reaches more).
+enum class ShadowReach : std::uint8_t { none, ahead, behind_leaf, behind };
+inline ShadowReach shadow_reach(std::uint32_t& w) noexcept {
+  if ((w & (kShadowMember | kShadowReached)) != kShadowMember) return ShadowReach::none;
+  w |= kShadowReached;
+  if (w & kShadowWalked) return ShadowReach::ahead;
+  return (w & kShadowLeaf) ? ShadowReach::behind_leaf : ShadowReach::behind;
+}
+
 inline constexpr std::uint32_t kImmortal = 0x8000'0000u;
 
 class HeapState;
@@ -229,8 +241,8 @@ class Visitor {
   std::size_t queue_cap_ = 0;
   std::size_t behind_ = 0;
   // decref_edges: the edge buffer, [edge_begin_, edge_end_), filled up to
-  // edge_out_. When it cannot grow, edges_lost_ is set and the buffer is
-  // written over from its start (the mark then traverses the objects).
+  // edge_out_. When it cannot grow, edges_lost_ is set and the visitor goes
+  // on in decref_shadow (the mark then traverses the objects).
   std::uint32_t* edge_begin_ = nullptr;
   std::uint32_t* edge_out_ = nullptr;
   std::uint32_t* edge_end_ = nullptr;

@@ -184,12 +184,9 @@ RCGC_ALWAYS_INLINE void Visitor::visit_as(Object* op, std::uintptr_t n) {
   } else if constexpr (M == Mode::mark) {  // mark_reachable: reached from a reached one
     std::uint32_t* w = shadow_of(op);
     if (w == nullptr) return mark_in_header(op);
-    if ((*w & (detail::kShadowMember | detail::kShadowReached)) != detail::kShadowMember) return;
-    *w |= detail::kShadowReached;
-    if (!(*w & detail::kShadowWalked)) {  // behind the walk
-      ++behind_;
-      if (!(*w & detail::kShadowLeaf)) enqueue(op);  // reaching more: the queue traverses it
-    }
+    const detail::ShadowReach r = detail::shadow_reach(*w);
+    if (r >= detail::ShadowReach::behind_leaf) ++behind_;
+    if (r == detail::ShadowReach::behind) enqueue(op);  // reaching more: the queue traverses it
   } else if constexpr (M == Mode::decref_shadow || M == Mode::decref_edges) {
     // subtract_refs, state in the shadow (decref_edges: every member is in
     // the region, and each one met is recorded)

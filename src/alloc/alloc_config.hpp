@@ -50,10 +50,10 @@ constexpr std::size_t class_of_lane(std::size_t lane) noexcept { return lane % k
 // tracked objects in allocation order then streams through memory holding
 // only them: in this VM a sequential walk that skips every other 16 KiB
 // runs at a quarter of the speed of one through contiguous memory, and two
-// streams whose 16 KiB pools alternate at half the speed of two apart
-// (docs/allocator.md, "Arena kinds"). A kind whose arenas are all full
-// borrows a pool from another kind's arena that has half its pools free or
-// more, rather than map a new one (PoolAllocator::take_pool).
+// streams whose 16 KiB pools alternate at about a third of the speed of two
+// apart (docs/allocator.md, "Arena kinds"). A kind whose arenas are all
+// full borrows a pool from another kind's arena that has half its pools or
+// more emptied, rather than map a new one (PoolAllocator::take_pool).
 inline constexpr std::size_t kNumArenaKinds = 1 + kNumSizeClasses;
 constexpr std::size_t arena_kind_of_lane(std::size_t lane) noexcept {
   return lane >= kNumSizeClasses ? lane - kNumSizeClasses + 1 : 0;

@@ -68,6 +68,19 @@ inline void keep(GcHead* gc, GcHead* prev, std::uint16_t new_gen) noexcept {
   std::uint16_t& f = flags_of(gc);
   f = static_cast<std::uint16_t>((f & ~(kCollectorFlags | kGenMask)) | (new_gen << kGenShift));
 }
+// The mark's walk passing an object with a shadow word (mark, mark_edges):
+// nothing has reached it yet; or it is reached (by a visit, or from
+// outside) and reaches no member; or it is reached and to be traversed.
+enum class Pass : std::uint8_t { unreached, leaf, traverse };
+inline Pass shadow_pass(std::uint32_t& w) noexcept {
+  w &= ~kShadowWalked;  // passed
+  if (!(w & kShadowReached)) {
+    if ((w & kShadowCount) == 0) return Pass::unreached;
+    w |= kShadowReached;
+  }
+  return (w & kShadowLeaf) ? Pass::leaf : Pass::traverse;
+}
+
 inline void set_unreachable(GcHead* gc) noexcept {
   std::uint16_t& f = flags_of(gc);
   f = static_cast<std::uint16_t>((f & ~(kReached | kPassed)) | kUnreachable);
@@ -144,8 +157,8 @@ struct ShadowDecrefVisitor : GenerationDecrefVisitor {
   using Visitor::met_member_;
   using Visitor::order_balance_;
   // `edges`: Mode::decref_edges, into a buffer of its own, first of room
-  // for that many (the pages a buffer this large gets from malloc are
-  // committed as they are written).
+  // for that many (a mapping: its pages are committed as they are
+  // written).
   ShadowDecrefVisitor(std::uint16_t id, const RegionView& r, std::size_t edges) noexcept
       : GenerationDecrefVisitor(edges != 0 ? Mode::decref_edges : Mode::decref_shadow, id, 0) {
     set_shadow(r.base, r.size, r.shadow);
@@ -751,15 +764,9 @@ MarkResult Collector::mark(GcList& young, bool lookahead, bool queue_lookahead,
        gc = backwards ? gc->prev() : gc->next) {
     if (ahead) ahead->step();
     if (std::uint32_t* w = shadow.word(from_gc(gc))) {
-      *w &= ~kShadowWalked;  // passed
-      if (!(*w & kShadowReached)) {
-        if ((*w & kShadowCount) == 0) {
-          ++m.passed_unreached;
-          continue;
-        }
-        *w |= kShadowReached;
-      }
-      if (*w & kShadowLeaf) continue;  // reaches no member
+      const Pass p = shadow_pass(*w);
+      if (p == Pass::unreached) ++m.passed_unreached;
+      if (p != Pass::traverse) continue;
     } else {
       std::uint16_t& f = flags_of(gc);
       f |= kPassed;
@@ -912,7 +919,8 @@ EdgeLog::~EdgeLog() { release(); }
 
 // Mode::decref_edges' buffer is full (or not yet there): four times
 // larger, up to what an EdgeLog's 32-bit offsets can hold; without memory
-// the edges are lost, and written over from the start.
+// (or past the limit) the edges are lost and the visitor goes on in
+// Mode::decref_shadow.
 void rcgc::Visitor::grow_edges(std::uint32_t index) noexcept {
   constexpr std::size_t kFirst = std::size_t{1} << 16;
   const std::size_t kMost = std::min<std::size_t>(
@@ -922,9 +930,11 @@ void rcgc::Visitor::grow_edges(std::uint32_t index) noexcept {
   const std::size_t want = std::min(cap == 0 ? kFirst : cap * 4, kMost);
   std::uint32_t* p = edges_lost_ || want <= cap ? nullptr : rcgc::detail::map_entries(want);
   if (p == nullptr) {
+    // Lost: the rest of the pass subtracts without recording (what is left
+    // of the array being visited writes over the buffer's start).
     edges_lost_ = true;
+    set_mode(Mode::decref_shadow);
     edge_out_ = edge_begin_;
-    if (edge_out_ != edge_end_) *edge_out_++ = index;
     return;
   }
   if (used != 0) std::memcpy(p, edge_begin_, used * sizeof(std::uint32_t));
@@ -964,17 +974,14 @@ MarkResult Collector::mark_edges(const EdgeLog& log, const RegionView& shadow,
   const std::uint32_t* const edges = log.edges;
   std::uint32_t* const queue = log.queue;
   std::size_t read = 0, end = 0, behind = 0;
-  // What mark's visits do (Mode::mark with a shadow), for one object's
-  // edges.
+  // Mode::mark's visits, for one object's edges. An object reached behind
+  // the walk has its position in its count (written as the walk passed it).
   auto follow = [&](std::size_t pos) {
     for (std::uint32_t k = start[pos], e = start[pos + 1]; k < e; ++k) {
       std::uint32_t& w = sh[edges[k]];
-      if ((w & (kShadowMember | kShadowReached)) != kShadowMember) continue;
-      w |= kShadowReached;
-      if (!(w & kShadowWalked)) {  // behind the walk: its count is its position
-        ++behind;
-        if (!(w & kShadowLeaf)) queue[end++] = w & kShadowCount;
-      }
+      const ShadowReach r = shadow_reach(w);
+      if (r >= ShadowReach::behind_leaf) ++behind;
+      if (r == ShadowReach::behind) queue[end++] = w & kShadowCount;
     }
   };
   MarkResult m;
@@ -982,16 +989,12 @@ MarkResult Collector::mark_edges(const EdgeLog& log, const RegionView& shadow,
   for (std::size_t step = 0; step < n; ++step) {
     const std::size_t i = backwards ? n - 1 - step : step;
     std::uint32_t& w = sh[index[i]];
-    w &= ~kShadowWalked;  // passed
-    if (!(w & kShadowReached)) {
-      if ((w & kShadowCount) == 0) {
-        ++m.passed_unreached;
-        w |= static_cast<std::uint32_t>(i);  // where a later visit finds its edges
-        continue;
-      }
-      w |= kShadowReached;
+    const Pass p = shadow_pass(w);
+    if (p == Pass::unreached) {
+      ++m.passed_unreached;
+      w |= static_cast<std::uint32_t>(i);  // count 0: where a later visit finds its edges
     }
-    if (w & kShadowLeaf) continue;
+    if (p != Pass::traverse) continue;
     follow(i);
     while (read < end) follow(queue[read++]);
   }
