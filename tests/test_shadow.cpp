@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "alloc/alloc_config.hpp"
 #include "alloc/region.hpp"
 #include "fixture.hpp"
 #include "gc/collector.hpp"
@@ -188,6 +189,98 @@ TEST_F(Shadow, AllReachableEndsWithoutASweep) {
   EXPECT_EQ(rcgc::detail::shadow_counters().without_sweep, after.without_sweep);
   heap().verify();
   expect_shadow_clear();
+}
+
+// Two sizes of chain node, in pools of their own.
+struct Link : rcgc::Object {
+  Ref<rcgc::Object> next;
+  void traverse(rcgc::Visitor& visit) const override { visit(next); }
+};
+struct BigLink : Link {
+  char pad[200] = {};
+};
+
+// n links of both sizes made in turn, chained in the order `order` gives
+// (a permutation of 0..n-1); returns the chain's first link, the only one
+// referenced from outside.
+Ref<rcgc::Object> interleaved_chain(std::size_t n, const std::vector<std::size_t>& order) {
+  std::vector<Ref<Link>> made;
+  for (std::size_t i = 0; i < n; ++i)
+    made.push_back(i % 2 ? Ref<Link>(rcgc::make<BigLink>()) : rcgc::make<Link>());
+  for (std::size_t k = 0; k + 1 < n; ++k) made[order[k]]->next = made[order[k + 1]];
+  return made[order[0]];
+}
+
+// The tracked objects are listed in address order, pool by pool: the
+// objects of each pool form one run, ascending.
+bool in_address_order() {
+  std::unordered_set<std::uintptr_t> pools_seen;
+  std::uintptr_t before = 0;
+  for (const Ref<rcgc::Object>& op : gc::get_objects()) {
+    const auto a = reinterpret_cast<std::uintptr_t>(op.get());
+    const std::uintptr_t pool = a / rcgc::detail::kPoolSize;
+    if (before != 0 && pool == before / rcgc::detail::kPoolSize) {
+      if (a <= before) return false;
+    } else if (!pools_seen.insert(pool).second) {
+      return false;  // a second run of a pool
+    }
+    before = a;
+  }
+  return true;
+}
+
+// A full collection that keeps everything relinks a list whose walk jumps
+// between pools at almost every step, when the list's order did not help
+// the mark either (a chain in random order, made of two sizes in turn):
+// the next collection walks the heap pool by pool. A chain in the order it
+// was made (the mark reaches each link as it passes it) keeps its order.
+TEST_F(Shadow, ScatteredListIsRelinkedInAddressOrder) {
+  REQUIRE_REGION();
+  ShadowMin always(0);
+  // Frozen objects share the pools but are not in the collection.
+  std::vector<Ref<rcgc::Object>> frozen;
+  for (int i = 0; i < 100; ++i) frozen.push_back(interleaved_chain(2, {1, 0}));
+  gc::freeze();
+  constexpr std::size_t kLinks = 8000;
+  std::vector<std::size_t> order(kLinks);
+  for (std::size_t i = 0; i < kLinks; ++i) order[i] = i;
+  std::shuffle(order.begin(), order.end(), std::mt19937(7));
+  Ref<rcgc::Object> chain = interleaved_chain(kLinks, order);
+  EXPECT_FALSE(in_address_order());
+  const auto before = rcgc::detail::shadow_counters();
+  EXPECT_EQ(gc::collect(), 0u);
+  EXPECT_EQ(rcgc::detail::shadow_counters().relinks, before.relinks + 1);
+  EXPECT_EQ(gc::get_objects(2).size(), kLinks);
+  EXPECT_TRUE(in_address_order());
+  heap().verify();  // links, flags and generations
+  expect_shadow_clear();
+  // The chain is intact: every link reached from the first.
+  std::size_t reached = 0;
+  for (const rcgc::Object* p = chain.get(); p != nullptr;
+       p = static_cast<const Link*>(p)->next.get())
+    ++reached;
+  EXPECT_EQ(reached, kLinks);
+  // In order now, it stays as it is.
+  EXPECT_EQ(gc::collect(), 0u);
+  EXPECT_EQ(rcgc::detail::shadow_counters().relinks, before.relinks + 1);
+  gc::unfreeze();
+}
+
+TEST_F(Shadow, ListInTheOrderOfItsReferencesKeepsIt) {
+  REQUIRE_REGION();
+  ShadowMin always(0);
+  constexpr std::size_t kLinks = 8000;
+  std::vector<std::size_t> order(kLinks);
+  for (std::size_t i = 0; i < kLinks; ++i) order[i] = i;
+  Ref<rcgc::Object> chain = interleaved_chain(kLinks, order);
+  std::vector<const rcgc::Object*> made;
+  for (const Ref<rcgc::Object>& op : gc::get_objects()) made.push_back(op.get());
+  const auto before = rcgc::detail::shadow_counters();
+  EXPECT_EQ(gc::collect(), 0u);
+  EXPECT_EQ(rcgc::detail::shadow_counters().relinks, before.relinks);
+  std::vector<const rcgc::Object*> kept;
+  for (const Ref<rcgc::Object>& op : gc::get_objects()) kept.push_back(op.get());
+  EXPECT_EQ(kept, made);
 }
 
 // A member whose traversal met no member of the collection (a tree's leaf,

@@ -166,6 +166,22 @@ class PoolAllocator {
     return arena_of(p)->owner_;
   }
 
+  // Calls f(block) for every carved block of every pool of a tracked lane
+  // in use (free blocks among them), arena by arena, in address order
+  // within each arena.
+  template <class F>
+  void for_each_tracked_block(F&& f) const noexcept {
+    for (const Arena* a = all_; a != nullptr; a = a->all_next_) {
+      for (std::uint32_t i = 1; i < a->next_fresh_; ++i) {
+        const Pool* pool = &a->pools_[i];
+        if (pool->used_ == 0 || pool->size_class_ < kNumSizeClasses) continue;
+        char* data = pool_data(pool);
+        for (std::uint32_t off = 0; off < pool->next_offset_; off += pool->block_size_)
+          f(data + off);
+      }
+    }
+  }
+
   void collect_stats(PoolStats& out) const noexcept;
   // Zeroes the arena region's shadow words of every arena in use
   // (ArenaRegion::clear_shadow).

@@ -354,6 +354,24 @@ struct PrefetchVisitor : Visitor {
 };
 constexpr int kLookahead = 16;
 
+// A full collection that keeps every object relinks the list in address
+// order (relink_by_address) when its walk was scattered and the list's
+// order did not help the mark:
+// - more than one step in kRelinkScattered did not go on a little ahead
+//   (kStreamStep) of the object before: objects of several sizes made in
+//   turn, each size in pools of its own, or blocks reused after frees.
+//   Walking a few such sequences in turn is slower than walking each alone
+//   (allocator.md, "Arena kinds"): a list of four of them took 12.5 ms to
+//   initialise against 5 ms in address order (lru_cache, 442k objects);
+// - the mark's walk passed more than one object in kRelinkPassed before
+//   anything reached it. When it passed almost none, the list is in the
+//   order the references go (a tree made from its root): address order,
+//   which groups objects by size, would break that, and the mark would
+//   queue what it now reaches as it walks (parse_tree: mark 11 -> 20 ms).
+constexpr std::size_t kStreamStep = 16;  // words: 512 bytes
+constexpr std::size_t kRelinkScattered = 8;
+constexpr std::size_t kRelinkPassed = 4;
+
 class Lookahead {
  public:
   // `backwards`: for a walk from the last object to the first (through the
@@ -585,6 +603,7 @@ std::atomic<std::size_t> g_shadow_backwards{0};
 std::atomic<std::size_t> g_shadow_without_sweep{0};
 std::atomic<std::size_t> g_shadow_leaves{0};
 std::atomic<std::size_t> g_shadow_edge_marks{0};
+std::atomic<std::size_t> g_shadow_relinks{0};
 std::atomic<std::size_t> g_edge_log_limit{SIZE_MAX};  // set_edge_log_limit
 
 // Whether a full collection keeps its state in the shadow: on a large heap
@@ -833,11 +852,15 @@ std::size_t Collector::sweep_reached(GcList& young, GcList& unreachable,
 
 ShadowInit Collector::shadow_init(GcList& young, const RegionView& shadow) noexcept {
   ShadowInit n;
+  std::size_t before = 0;  // the word index of the object before
   for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next, ++n.members) {
     Object* op = from_gc(gc);
     std::uint32_t rc = A::refcnt(op);
     RCGC_DCHECK_AT(2, rc > 0);
     if (std::uint32_t* w = shadow.word(op)) {
+      const auto i = static_cast<std::size_t>(w - shadow.shadow);
+      n.scattered += i - before >= kStreamStep;  // not a little ahead of it
+      before = i;
       RCGC_DCHECK_AT(2, *w == 0);
       // A count beyond the word's field: reachable from outside for all
       // practical purposes (2^28 references), so a root, and no member:
@@ -852,16 +875,47 @@ ShadowInit Collector::shadow_init(GcList& young, const RegionView& shadow) noexc
   return n;
 }
 
+bool Collector::relink_by_address(GcList& young, std::uint16_t new_gen,
+                                  const RegionView& shadow, std::size_t members) noexcept {
+  const PoolAllocator& pools = h_.alloc.impl()->pools();
+  auto member = [&](char* block) -> Object* {
+    Object* op = from_gc(reinterpret_cast<GcHead*>(block));
+    const std::uint32_t* w = shadow.word(op);
+    return w != nullptr && (*w & kShadowMember) ? op : nullptr;
+  };
+  std::size_t found = 0;
+  pools.for_each_tracked_block([&](char* block) { found += member(block) != nullptr; });
+  if (found != members) return false;
+  GcHead* const head = young.end();
+  GcHead* last = head;
+  pools.for_each_tracked_block([&](char* block) {
+    if (Object* op = member(block)) {
+      GcHead* gc = as_gc(op);
+      keep(gc, last, new_gen);
+      last->next = gc;
+      last = gc;
+    }
+  });
+  last->next = head;
+  head->set_prev(last);
+  g_shadow_relinks.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
 void Collector::keep_all_in_shadow(GcList& young, std::uint16_t new_gen,
-                                   const RegionView& shadow) noexcept {
+                                   const RegionView& shadow, std::size_t members,
+                                   bool relink) noexcept {
   // Every object is reached and in the region, so nothing leaves the list
   // and no header was written: the words go back to zero arena by arena
   // (a table an eighth of the heap, not the heap), and only the objects of
   // the younger generations, merged in at the end, need their generation.
+  if (!relink || !relink_by_address(young, new_gen, shadow, members)) {
+    for (GcHead* gc = young.last();
+         gc != young.end() && ((flags_of(gc) & kGenMask) >> kGenShift) != new_gen;
+         gc = gc->prev())
+      set_generation(from_gc(gc), new_gen);
+  }
   h_.alloc.impl()->pools().clear_shadow();
-  for (GcHead* gc = young.last();
-       gc != young.end() && ((flags_of(gc) & kGenMask) >> kGenShift) != new_gen; gc = gc->prev())
-    set_generation(from_gc(gc), new_gen);
   if constexpr (RCGC_DEBUG_LEVEL >= 2) {
     for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next) {
       RCGC_DCHECK_AT(2, *shadow.word(from_gc(gc)) == 0);
@@ -1177,7 +1231,8 @@ ShadowCounters shadow_counters() noexcept {
           g_shadow_backwards.load(std::memory_order_relaxed),
           g_shadow_without_sweep.load(std::memory_order_relaxed),
           g_shadow_leaves.load(std::memory_order_relaxed),
-          g_shadow_edge_marks.load(std::memory_order_relaxed)};
+          g_shadow_edge_marks.load(std::memory_order_relaxed),
+          g_shadow_relinks.load(std::memory_order_relaxed)};
 }
 
 CollectResult Collector::collect(int generation) noexcept {
@@ -1232,7 +1287,9 @@ CollectResult Collector::collect(int generation) noexcept {
       // headers, no prev link was overwritten.
       if (init.outside == 0 && marked.passed_unreached == marked.reached_behind &&
           !marked.linked) {
-        keep_all_in_shadow(young, old_gen_, shadow);
+        keep_all_in_shadow(young, old_gen_, shadow, init.members,
+                           init.scattered > init.members / kRelinkScattered &&
+                               marked.passed_unreached > init.members / kRelinkPassed);
         survivors = init.members;
         g_shadow_without_sweep.fetch_add(1, std::memory_order_relaxed);
       } else {

@@ -23,6 +23,10 @@ struct TrashSummary {
 struct ShadowInit {
   std::size_t members = 0;
   std::size_t outside = 0;
+  // Steps of the list's walk that did not go on a little ahead of the
+  // object before: to another of the sequences it interleaves, or
+  // elsewhere (shadow_init).
+  std::size_t scattered = 0;
 };
 struct MarkResult {
   std::size_t passed_unreached = 0;  // objects passed before anything reached them
@@ -187,8 +191,16 @@ class Collector {
   // region: the words go back to zero arena by
   // arena (no walk of the heap), and the younger generations' objects get
   // generation `new_gen`. Instead of sweep_reached.
-  void keep_all_in_shadow(GcList& young, std::uint16_t new_gen,
-                          const RegionView& shadow) noexcept;
+  // When `relink`, the list is first relinked in address order (see
+  // relink_by_address).
+  void keep_all_in_shadow(GcList& young, std::uint16_t new_gen, const RegionView& shadow,
+                          std::size_t members, bool relink) noexcept;
+  // Relinks `young` (its `members` objects, each with a member word) in the
+  // order of their blocks in this heap's pools, each given generation
+  // `new_gen`; false (nothing changed) when the pools hold a different
+  // number of members.
+  bool relink_by_address(GcList& young, std::uint16_t new_gen, const RegionView& shadow,
+                         std::size_t members) noexcept;
   // Legacy-finalizer objects and everything they reach leave the trash. The
   // second returns how many objects it moved.
   static TrashSummary move_legacy_finalizers(GcList& unreachable, GcList& finalizers) noexcept;
@@ -241,6 +253,7 @@ struct ShadowCounters {
   std::size_t without_sweep = 0;  // of which finished by keep_all_in_shadow
   std::size_t leaves = 0;  // members the mark did not traverse (kShadowLeaf)
   std::size_t edge_marks = 0;  // collections marked from the EdgeLog
+  std::size_t relinks = 0;     // lists relinked in address order
 };
 ShadowCounters shadow_counters() noexcept;
 
