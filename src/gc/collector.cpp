@@ -360,6 +360,8 @@ constexpr int kLookahead = 16;
 // - more than one step in kRelinkScattered did not go on a little ahead
 //   (kStreamStep) of the object before: objects of several sizes made in
 //   turn, each size in pools of its own, or blocks reused after frees.
+//   Counted on the edge log's index (the list's order in shadow words),
+//   and only when the mark's count below asks for it.
 //   Walking a few such sequences in turn is slower than walking each alone
 //   (allocator.md, "Arena kinds"): a list of four of them took 12.5 ms to
 //   initialise against 5 ms in address order (lru_cache, 442k objects);
@@ -852,15 +854,11 @@ std::size_t Collector::sweep_reached(GcList& young, GcList& unreachable,
 
 ShadowInit Collector::shadow_init(GcList& young, const RegionView& shadow) noexcept {
   ShadowInit n;
-  std::size_t before = 0;  // the word index of the object before
   for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next, ++n.members) {
     Object* op = from_gc(gc);
     std::uint32_t rc = A::refcnt(op);
     RCGC_DCHECK_AT(2, rc > 0);
     if (std::uint32_t* w = shadow.word(op)) {
-      const auto i = static_cast<std::size_t>(w - shadow.shadow);
-      n.scattered += i - before >= kStreamStep;  // not a little ahead of it
-      before = i;
       RCGC_DCHECK_AT(2, *w == 0);
       // A count beyond the word's field: reachable from outside for all
       // practical purposes (2^28 references), so a root, and no member:
@@ -871,6 +869,18 @@ ShadowInit Collector::shadow_init(GcList& young, const RegionView& shadow) noexc
       gc_refs(gc) = rc;
       ++n.outside;
     }
+  }
+  return n;
+}
+
+static std::size_t scattered_steps(const EdgeLog& log) noexcept {
+  // Not a little ahead of the object before (the first: after the region's
+  // start).
+  std::size_t n = 0;
+  std::uint32_t before = 0;
+  for (std::size_t i = 0; i < log.objects; ++i) {
+    n += log.index[i] - before >= kStreamStep;
+    before = log.index[i];
   }
   return n;
 }
@@ -1281,15 +1291,17 @@ CollectResult Collector::collect(int generation) noexcept {
           marked_from_log ? mark_edges(log, shadow, backwards)
                           : mark(young, shape.walks, shape.large, shadow,
                                  backwards && init.outside == 0, old_gen_, init.members);
+      // Known before the log goes (its index array is the list's order).
+      const bool relink = marked_from_log &&
+                          marked.passed_unreached > init.members / kRelinkPassed &&
+                          scattered_steps(log) > init.members / kRelinkScattered;
       log.release();
       // Every object passed unreached was reached later: all are
       // reachable, and unless the queue had to link some through their
       // headers, no prev link was overwritten.
       if (init.outside == 0 && marked.passed_unreached == marked.reached_behind &&
           !marked.linked) {
-        keep_all_in_shadow(young, old_gen_, shadow, init.members,
-                           init.scattered > init.members / kRelinkScattered &&
-                               marked.passed_unreached > init.members / kRelinkPassed);
+        keep_all_in_shadow(young, old_gen_, shadow, init.members, relink);
         survivors = init.members;
         g_shadow_without_sweep.fetch_add(1, std::memory_order_relaxed);
       } else {

@@ -23,10 +23,6 @@ struct TrashSummary {
 struct ShadowInit {
   std::size_t members = 0;
   std::size_t outside = 0;
-  // Steps of the list's walk that did not go on a little ahead of the
-  // object before: to another of the sequences it interleaves, or
-  // elsewhere (shadow_init).
-  std::size_t scattered = 0;
 };
 struct MarkResult {
   std::size_t passed_unreached = 0;  // objects passed before anything reached them
