@@ -161,6 +161,9 @@ class Visitor {
   // (unless the shadow marks it a leaf: it reaches no member).
   // `decref_order` is decref_young that also watches the order (young
   // collections): which ways references lead in the list (order_seen_).
+  // `order` watches the order and does nothing else (a young collection
+  // that expects its generation ordered, as the last one was: then no
+  // gc_refs are needed).
   // `prefetch` asks the CPU for each object's header, nothing more (the
   // collector's lookahead on large generations).
   // `decref_shadow` is decref for a full collection that keeps its state in
@@ -174,7 +177,7 @@ class Visitor {
   // follow the references without traversing the objects again.
   enum class Mode : std::uint8_t {
     call, decref, decref_young, decref_order, reach, mark, prefetch, clear, decref_shadow,
-    decref_edges
+    decref_edges, order
   };
   Visitor(Fn fn, Mode mode, std::uint16_t heap_id = 0, std::uint8_t generation = 0) noexcept
       : fn_(fn), mode_(mode), generation_(generation), heap_id_(heap_id) {}
@@ -218,7 +221,7 @@ class Visitor {
     region_size_ = size;
     shadow_ = shadow;
   }
-  // decref_order: kBackwards when a visit reached an object the walk had
+  // decref_order, order: kBackwards when a visit reached an object the walk had
   // passed, kForwards when one it had not; both for a reference of the
   // object being traversed (walk_at_) to itself.
   enum : std::uint8_t { kBackwards = 1, kForwards = 2 };

@@ -141,7 +141,15 @@ inline std::size_t getrefcount(const Object* op) noexcept {
 template <Visitor::Mode M>
 RCGC_ALWAYS_INLINE void Visitor::visit_as(Object* op, std::uintptr_t n) {
   using A = detail::ObjectAccess;
-  if constexpr (M == Mode::decref_young || M == Mode::decref_order) {  // subtract_refs on a generation
+  if constexpr (M == Mode::order) {  // a young collection's check of the order alone
+    const std::uint16_t f = A::flags(op);
+    if (RCGC_UNLIKELY(A::heap(op) != heap_id_)) return;  // from outside
+    if (!(f & detail::kLinked) || ((f & detail::kGenMask) >> detail::kGenShift) > generation_)
+      return;
+    order_seen_ |= !(f & detail::kPassed) ? kForwards
+                   : op == walk_at_       ? kBackwards | kForwards
+                                          : kBackwards;
+  } else if constexpr (M == Mode::decref_young || M == Mode::decref_order) {  // subtract_refs on a generation
     std::uint16_t& f = A::flags(op);
     // Debug builds: an object of another heap, freed, or not made by make is
     // reported by fn_. Release builds count it as a reference from outside.
@@ -235,6 +243,7 @@ RCGC_ALWAYS_INLINE void Visitor::visit_as(Object* op, std::uintptr_t n) {
 // One visit: the mode picks the body. An if-chain, not a switch: no jump
 // table on the hottest path (young collections' modes first).
 RCGC_ALWAYS_INLINE void Visitor::visit(Object* op, std::uintptr_t n) {
+  if (mode_ == Mode::order) return visit_as<Mode::order>(op, n);
   if (mode_ == Mode::decref_order) return visit_as<Mode::decref_order>(op, n);
   if (mode_ == Mode::decref_young) return visit_as<Mode::decref_young>(op, n);
   if (mode_ == Mode::reach) return visit_as<Mode::reach>(op, n);
@@ -325,6 +334,7 @@ void Visitor::each(const Range& range) {
       const Element* p = std::to_address(std::begin(range));
       const auto n = static_cast<std::size_t>(std::end(range) - std::begin(range));
       switch (mode_) {
+        case Mode::order: return each_as<Mode::order>(p, n);
         case Mode::decref_order: return each_as<Mode::decref_order>(p, n);
         case Mode::decref_young: return each_as<Mode::decref_young>(p, n);
         case Mode::reach: return each_as<Mode::reach>(p, n);

@@ -150,6 +150,7 @@ struct YoungDecrefVisitor : GenerationDecrefVisitor {
   using Visitor::order_seen_;
   using Visitor::walk_at_;
   void watch_order(bool on) noexcept { set_mode(on ? Mode::decref_order : Mode::decref_young); }
+  void watch_order_alone() noexcept { set_mode(Mode::order); }
 };
 
 struct ShadowDecrefVisitor : GenerationDecrefVisitor {
@@ -606,6 +607,8 @@ std::atomic<std::size_t> g_shadow_without_sweep{0};
 std::atomic<std::size_t> g_shadow_leaves{0};
 std::atomic<std::size_t> g_shadow_edge_marks{0};
 std::atomic<std::size_t> g_shadow_relinks{0};
+std::atomic<std::size_t> g_young_order_first{0};
+std::atomic<std::size_t> g_young_order_first_failed{0};
 std::atomic<std::size_t> g_edge_log_limit{SIZE_MAX};  // set_edge_log_limit
 
 // Whether a full collection keeps its state in the shadow: on a large heap
@@ -699,6 +702,22 @@ std::size_t Collector::subtract_refs_young(GcList& young, std::uint16_t heap_id,
     subtract_one(v, gc);
   }
   return n;
+}
+
+bool Collector::young_ordered(GcList& young, std::uint16_t heap_id, int generation,
+                              std::size_t& walked) noexcept {
+  YoungDecrefVisitor v(heap_id, generation);
+  v.watch_order_alone();
+  constexpr std::uint8_t kBothWays = YoungDecrefVisitor::kBackwards | YoungDecrefVisitor::kForwards;
+  walked = 0;
+  for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next) {
+    flags_of(gc) |= kPassed;
+    ++walked;
+    v.walk_at_ = from_gc(gc);
+    from_gc(gc)->traverse(v);
+    if (RCGC_UNLIKELY(v.order_seen_ == kBothWays)) return false;
+  }
+  return true;
 }
 
 std::size_t Collector::subtract_refs_ordered(GcList& young, std::uint16_t heap_id,
@@ -1245,6 +1264,11 @@ ShadowCounters shadow_counters() noexcept {
           g_shadow_relinks.load(std::memory_order_relaxed)};
 }
 
+YoungCounters young_counters() noexcept {
+  return {g_young_order_first.load(std::memory_order_relaxed),
+          g_young_order_first_failed.load(std::memory_order_relaxed)};
+}
+
 CollectResult Collector::collect(int generation) noexcept {
   using Clock = std::chrono::steady_clock;
   Clock::time_point t0;
@@ -1329,8 +1353,28 @@ CollectResult Collector::collect(int generation) noexcept {
     // as parsed data and tuples are); a reference to itself counts as both
     // ways. Then every object survives and a walk without traversals
     // finishes.
+    //
+    // When the last collection of this generation found it so, the order is
+    // checked first, alone: no gc_refs are written, and keep_all then only
+    // clears what the walk set. When references lead both ways after all,
+    // the walk stops there and subtract_refs_ordered starts over. (Debug
+    // level 2 always subtracts, to check every count against the
+    // references reported; level 1 checks them in the collections that
+    // subtract.)
+    const auto bit = static_cast<std::uint8_t>(1u << generation);
     bool ordered = false;
-    r.candidates = subtract_refs_ordered(young, h_.id, generation, ordered);
+    std::size_t walked = 0;
+    if (RCGC_DEBUG_LEVEL < 2 && (h_.young_ordered & bit)) {
+      ordered = young_ordered(young, h_.id, generation, walked);
+      g_young_order_first.fetch_add(1, std::memory_order_relaxed);
+      if (!ordered) g_young_order_first_failed.fetch_add(1, std::memory_order_relaxed);
+    }
+    if (ordered)
+      r.candidates = walked;
+    else
+      r.candidates = subtract_refs_ordered(young, h_.id, generation, ordered);
+    h_.young_ordered = static_cast<std::uint8_t>(ordered ? h_.young_ordered | bit
+                                                         : h_.young_ordered & ~bit);
     survivors = ordered ? keep_all(young, old_gen_)
                         : move_unreachable(young, unreachable, old_gen_);
   }

@@ -172,6 +172,11 @@ class Collector {
   // garbage, and keep_all finishes.
   static std::size_t subtract_refs_ordered(GcList& young, std::uint16_t heap_id,
                                            int generation, bool& ordered) noexcept;
+  // The same order, watched alone (no gc_refs): true, with `walked` the
+  // generation's size, when it is ordered; false as soon as references
+  // have led both ways (`walked` objects then carry kPassed).
+  static bool young_ordered(GcList& young, std::uint16_t heap_id, int generation,
+                            std::size_t& walked) noexcept;
   // Every object stays: prev links restored, collector flags cleared,
   // stamped `new_gen`. Returns how many.
   static std::size_t keep_all(GcList& young, std::uint16_t new_gen) noexcept;
@@ -252,6 +257,12 @@ struct ShadowCounters {
   std::size_t relinks = 0;     // lists relinked in address order
 };
 ShadowCounters shadow_counters() noexcept;
+// Young collections (tests).
+struct YoungCounters {
+  std::size_t order_first = 0;  // that checked the order alone first
+  std::size_t not_ordered = 0;  // of which found references both ways
+};
+YoungCounters young_counters() noexcept;
 
 // The generation bits of an object's flags.
 inline void set_generation(Object* op, std::uint16_t gen) noexcept {

@@ -169,6 +169,9 @@ class HeapState {
     const auto floor = -static_cast<std::ptrdiff_t>(long_lived_total);
     if (long_lived_pending < floor) long_lived_pending = floor;
   }
+  // Bit g: the last collection of young generation g found it ordered
+  // (Collector::young_ordered), so the next one checks the order first.
+  std::uint8_t young_ordered = 0;
   std::array<gc::GenerationStats, gc::kNumGenerations> stats{};
   gc::GarbageList garbage;
   std::vector<std::pair<gc::CallbackId, gc::Callback>> callbacks;
