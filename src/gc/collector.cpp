@@ -1085,10 +1085,18 @@ MarkResult Collector::mark_edges(const EdgeLog& log, const RegionView& shadow,
   return m;
 }
 
-std::size_t Collector::keep_all(GcList& young, std::uint16_t new_gen) noexcept {
+std::size_t Collector::keep_all(GcList& young, std::uint16_t new_gen,
+                                bool links_intact) noexcept {
   GcHead* head = young.end();
   GcHead* prev = head;
   std::size_t kept = 0;
+  if (links_intact) {
+    for (GcHead* gc = head->next; gc != head; gc = gc->next, ++kept) {
+      std::uint16_t& f = flags_of(gc);
+      f = static_cast<std::uint16_t>((f & ~(kCollectorFlags | kGenMask)) | (new_gen << kGenShift));
+    }
+    return kept;
+  }
   for (GcHead* gc = head->next; gc != head; gc = gc->next) {
     keep(gc, prev, new_gen);
     prev = gc;
@@ -1369,13 +1377,14 @@ CollectResult Collector::collect(int generation) noexcept {
       g_young_order_first.fetch_add(1, std::memory_order_relaxed);
       if (!ordered) g_young_order_first_failed.fetch_add(1, std::memory_order_relaxed);
     }
+    const bool links_intact = ordered;
     if (ordered)
       r.candidates = walked;
     else
       r.candidates = subtract_refs_ordered(young, h_.id, generation, ordered);
     h_.young_ordered = static_cast<std::uint8_t>(ordered ? h_.young_ordered | bit
                                                          : h_.young_ordered & ~bit);
-    survivors = ordered ? keep_all(young, old_gen_)
+    survivors = ordered ? keep_all(young, old_gen_, links_intact)
                         : move_unreachable(young, unreachable, old_gen_);
   }
 

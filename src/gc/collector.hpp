@@ -179,7 +179,10 @@ class Collector {
                             std::size_t& walked) noexcept;
   // Every object stays: prev links restored, collector flags cleared,
   // stamped `new_gen`. Returns how many.
-  static std::size_t keep_all(GcList& young, std::uint16_t new_gen) noexcept;
+  // `links_intact`: no gc_refs were written (young_ordered), so only the
+  // flags change.
+  static std::size_t keep_all(GcList& young, std::uint16_t new_gen,
+                              bool links_intact = false) noexcept;
   // Keeps the objects reached (kReached, or kShadowReached in the shadow's
   // word) in their order (stamped `new_gen`, prev links restored, collector
   // flags cleared, shadow words zeroed); the rest go to `unreachable`.
