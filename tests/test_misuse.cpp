@@ -132,6 +132,29 @@ TEST(MisuseDeathTest, ForeignObjectReferencedFromCollectedHeap) {
       "from an object of heap [0-9]+: objects must not cross heaps");
 }
 
+// The same found by a young collection that checks the order alone first
+// (the last collection of generation 0 found it ordered).
+TEST(MisuseDeathTest, ForeignObjectFoundByTheOrderCheck) {
+  if (RCGC_DEBUG_LEVEL < 1) GTEST_SKIP() << "checked in debug builds";
+  EXPECT_MISUSE(
+      {
+        rcgc::Heap a;
+        rcgc::Heap b;
+        Ref<Node> from_a;
+        {
+          auto s = a.enter();
+          from_a = rcgc::make<Node>();
+        }
+        auto s = b.enter();
+        Ref<List> in_b = rcgc::make<List>();
+        gc::collect(0);  // ordered (one object): the next one checks the order first
+        Ref<List> later = rcgc::make<List>();
+        later->append(from_a);
+        gc::collect(0);
+      },
+      "belongs to heap [0-9]+ but is referenced from an object of heap [0-9]+");
+}
+
 // The other direction: heap a's object points into heap b; a collection of a
 // (made current only for it) reports it.
 TEST(MisuseDeathTest, ObjectPointingIntoAnotherHeap) {

@@ -143,7 +143,12 @@ RCGC_ALWAYS_INLINE void Visitor::visit_as(Object* op, std::uintptr_t n) {
   using A = detail::ObjectAccess;
   if constexpr (M == Mode::order) {  // a young collection's check of the order alone
     const std::uint16_t f = A::flags(op);
-    if (RCGC_UNLIKELY(A::heap(op) != heap_id_)) return;  // from outside
+    if (RCGC_UNLIKELY(A::heap(op) != heap_id_)) {
+      // Debug builds: reported as by decref_young. Release builds: a
+      // reference from outside.
+      if constexpr (RCGC_DEBUG_LEVEL >= 1) return fn_(*this, op);
+      return;
+    }
     if (!(f & detail::kLinked) || ((f & detail::kGenMask) >> detail::kGenShift) > generation_)
       return;
     order_seen_ |= !(f & detail::kPassed) ? kForwards

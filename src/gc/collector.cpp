@@ -714,6 +714,7 @@ bool Collector::young_ordered(GcList& young, std::uint16_t heap_id, int generati
     flags_of(gc) |= kPassed;
     ++walked;
     v.walk_at_ = from_gc(gc);
+    if constexpr (RCGC_DEBUG_LEVEL >= 1) v.current = from_gc(gc);
     from_gc(gc)->traverse(v);
     if (RCGC_UNLIKELY(v.order_seen_ == kBothWays)) return false;
   }
