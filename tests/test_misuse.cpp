@@ -112,47 +112,38 @@ TEST(MisuseDeathTest, FinalizerReleasesTooMuchNamesTheType) {
 
 // --- an object used on a heap other than its own ---------------------------
 
+// Heap b's list gets an object of heap a, then b collects generation 0.
+// `order_first`: after a collection that found generation 0 ordered, so
+// that this one checks the order alone first (Mode::order).
+void collect_with_foreign_object(bool order_first) {
+  rcgc::Heap a;
+  rcgc::Heap b;
+  Ref<Node> from_a;
+  {
+    auto s = a.enter();
+    from_a = rcgc::make<Node>();
+  }
+  auto s = b.enter();
+  Ref<List> in_b = rcgc::make<List>();
+  if (order_first) gc::collect(0);  // ordered: one object
+  Ref<List> holder = rcgc::make<List>();
+  holder->append(from_a);
+  gc::collect(0);
+}
+
 TEST(MisuseDeathTest, ForeignObjectReferencedFromCollectedHeap) {
   if (RCGC_DEBUG_LEVEL < 1) GTEST_SKIP() << "checked in debug builds";
   EXPECT_MISUSE(
-      {
-        rcgc::Heap a;
-        rcgc::Heap b;
-        Ref<Node> from_a;
-        {
-          auto s = a.enter();
-          from_a = rcgc::make<Node>();
-        }
-        auto s = b.enter();
-        Ref<List> in_b = rcgc::make<List>();
-        in_b->append(from_a);
-        gc::collect(0);  // any generation
-      },
+      collect_with_foreign_object(false),
       "rcgc: fatal: object 0x[0-9a-f]+ of type .*Node.* belongs to heap [0-9]+ but is referenced "
       "from an object of heap [0-9]+: objects must not cross heaps");
 }
 
-// The same found by a young collection that checks the order alone first
-// (the last collection of generation 0 found it ordered).
+// The same found by a young collection that checks the order first.
 TEST(MisuseDeathTest, ForeignObjectFoundByTheOrderCheck) {
   if (RCGC_DEBUG_LEVEL < 1) GTEST_SKIP() << "checked in debug builds";
-  EXPECT_MISUSE(
-      {
-        rcgc::Heap a;
-        rcgc::Heap b;
-        Ref<Node> from_a;
-        {
-          auto s = a.enter();
-          from_a = rcgc::make<Node>();
-        }
-        auto s = b.enter();
-        Ref<List> in_b = rcgc::make<List>();
-        gc::collect(0);  // ordered (one object): the next one checks the order first
-        Ref<List> later = rcgc::make<List>();
-        later->append(from_a);
-        gc::collect(0);
-      },
-      "belongs to heap [0-9]+ but is referenced from an object of heap [0-9]+");
+  EXPECT_MISUSE(collect_with_foreign_object(true),
+                "belongs to heap [0-9]+ but is referenced from an object of heap [0-9]+");
 }
 
 // The other direction: heap a's object points into heap b; a collection of a
