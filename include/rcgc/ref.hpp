@@ -303,7 +303,7 @@ namespace detail {
 // block compile to a few vector instructions, so a long run (a Python list
 // of one repeated object, [x] * n) is scanned several references a cycle.
 template <class Element>
-std::size_t run_end(const Element* p, std::size_t j, std::size_t n) noexcept {
+RCGC_ALWAYS_INLINE std::size_t run_end(const Element* p, std::size_t j, std::size_t n) noexcept {
   const auto v = reinterpret_cast<std::uintptr_t>(p[j - 1].get());
   while (j + 8 <= n) {
     std::uintptr_t diff = 0;

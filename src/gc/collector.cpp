@@ -356,24 +356,20 @@ struct PrefetchVisitor : Visitor {
 constexpr int kLookahead = 16;
 
 // A full collection that keeps every object relinks the list in address
-// order (relink_by_address) when its walk was scattered and the list's
-// order did not help the mark:
-// - more than one step in kRelinkScattered did not go on a little ahead
-//   (kStreamStep) of the object before: objects of several sizes made in
-//   turn, each size in pools of its own, or blocks reused after frees.
-//   Counted on the edge log's index (the list's order in shadow words),
-//   and only when the mark's count below asks for it.
-//   Walking a few such sequences in turn is slower than walking each alone
-//   (allocator.md, "Arena kinds"): a list of four of them took 12.5 ms to
-//   initialise against 5 ms in address order (lru_cache, 442k objects);
-// - the mark's walk passed more than one object in kRelinkPassed before
-//   anything reached it. When it passed almost none, the list is in the
-//   order the references go (a tree made from its root): address order,
-//   which groups objects by size, would break that, and the mark would
-//   queue what it now reaches as it walks (parse_tree: mark 11 -> 20 ms).
+// order (relink_by_address) when more than one step in kRelinkScattered of
+// the list does not go on a little ahead (kStreamStep) of the object
+// before: objects of several sizes made in turn, each size in pools of its
+// own, or blocks reused after frees. Walking a few such sequences in turn
+// is slower than walking each alone (allocator.md, "Arena kinds"): on the
+// helper's GUI heap (489k objects) init took 8-13 ms and the subtract pass
+// 40-45 against 3.5-4.7 and 27-40 once relinked. Counted on the edge log's
+// index (the list's order in shadow words), after the mark. A list in the
+// order its references go (a tree made from its root) loses that order,
+// and its mark then queues what it reached as it walked (parse_tree: mark
+// 9 -> 14-19 ms), but its other walks gain about as much (parse_tree 0.99
+// the time over 7 alternated runs).
 constexpr std::size_t kStreamStep = 16;  // words: 512 bytes
 constexpr std::size_t kRelinkScattered = 8;
-constexpr std::size_t kRelinkPassed = 4;
 
 class Lookahead {
  public:
@@ -894,13 +890,16 @@ ShadowInit Collector::shadow_init(GcList& young, const RegionView& shadow) noexc
 }
 
 static std::size_t scattered_steps(const EdgeLog& log) noexcept {
-  // Not a little ahead of the object before (the first: after the region's
-  // start).
+  // Steps not a little ahead of the object before. In blocks with a 32-bit
+  // count and no dependence between steps, which the compiler vectorises.
+  const std::uint32_t* const x = log.index;
   std::size_t n = 0;
-  std::uint32_t before = 0;
-  for (std::size_t i = 0; i < log.objects; ++i) {
-    n += log.index[i] - before >= kStreamStep;
-    before = log.index[i];
+  constexpr std::size_t kBlock = 1u << 16;
+  for (std::size_t at = 1; at < log.objects; at += kBlock) {
+    const std::size_t end = std::min(log.objects, at + kBlock);
+    std::uint32_t c = 0;
+    for (std::size_t i = at; i < end; ++i) c += x[i] - x[i - 1] >= kStreamStep;
+    n += c;
   }
   return n;
 }
@@ -1324,16 +1323,16 @@ CollectResult Collector::collect(int generation) noexcept {
           marked_from_log ? mark_edges(log, shadow, backwards)
                           : mark(young, shape.walks, shape.large, shadow,
                                  backwards && init.outside == 0, old_gen_, init.members);
-      // Known before the log goes (its index array is the list's order).
-      const bool relink = marked_from_log &&
-                          marked.passed_unreached > init.members / kRelinkPassed &&
-                          scattered_steps(log) > init.members / kRelinkScattered;
-      log.release();
       // Every object passed unreached was reached later: all are
       // reachable, and unless the queue had to link some through their
       // headers, no prev link was overwritten.
-      if (init.outside == 0 && marked.passed_unreached == marked.reached_behind &&
-          !marked.linked) {
+      const bool all_kept = init.outside == 0 &&
+                            marked.passed_unreached == marked.reached_behind && !marked.linked;
+      // Known before the log goes (its index array is the list's order).
+      const bool relink = all_kept && marked_from_log &&
+                          scattered_steps(log) > init.members / kRelinkScattered;
+      log.release();
+      if (all_kept) {
         keep_all_in_shadow(young, old_gen_, shadow, init.members, relink);
         survivors = init.members;
         g_shadow_without_sweep.fetch_add(1, std::memory_order_relaxed);
