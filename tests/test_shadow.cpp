@@ -249,9 +249,12 @@ TEST_F(Shadow, ScatteredListIsRelinkedInAddressOrder) {
   EXPECT_FALSE(in_address_order());
   const auto before = rcgc::detail::shadow_counters();
   EXPECT_EQ(gc::collect(), 0u);
-  EXPECT_EQ(rcgc::detail::shadow_counters().relinks, before.relinks + 1);
+  // Under the debug hooks a block starts with the hooks' header, not the
+  // object's: the list keeps its order (relink_by_address).
+  const bool relinked = !rcgc::detail::Allocator::debug_enabled();
+  EXPECT_EQ(rcgc::detail::shadow_counters().relinks, before.relinks + relinked);
   EXPECT_EQ(gc::get_objects(2).size(), kLinks);
-  EXPECT_TRUE(in_address_order());
+  EXPECT_EQ(in_address_order(), relinked);
   heap().verify();  // links, flags and generations
   expect_shadow_clear();
   // The chain is intact: every link reached from the first.
@@ -262,7 +265,7 @@ TEST_F(Shadow, ScatteredListIsRelinkedInAddressOrder) {
   EXPECT_EQ(reached, kLinks);
   // In order now, it stays as it is.
   EXPECT_EQ(gc::collect(), 0u);
-  EXPECT_EQ(rcgc::detail::shadow_counters().relinks, before.relinks + 1);
+  EXPECT_EQ(rcgc::detail::shadow_counters().relinks, before.relinks + relinked);
   gc::unfreeze();
 }
 

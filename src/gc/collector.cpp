@@ -906,11 +906,17 @@ static std::size_t scattered_steps(const EdgeLog& log) noexcept {
 
 bool Collector::relink_by_address(GcList& young, std::uint16_t new_gen,
                                   const RegionView& shadow, std::size_t members) noexcept {
+  // Under the debug hooks a block starts with the hooks' own header, not
+  // the object's: the list keeps its order.
+  if (Allocator::debug_enabled()) return false;
   const PoolAllocator& pools = h_.alloc.impl()->pools();
+  const std::uint16_t heap_id = h_.id;
   auto member = [&](char* block) -> Object* {
     Object* op = from_gc(reinterpret_cast<GcHead*>(block));
     const std::uint32_t* w = shadow.word(op);
-    return w != nullptr && (*w & kShadowMember) ? op : nullptr;
+    if (w == nullptr || !(*w & kShadowMember)) return nullptr;
+    // Its header, which the relink writes anyway, agrees.
+    return A::heap(op) == heap_id && (A::flags(op) & kLinked) ? op : nullptr;
   };
   std::size_t found = 0;
   pools.for_each_tracked_block([&](char* block) { found += member(block) != nullptr; });
