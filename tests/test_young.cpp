@@ -132,4 +132,24 @@ TEST_F(Young, EachGenerationHasItsOwnHint) {
   heap().verify();
 }
 
+// Generation 1's check counts the objects already in generation 1 as
+// members: a garbage cycle between one of them and a newer object is seen
+// both ways and found.
+TEST_F(Young, GenerationOneCheckSeesItsOwnObjects) {
+  Ref<Node> first = rcgc::make<Node>();
+  EXPECT_EQ(gc::collect(1), 0u);  // ordered: the next collection of 1 checks first
+  {
+    Ref<Node> a = rcgc::make<Node>();
+    EXPECT_EQ(gc::collect(0), 0u);  // a to generation 1
+    Ref<Node> b = rcgc::make<Node>();
+    a->next = b;
+    b->next = a;
+  }
+  OrderFirst w = watch([] { EXPECT_EQ(gc::collect(1), 2u); });
+  EXPECT_EQ(w.ran, kChecksFirst);
+  EXPECT_EQ(w.broken, kChecksFirst);
+  EXPECT_EQ(live_nodes, 1);
+  heap().verify();
+}
+
 }  // namespace

@@ -227,6 +227,10 @@ class Visitor {
   enum : std::uint8_t { kBackwards = 1, kForwards = 2 };
   std::uint8_t order_seen_ = 0;
   const Object* walk_at_ = nullptr;
+  // order: the flag bits that must read kLinked alone for an object to be
+  // in the generations collected (kLinked and the generation bits that
+  // only older generations have), set once for the whole walk.
+  std::uint16_t member_bits_ = 0;
   // decref_shadow: references to objects ahead of the walk minus references
   // to objects behind it (which way most references point in the list).
   std::intptr_t order_balance_ = 0;

@@ -149,8 +149,7 @@ RCGC_ALWAYS_INLINE void Visitor::visit_as(Object* op, std::uintptr_t n) {
       if constexpr (RCGC_DEBUG_LEVEL >= 1) return fn_(*this, op);
       return;
     }
-    if (!(f & detail::kLinked) || ((f & detail::kGenMask) >> detail::kGenShift) > generation_)
-      return;
+    if ((f & member_bits_) != detail::kLinked) return;
     order_seen_ |= !(f & detail::kPassed) ? kForwards
                    : op == walk_at_       ? kBackwards | kForwards
                                           : kBackwards;

@@ -150,7 +150,15 @@ struct YoungDecrefVisitor : GenerationDecrefVisitor {
   using Visitor::order_seen_;
   using Visitor::walk_at_;
   void watch_order(bool on) noexcept { set_mode(on ? Mode::decref_order : Mode::decref_young); }
-  void watch_order_alone() noexcept { set_mode(Mode::order); }
+  // Mode::order, for a young generation (0 or 1): a member is linked and
+  // has no generation bit that generation + 1 or older has.
+  void watch_order_alone(int generation) noexcept {
+    RCGC_DCHECK(generation == 0 || generation == 1);
+    set_mode(Mode::order);
+    const auto older = static_cast<std::uint16_t>(
+        generation == 0 ? unsigned{kGenMask} : 2u << kGenShift);
+    member_bits_ = static_cast<std::uint16_t>(kLinked | older);
+  }
 };
 
 struct ShadowDecrefVisitor : GenerationDecrefVisitor {
@@ -703,7 +711,7 @@ std::size_t Collector::subtract_refs_young(GcList& young, std::uint16_t heap_id,
 bool Collector::young_ordered(GcList& young, std::uint16_t heap_id, int generation,
                               std::size_t& walked) noexcept {
   YoungDecrefVisitor v(heap_id, generation);
-  v.watch_order_alone();
+  v.watch_order_alone(generation);
   constexpr std::uint8_t kBothWays = YoungDecrefVisitor::kBackwards | YoungDecrefVisitor::kForwards;
   walked = 0;
   for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next) {
@@ -712,7 +720,12 @@ bool Collector::young_ordered(GcList& young, std::uint16_t heap_id, int generati
     v.walk_at_ = from_gc(gc);
     if constexpr (RCGC_DEBUG_LEVEL >= 1) v.current = from_gc(gc);
     from_gc(gc)->traverse(v);
-    if (RCGC_UNLIKELY(v.order_seen_ == kBothWays)) return false;
+    if (RCGC_UNLIKELY(v.order_seen_ == kBothWays)) {
+      // The subtraction that follows watches the order with kPassed too:
+      // the objects walked must not look passed to it.
+      for (GcHead* p = young.first(); p != gc->next; p = p->next) flags_of(p) &= ~kPassed;
+      return false;
+    }
   }
   return true;
 }

@@ -173,8 +173,9 @@ class Collector {
   static std::size_t subtract_refs_ordered(GcList& young, std::uint16_t heap_id,
                                            int generation, bool& ordered) noexcept;
   // The same order, watched alone (no gc_refs): true, with `walked` the
-  // generation's size, when it is ordered; false as soon as references
-  // have led both ways (`walked` objects then carry kPassed).
+  // generation's size, when it is ordered (every object then carries
+  // kPassed); false as soon as references have led both ways (after
+  // clearing the kPassed it set: `walked` objects were traversed).
   static bool young_ordered(GcList& young, std::uint16_t heap_id, int generation,
                             std::size_t& walked) noexcept;
   // Every object stays: prev links restored, collector flags cleared,
