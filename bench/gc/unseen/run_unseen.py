@@ -1,17 +1,21 @@
-"""Runs the out-of-sample workloads: gc_unseen (rcgc) and unseen.py (CPython),
+"""Runs an out-of-sample set: its rcgc binary and its Python twin,
 alternately, 3 rounds, keeping the best ns per object of each, and prints a
 markdown table (then a second one with the object counts and the best
 whole-heap collect() times).
 
     python3 bench/gc/unseen/run_unseen.py build/release/bench/gc/unseen/gc_unseen
-"""
+    python3 bench/gc/unseen/run_unseen.py build/release/bench/gc/unseen2/gc_unseen2
+
+The set is told by the binary's name: gc_unseen (bench/gc/unseen/, by the
+first helper) or gc_unseen2 (bench/gc/unseen2/, by the second)."""
 import os
 import subprocess
 import sys
 
-WORKLOADS = ["parse_tree", "flow_graph", "lru_cache", "orm"]
+SETS = {"gc_unseen": ("unseen", ["parse_tree", "flow_graph", "lru_cache", "orm"]),
+        "gc_unseen2": ("unseen2", ["interpreter", "gui", "ssa", "actors"])}
 ROUNDS = 3
-HERE = os.path.dirname(os.path.abspath(__file__))
+GC = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def run(cmd, name):
@@ -25,28 +29,29 @@ def run(cmd, name):
 
 
 def main():
-    if len(sys.argv) != 2:
-        sys.stderr.write("usage: run_unseen.py path/to/gc_unseen\n")
+    if len(sys.argv) != 2 or os.path.basename(sys.argv[1]) not in SETS:
+        sys.stderr.write("usage: run_unseen.py path/to/gc_unseen|path/to/gc_unseen2\n")
         sys.exit(2)
+    folder, workloads = SETS[os.path.basename(sys.argv[1])]
     sides = {"rcgc": [os.path.abspath(sys.argv[1])],
-             "cpython": [sys.executable, os.path.join(HERE, "unseen.py")]}
-    best = {(w, s): None for w in WORKLOADS for s in sides}
+             "cpython": [sys.executable, os.path.join(GC, folder, folder + ".py")]}
+    best = {(w, s): None for w in workloads for s in sides}
     for _ in range(ROUNDS):
-        for w in WORKLOADS:
+        for w in workloads:
             for s, cmd in sides.items():
                 r = run(cmd, w)
                 if best[(w, s)] is None or r[0] < best[(w, s)][0]:
                     best[(w, s)] = r
     print("| workload | rcgc ns/object | CPython ns/object | CPython/rcgc |")
     print("|---|---:|---:|---:|")
-    for w in WORKLOADS:
+    for w in workloads:
         r, p = best[(w, "rcgc")][0], best[(w, "cpython")][0]
         print(f"| {w} | {r:.1f} | {p:.1f} | {p / r:.2f}x |")
     print()
     print("| workload | rcgc objects | CPython objects | CPython/rcgc objects "
           "| rcgc ms | CPython ms | CPython/rcgc whole heap |")
     print("|---|---:|---:|---:|---:|---:|---:|")
-    for w in WORKLOADS:
+    for w in workloads:
         _, rn, rms = best[(w, "rcgc")]
         _, pn, pms = best[(w, "cpython")]
         print(f"| {w} | {rn} | {pn} | {pn / rn:.3f} | {rms:.2f} | {pms:.2f} | {pms / rms:.2f}x |")
