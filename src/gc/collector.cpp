@@ -63,10 +63,13 @@ inline std::uint16_t& flags_of(GcHead* gc) noexcept { return A::flags(from_gc(gc
 // `prev`, loses the collector's marks and is stamped with the generation it
 // goes to; an object that is (tentatively) unreachable keeps kCollecting
 // and gets kUnreachable, for the phases that follow.
-inline void keep(GcHead* gc, GcHead* prev, std::uint16_t new_gen) noexcept {
-  gc->set_prev(prev);
+inline void stamp(GcHead* gc, std::uint16_t new_gen) noexcept {
   std::uint16_t& f = flags_of(gc);
   f = static_cast<std::uint16_t>((f & ~(kCollectorFlags | kGenMask)) | (new_gen << kGenShift));
+}
+inline void keep(GcHead* gc, GcHead* prev, std::uint16_t new_gen) noexcept {
+  gc->set_prev(prev);
+  stamp(gc, new_gen);
 }
 // The mark's walk passing an object with a shadow word (mark, mark_edges):
 // nothing has reached it yet; or it is reached (by a visit, or from
@@ -147,8 +150,10 @@ struct YoungDecrefVisitor : GenerationDecrefVisitor {
       : GenerationDecrefVisitor(Mode::decref_young, id, generation) {}
   using Visitor::kBackwards;
   using Visitor::kForwards;
-  using Visitor::order_seen_;
   using Visitor::walk_at_;
+  // References have led both ways in the list: the generation may hold
+  // garbage.
+  bool both_ways() const noexcept { return order_seen_ == (kBackwards | kForwards); }
   void watch_order(bool on) noexcept { set_mode(on ? Mode::decref_order : Mode::decref_young); }
   // Mode::order, for a young generation (0 or 1): a member is linked and
   // has no generation bit that generation + 1 or older has.
@@ -712,7 +717,6 @@ bool Collector::young_ordered(GcList& young, std::uint16_t heap_id, int generati
                               std::size_t& walked) noexcept {
   YoungDecrefVisitor v(heap_id, generation);
   v.watch_order_alone(generation);
-  constexpr std::uint8_t kBothWays = YoungDecrefVisitor::kBackwards | YoungDecrefVisitor::kForwards;
   walked = 0;
   for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next) {
     flags_of(gc) |= kPassed;
@@ -720,7 +724,7 @@ bool Collector::young_ordered(GcList& young, std::uint16_t heap_id, int generati
     v.walk_at_ = from_gc(gc);
     if constexpr (RCGC_DEBUG_LEVEL >= 1) v.current = from_gc(gc);
     from_gc(gc)->traverse(v);
-    if (RCGC_UNLIKELY(v.order_seen_ == kBothWays)) {
+    if (RCGC_UNLIKELY(v.both_ways())) {
       // The subtraction that follows watches the order with kPassed too:
       // the objects walked must not look passed to it.
       for (GcHead* p = young.first(); p != gc->next; p = p->next) flags_of(p) &= ~kPassed;
@@ -734,16 +738,15 @@ std::size_t Collector::subtract_refs_ordered(GcList& young, std::uint16_t heap_i
                                              int generation, bool& ordered) noexcept {
   YoungDecrefVisitor v(heap_id, generation);
   v.watch_order(true);
-  constexpr std::uint8_t kBothWays = YoungDecrefVisitor::kBackwards | YoungDecrefVisitor::kForwards;
   std::size_t n = 0;
   for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next, ++n) {
     flags_of(gc) |= kPassed;
     v.walk_at_ = from_gc(gc);
     subtract_one(v, gc);
     // Once references have led both ways, only subtract.
-    if (RCGC_UNLIKELY(v.order_seen_ == kBothWays)) v.watch_order(false);
+    if (RCGC_UNLIKELY(v.both_ways())) v.watch_order(false);
   }
-  ordered = v.order_seen_ != kBothWays;
+  ordered = !v.both_ways();
   return n;
 }
 
@@ -1110,10 +1113,7 @@ std::size_t Collector::keep_all(GcList& young, std::uint16_t new_gen,
   GcHead* prev = head;
   std::size_t kept = 0;
   if (links_intact) {
-    for (GcHead* gc = head->next; gc != head; gc = gc->next, ++kept) {
-      std::uint16_t& f = flags_of(gc);
-      f = static_cast<std::uint16_t>((f & ~(kCollectorFlags | kGenMask)) | (new_gen << kGenShift));
-    }
+    for (GcHead* gc = head->next; gc != head; gc = gc->next, ++kept) stamp(gc, new_gen);
     return kept;
   }
   for (GcHead* gc = head->next; gc != head; gc = gc->next) {
@@ -1389,21 +1389,17 @@ CollectResult Collector::collect(int generation) noexcept {
     // references reported; level 1 checks them in the collections that
     // subtract.)
     const auto bit = static_cast<std::uint8_t>(1u << generation);
-    bool ordered = false;
-    std::size_t walked = 0;
+    bool checked_alone = false;  // ordered, and no gc_refs written
     if (RCGC_DEBUG_LEVEL < 2 && (h_.young_ordered & bit)) {
-      ordered = young_ordered(young, h_.id, generation, walked);
+      checked_alone = young_ordered(young, h_.id, generation, r.candidates);
       g_young_order_first.fetch_add(1, std::memory_order_relaxed);
-      if (!ordered) g_young_order_first_failed.fetch_add(1, std::memory_order_relaxed);
+      if (!checked_alone) g_young_order_first_failed.fetch_add(1, std::memory_order_relaxed);
     }
-    const bool links_intact = ordered;
-    if (ordered)
-      r.candidates = walked;
-    else
-      r.candidates = subtract_refs_ordered(young, h_.id, generation, ordered);
+    bool ordered = checked_alone;
+    if (!checked_alone) r.candidates = subtract_refs_ordered(young, h_.id, generation, ordered);
     h_.young_ordered = static_cast<std::uint8_t>(ordered ? h_.young_ordered | bit
                                                          : h_.young_ordered & ~bit);
-    survivors = ordered ? keep_all(young, old_gen_, links_intact)
+    survivors = ordered ? keep_all(young, old_gen_, checked_alone)
                         : move_unreachable(young, unreachable, old_gen_);
   }
 
