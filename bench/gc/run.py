@@ -96,32 +96,31 @@ for name, what in (("linked_list", "doubly linked list, 1M nodes appended at the
     s1, s2 = measure(name)
     faster("%s (written session 4, tuned on since): full collect, ns per object" % what,
            s1[name + "_ns_per_object"], s2[name + "_ns_per_object"], "CPython", 5)
-# Written by a helper who saw the API and none of the tuning
-# (bench/gc/unseen/); its first run gave 3.84x, 2.96x, 1.04x and 7.56x. The
-# shape sample's start (the list's end) and the lookaheads' skipping of big
-# objects came after, from lru_cache's profile.
-unseen = os.path.join(build, "bench", "gc", "unseen", "gc_unseen")
-unseen_py = [sys.executable, os.path.join(here, "unseen", "unseen.py")]
-for name, what in (("parse_tree", "parse trees with parent pointers, 1.07M objects"),
-                   ("flow_graph", "flow network as a dict of adjacency lists, 560k"),
-                   ("lru_cache", "LRU cache: std::unordered_map + linked nodes, 442k"),
-                   ("orm", "ORM-like object graph, 630k")):
-    u1, u2 = measure(name, [unseen], unseen_py)
-    faster("%s (written unseen by a helper): full collect, ns per object" % what,
-           u1[name + "_ns_per_object"], u2[name + "_ns_per_object"], "CPython", 5)
-# A second set by another helper who read only the API and the public
-# headers (bench/gc/unseen2/), written in session 6; its first run (at
-# bc01987, before relinking was widened from what it showed) gave 19.8x,
-# 4.06x, 3.16x and 3.27x.
-unseen2 = os.path.join(build, "bench", "gc", "unseen2", "gc_unseen2")
-unseen2_py = [sys.executable, os.path.join(here, "unseen2", "unseen2.py")]
-for name, what in (("interpreter", "interpreter: ASTs, scopes and closures, 356k objects"),
-                   ("gui", "GUI widget tree with signals and bindings, 489k"),
-                   ("ssa", "SSA code: blocks, instructions, use lists, 676k"),
-                   ("actors", "actors with mailboxes, promises and supervisors, 452k")):
-    u1, u2 = measure(name, [unseen2], unseen2_py)
-    faster("%s (written unseen by a second helper): full collect, ns per object" % what,
-           u1[name + "_ns_per_object"], u2[name + "_ns_per_object"], "CPython", 5)
+# The out-of-sample sets, each in its folder as gc_FOLDER and FOLDER.py.
+# bench/gc/unseen/: written by a helper who saw the API and none of the
+# tuning; its first run gave 3.84x, 2.96x, 1.04x and 7.56x. The shape
+# sample's start (the list's end) and the lookaheads' skipping of big
+# objects came after, from lru_cache's profile. bench/gc/unseen2/: by a
+# second helper who read only the API and the public headers, in session
+# 6; its first run (at bc01987, before relinking was widened from what it
+# showed) gave 19.8x, 4.06x, 3.16x and 3.27x.
+for folder, who, workloads in (
+        ("unseen", "a helper",
+         (("parse_tree", "parse trees with parent pointers, 1.07M objects"),
+          ("flow_graph", "flow network as a dict of adjacency lists, 560k"),
+          ("lru_cache", "LRU cache: std::unordered_map + linked nodes, 442k"),
+          ("orm", "ORM-like object graph, 630k"))),
+        ("unseen2", "a second helper",
+         (("interpreter", "interpreter: ASTs, scopes and closures, 356k objects"),
+          ("gui", "GUI widget tree with signals and bindings, 489k"),
+          ("ssa", "SSA code: blocks, instructions, use lists, 676k"),
+          ("actors", "actors with mailboxes, promises and supervisors, 452k")))):
+    binary = [os.path.join(build, "bench", "gc", folder, "gc_" + folder)]
+    script = [sys.executable, os.path.join(here, folder, folder + ".py")]
+    for name, what in workloads:
+        u1, u2 = measure(name, binary, script)
+        faster("%s (written unseen by %s): full collect, ns per object" % (what, who),
+               u1[name + "_ns_per_object"], u2[name + "_ns_per_object"], "CPython", 5)
 young = best([run([gc_bench, "young"]) for _ in range(rounds)])
 within("gen-0 collection (10k young) with 5M old objects vs none, ms",
        young["young_gen0_ms_old_5000000"], young["young_gen0_ms_old_0"], "no old generation", 1.2)
