@@ -36,6 +36,8 @@
 
 #include <rcgc/rcgc.hpp>
 
+#include "harness.hpp"
+
 namespace gc = rcgc::gc;
 using rcgc::make;
 using rcgc::Object;
@@ -44,34 +46,8 @@ using rcgc::Visitor;
 
 namespace {
 
-// splitmix64, the same sequence as unseen.py's.
-struct Rng {
-  std::uint64_t s;
-  explicit Rng(std::uint64_t seed) : s(seed) {}
-  std::uint64_t next() {
-    s += 0x9E3779B97F4A7C15ull;
-    std::uint64_t z = s;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  std::uint64_t below(std::uint64_t n) { return next() % n; }
-};
-
-// Concatenates C strings and integers ("w" + std::to_string(n) trips GCC
-// 12's false -Wrestrict positive, PR 105329).
-template <class... Parts>
-std::string cat(const Parts&... parts) {
-  std::string s;
-  auto add = [&s](const auto& part) {
-    if constexpr (std::is_integral_v<std::remove_cvref_t<decltype(part)>>)
-      s += std::to_string(part);
-    else
-      s += part;
-  };
-  (add(parts), ...);
-  return s;
-}
+using unseen::cat;
+using unseen::Rng;
 
 // ---------------------------------------------------------------- parse_tree
 
@@ -504,56 +480,32 @@ Ref<Object> build_orm() {
 
 // ---------------------------------------------------------------- main
 
-using Clock = std::chrono::steady_clock;
-
-int usage() {
-  std::fprintf(stderr, "usage: gc_unseen parse_tree|flow_graph|lru_cache|orm\n");
-  return 2;
+// The part of LruCache::traverse no collector can skip: the walk of the
+// std::unordered_map's nodes, read for the links they hold (the nodes are
+// scattered through malloc's heap by the evictions), in ns per object of
+// the heap, to set beside the collection's.
+void lru_map_walk(const Ref<Object>& heap, std::size_t objects) {
+  using Clock = std::chrono::steady_clock;
+  const auto& map = static_cast<const LruCache&>(*heap).map;
+  double walk = 1e300;
+  std::uintptr_t sum = 0;
+  for (int i = 0; i < 5; ++i) {
+    const auto t0 = Clock::now();
+    for (const auto& [key, link] : map) sum += reinterpret_cast<std::uintptr_t>(link.get());
+    walk = std::min(walk, std::chrono::duration<double>(Clock::now() - t0).count());
+  }
+  if (sum == 0) std::puts("");  // keeps the loop
+  std::printf("lru_cache_map_walk_ns_per_object %.3f\n",
+              walk * 1e9 / static_cast<double>(objects));
 }
+
+constexpr unseen::Workload kWorkloads[] = {
+    {"parse_tree", build_parse_tree},
+    {"flow_graph", build_flow_graph},
+    {"lru_cache", build_lru_cache, lru_map_walk},
+    {"orm", build_orm},
+};
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  if (argc != 2) return usage();
-  const std::string name = argv[1];
-  gc::disable();
-  Ref<Object> heap;
-  if (name == "parse_tree") heap = build_parse_tree();
-  else if (name == "flow_graph") heap = build_flow_graph();
-  else if (name == "lru_cache") heap = build_lru_cache();
-  else if (name == "orm") heap = build_orm();
-  else return usage();
-
-  gc::collect();  // untimed: everything moves to the oldest generation
-  const std::size_t objects = gc::get_objects().size();
-  double best = 1e300;
-  for (int i = 0; i < 5; ++i) {
-    const auto t0 = Clock::now();
-    gc::collect();
-    best = std::min(best, std::chrono::duration<double>(Clock::now() - t0).count());
-  }
-  if (name == "lru_cache") {
-    // The part of LruCache::traverse no collector can skip: the walk of the
-    // std::unordered_map's nodes, read for the links they hold (the nodes
-    // are scattered through malloc's heap by the evictions), in ns per
-    // object of the heap, to set beside the collection's.
-    const auto& map = static_cast<const LruCache&>(*heap).map;
-    double walk = 1e300;
-    std::uintptr_t sum = 0;
-    for (int i = 0; i < 5; ++i) {
-      const auto t0 = Clock::now();
-      for (const auto& [key, link] : map) sum += reinterpret_cast<std::uintptr_t>(link.get());
-      walk = std::min(walk, std::chrono::duration<double>(Clock::now() - t0).count());
-    }
-    if (sum == 0) std::puts("");  // keeps the loop
-    std::printf("lru_cache_map_walk_ns_per_object %.3f\n",
-                walk * 1e9 / static_cast<double>(objects));
-  }
-  std::printf("%s_ns_per_object %.3f\n", name.c_str(), best * 1e9 / static_cast<double>(objects));
-  std::printf("%s_objects %zu\n", name.c_str(), objects);
-  std::printf("%s_best_ms %.3f\n", name.c_str(), best * 1e3);
-  std::fflush(stdout);
-  // The heap is not torn down: its teardown is not what is measured (and
-  // the Python side leaves with os._exit as well).
-  std::_Exit(0);
-}
+int main(int argc, char** argv) { return unseen::run(argc, argv, "gc_unseen", kWorkloads); }

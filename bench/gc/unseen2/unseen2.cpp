@@ -51,6 +51,8 @@
 
 #include <rcgc/rcgc.hpp>
 
+#include "../unseen/harness.hpp"
+
 namespace gc = rcgc::gc;
 using rcgc::make;
 using rcgc::Object;
@@ -59,34 +61,8 @@ using rcgc::Visitor;
 
 namespace {
 
-// splitmix64, the same sequence as unseen2.py's.
-struct Rng {
-  std::uint64_t s;
-  explicit Rng(std::uint64_t seed) : s(seed) {}
-  std::uint64_t next() {
-    s += 0x9E3779B97F4A7C15ull;
-    std::uint64_t z = s;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  std::uint64_t below(std::uint64_t n) { return next() % n; }
-};
-
-// Concatenates C strings, std::strings and integers ("w" + std::to_string(n)
-// trips GCC 12's false -Wrestrict positive, PR 105329).
-template <class... Parts>
-std::string cat(const Parts&... parts) {
-  std::string s;
-  auto add = [&s](const auto& part) {
-    if constexpr (std::is_integral_v<std::remove_cvref_t<decltype(part)>>)
-      s += std::to_string(part);
-    else
-      s += part;
-  };
-  (add(parts), ...);
-  return s;
-}
+using unseen::cat;
+using unseen::Rng;
 
 // A boxed integer: holds no references, so it is not tracked (as a Python
 // int).
@@ -809,39 +785,13 @@ Ref<Object> build_actors() {
 
 // ----------------------------------------------------------------------- main
 
-using Clock = std::chrono::steady_clock;
-
-int usage() {
-  std::fprintf(stderr, "usage: gc_unseen2 interpreter|gui|ssa|actors\n");
-  return 2;
-}
+constexpr unseen::Workload kWorkloads[] = {
+    {"interpreter", build_interpreter},
+    {"gui", build_gui},
+    {"ssa", build_ssa},
+    {"actors", build_actors},
+};
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  if (argc != 2) return usage();
-  const std::string name = argv[1];
-  gc::disable();
-  Ref<Object> heap;
-  if (name == "interpreter") heap = build_interpreter();
-  else if (name == "gui") heap = build_gui();
-  else if (name == "ssa") heap = build_ssa();
-  else if (name == "actors") heap = build_actors();
-  else return usage();
-
-  gc::collect();  // untimed: everything moves to the oldest generation
-  const std::size_t objects = gc::get_objects().size();
-  double best = 1e300;
-  for (int i = 0; i < 5; ++i) {
-    const auto t0 = Clock::now();
-    gc::collect();
-    best = std::min(best, std::chrono::duration<double>(Clock::now() - t0).count());
-  }
-  std::printf("%s_ns_per_object %.3f\n", name.c_str(), best * 1e9 / static_cast<double>(objects));
-  std::printf("%s_objects %zu\n", name.c_str(), objects);
-  std::printf("%s_best_ms %.3f\n", name.c_str(), best * 1e3);
-  std::fflush(stdout);
-  // The heap is not torn down: its teardown is not what is measured (and
-  // the Python side leaves with os._exit as well).
-  std::_Exit(0);
-}
+int main(int argc, char** argv) { return unseen::run(argc, argv, "gc_unseen2", kWorkloads); }

@@ -7,28 +7,12 @@ prints "NAME_ns_per_object <best ns per object>", "NAME_objects <n>" and
 "NAME_best_ms <best collect() ms>", where n = len(gc.get_objects()) after one
 untimed full collection and the best is over 5 timed gc.collect() calls.
 """
-import gc
 import os
 import sys
-import time
 from collections import deque
 
-M64 = (1 << 64) - 1
-
-
-class Rng:
-    """splitmix64, the same sequence as unseen2.cpp's."""
-
-    def __init__(self, seed):
-        self.s = seed
-
-    def below(self, n):
-        s = (self.s + 0x9E3779B97F4A7C15) & M64
-        self.s = s
-        z = ((s ^ (s >> 30)) * 0xBF58476D1CE4E5B9) & M64
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
-        return (z ^ (z >> 31)) % n
-
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "unseen"))
+from harness import Rng, run  # noqa: E402
 
 # ----------------------------------------------------------------- interpreter
 # A tree-walking interpreter: AST node classes with __slots__, environments
@@ -674,25 +658,7 @@ BUILDERS = {
 
 
 def main():
-    if len(sys.argv) != 2 or sys.argv[1] not in BUILDERS:
-        sys.stderr.write("usage: unseen2.py interpreter|gui|ssa|actors\n")
-        sys.exit(2)
-    name = sys.argv[1]
-    gc.disable()
-    heap = BUILDERS[name]()
-    gc.collect()  # untimed: everything moves to the oldest generation
-    objects = len(gc.get_objects())
-    best = float("inf")
-    for _ in range(5):
-        t0 = time.perf_counter()
-        gc.collect()
-        best = min(best, time.perf_counter() - t0)
-    print(f"{name}_ns_per_object {best * 1e9 / objects:.3f}")
-    print(f"{name}_objects {objects}")
-    print(f"{name}_best_ms {best * 1e3:.3f}")
-    sys.stdout.flush()
-    # The heap is not torn down (unseen2.cpp leaves with _Exit as well).
-    os._exit(0 if heap is not None else 1)
+    run("unseen2.py", BUILDERS)
 
 
 if __name__ == "__main__":

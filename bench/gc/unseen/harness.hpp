@@ -1,0 +1,93 @@
+// What the out-of-sample workloads share (bench/gc/unseen/unseen.cpp and
+// bench/gc/unseen2/unseen2.cpp): the pseudo-random sequence their Python
+// twins repeat (harness.py), string building, and the timed main.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <type_traits>
+
+#include <rcgc/rcgc.hpp>
+
+namespace unseen {
+
+// splitmix64, the same sequence as harness.py's.
+struct Rng {
+  std::uint64_t s;
+  explicit Rng(std::uint64_t seed) : s(seed) {}
+  std::uint64_t next() {
+    s += 0x9E3779B97F4A7C15ull;
+    std::uint64_t z = s;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
+  std::uint64_t below(std::uint64_t n) { return next() % n; }
+};
+
+// Concatenates C strings, std::strings and integers ("w" + std::to_string(n)
+// trips GCC 12's false -Wrestrict positive, PR 105329).
+template <class... Parts>
+std::string cat(const Parts&... parts) {
+  std::string s;
+  auto add = [&s](const auto& part) {
+    if constexpr (std::is_integral_v<std::remove_cvref_t<decltype(part)>>)
+      s += std::to_string(part);
+    else
+      s += part;
+  };
+  (add(parts), ...);
+  return s;
+}
+
+// A workload: its name, what builds its heap, and (or nullptr) what
+// measures more on the built heap, given its object count, after the
+// collections (printing lines of its own).
+struct Workload {
+  const char* name;
+  rcgc::Ref<rcgc::Object> (*build)();
+  void (*more)(const rcgc::Ref<rcgc::Object>& heap, std::size_t objects) = nullptr;
+};
+
+// `program NAME`: builds NAME's heap with the collector off, collects once
+// untimed (everything moves to the oldest generation), then prints
+// "NAME_ns_per_object <best of 5 full collections, per object>",
+// "NAME_objects <n>" and "NAME_best_ms <best ms>". The heap is not torn
+// down: its teardown is not what is measured (the Python side leaves with
+// os._exit as well).
+template <std::size_t N>
+int run(int argc, char** argv, const char* program, const Workload (&workloads)[N]) {
+  const Workload* w = nullptr;
+  if (argc == 2)
+    for (const Workload& each : workloads)
+      if (std::string(argv[1]) == each.name) w = &each;
+  if (w == nullptr) {
+    std::string names;
+    for (const Workload& each : workloads) names += cat(names.empty() ? "" : "|", each.name);
+    std::fprintf(stderr, "usage: %s %s\n", program, names.c_str());
+    return 2;
+  }
+  using Clock = std::chrono::steady_clock;
+  rcgc::gc::disable();
+  rcgc::Ref<rcgc::Object> heap = w->build();
+  rcgc::gc::collect();
+  const std::size_t objects = rcgc::gc::get_objects().size();
+  double best = 1e300;
+  for (int i = 0; i < 5; ++i) {
+    const auto t0 = Clock::now();
+    rcgc::gc::collect();
+    best = std::min(best, std::chrono::duration<double>(Clock::now() - t0).count());
+  }
+  if (w->more != nullptr) w->more(heap, objects);
+  std::printf("%s_ns_per_object %.3f\n", w->name, best * 1e9 / static_cast<double>(objects));
+  std::printf("%s_objects %zu\n", w->name, objects);
+  std::printf("%s_best_ms %.3f\n", w->name, best * 1e3);
+  std::fflush(stdout);
+  std::_Exit(0);
+}
+
+}  // namespace unseen
