@@ -161,6 +161,14 @@ for depth in depths:
             prev = res.get(name)
             res[name] = r if prev is None or r["seconds"] < prev["seconds"] else prev
     bt_rows.append((depth, res))
+    # SPEC: <= 1.0x shared_ptr's time and peak memory, >= 10x CPython's time.
+    rc, sp, cp = res["rcgc"], res["shared_ptr"], res["cpython"]
+    within("binary-trees depth %d: time vs std::shared_ptr, s" % depth, rc["seconds"],
+           sp["seconds"], "shared_ptr", 1.0)
+    within("binary-trees depth %d: peak RSS vs std::shared_ptr, MiB" % depth,
+           rc["peak_rss_kib"] / 1024, sp["peak_rss_kib"] / 1024, "shared_ptr", 1.0)
+    faster("binary-trees depth %d: time vs CPython, s" % depth, rc["seconds"], cp["seconds"],
+           "CPython", 10)
 
 print("\n| workload | rcgc | peer | peer | ratio | target | met |")
 print("|---|---|---|---|---|---|---|")
