@@ -146,6 +146,10 @@ class Visitor {
   // collector when neighbouring elements reference the same object.
   template <class Range>
   void each(const Range& range);
+  // Whether this visit is Object::clear()'s default, which resets every Ref
+  // shown to break a cycle: a container whose Refs cannot be reset one by
+  // one (a hash map's keys) empties itself instead (rcgc::Dict does).
+  bool clearing() const noexcept { return mode_ == Mode::clear; }
 
  protected:
   // The collector's hottest visits (subtract_refs' and move_unreachable's)

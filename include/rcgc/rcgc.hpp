@@ -2,6 +2,7 @@
 #pragma once
 
 #include "rcgc/config.hpp"      // IWYU pragma: export
+#include "rcgc/dict.hpp"        // IWYU pragma: export
 #include "rcgc/gc.hpp"          // IWYU pragma: export
 #include "rcgc/heap.hpp"        // IWYU pragma: export
 #include "rcgc/immortal.hpp"    // IWYU pragma: export
