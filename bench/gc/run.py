@@ -121,6 +121,14 @@ for folder, who, workloads in (
         u1, u2 = measure(name, binary, script)
         faster("%s (written unseen by %s): full collect, ns per object" % (what, who),
                u1[name + "_ns_per_object"], u2[name + "_ns_per_object"], "CPython", 5)
+# The helper's LRU cache with one change, made in session 7: rcgc::Dict
+# (entries in one array) as its map instead of std::unordered_map. Not a
+# program unseen, so no target: what the map's layout costs the collection.
+unseen1 = [os.path.join(build, "bench", "gc", "unseen", "gc_unseen")]
+d1, d2 = measure("lru_cache_dict", unseen1,
+                 [sys.executable, os.path.join(here, "unseen", "unseen.py")])
+info("LRU cache as above with rcgc::Dict for its map (session 7's variant): full collect, ns per object",
+     d1["lru_cache_dict_ns_per_object"], d2["lru_cache_dict_ns_per_object"], "CPython")
 young = best([run([gc_bench, "young"]) for _ in range(rounds)])
 within("gen-0 collection (10k young) with 5M old objects vs none, ms",
        young["young_gen0_ms_old_5000000"], young["young_gen0_ms_old_0"], "no old generation", 1.2)

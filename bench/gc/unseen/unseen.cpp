@@ -219,12 +219,15 @@ struct Link : Object {
   }
 };
 
-struct LruCache : Object {
+// lru_cache_dict (added in session 7, not by the helper): the same program
+// with rcgc::Dict as the map, the only change.
+template <class Map>
+struct LruCacheOf : Object {
   std::size_t capacity;
   Ref<Link> root;  // sentinel: root->next is the oldest, root->prev the newest
-  std::unordered_map<std::string, Ref<Link>> map;
+  Map map;
   std::vector<Ref<Host>> hosts;
-  explicit LruCache(std::size_t cap) : capacity(cap), root(make<Link>()) {
+  explicit LruCacheOf(std::size_t cap) : capacity(cap), root(make<Link>()) {
     root->prev = root;
     root->next = root;
   }
@@ -266,15 +269,18 @@ struct LruCache : Object {
     map.emplace(key, std::move(link));
   }
 };
+using LruCache = LruCacheOf<std::unordered_map<std::string, Ref<Link>>>;
+using LruCacheDict = LruCacheOf<rcgc::Dict<std::string, Ref<Link>>>;
 
 constexpr std::uint64_t kHosts = 2000;
 constexpr std::size_t kCapacity = 220000;
 constexpr int kRequests = 400000;
 constexpr std::uint64_t kUrls = 300000;
 
-Ref<Object> build_lru_cache() {
+template <class Cache>
+Ref<Object> build_lru() {
   Rng rng(3);
-  Ref<LruCache> cache = make<LruCache>(kCapacity);
+  Ref<Cache> cache = make<Cache>(kCapacity);
   for (std::uint64_t i = 0; i < kHosts; ++i) {
     Ref<Host> h = make<Host>(cat("host", i, ".example.com"));
     if (i > 0 && rng.below(4) == 0) h->parent_domain = cache->hosts[rng.below(i)];
@@ -502,7 +508,8 @@ void lru_map_walk(const Ref<Object>& heap, std::size_t objects) {
 constexpr unseen::Workload kWorkloads[] = {
     {"parse_tree", build_parse_tree},
     {"flow_graph", build_flow_graph},
-    {"lru_cache", build_lru_cache, lru_map_walk},
+    {"lru_cache", build_lru<LruCache>, lru_map_walk},
+    {"lru_cache_dict", build_lru<LruCacheDict>},
     {"orm", build_orm},
 };
 

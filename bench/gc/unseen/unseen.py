@@ -351,6 +351,8 @@ BUILDERS = {
     "parse_tree": build_parse_tree,
     "flow_graph": build_flow_graph,
     "lru_cache": build_lru_cache,
+    # The C++ side's lru_cache with rcgc::Dict as its map: the same heap here.
+    "lru_cache_dict": build_lru_cache,
     "orm": build_orm,
 }
 
