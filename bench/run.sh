@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds in Release and runs every benchmark side by side with its peers:
-# the allocator (bench/run_alloc.sh) and the collector (bench/gc/run.py).
+# the allocator (bench/run_alloc.sh), the collector (bench/gc/run.py) and
+# rcgc::Dict (bench/dict_bench.cpp).
 # Usage: bench/run.sh [ROUNDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,3 +20,5 @@ echo "== collector"
 python3 bench/gc/run.py build/release "$rounds"
 echo "== allocator"
 bench/run_alloc.sh "$rounds"
+echo "== rcgc::Dict against std::unordered_map"
+build/release/bench/bench_dict --benchmark_min_time=0.2
