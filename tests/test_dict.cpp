@@ -238,6 +238,27 @@ TEST(Dict, ResizeThatThrowsKeepsTheOldArray) {
   EXPECT_FALSE(d.contains(FragileKey(1000)));
 }
 
+// With a key whose move may throw (std::string's copy may), values are
+// still moved, not copied, by resizes and erasures.
+struct CopyCounter {
+  static inline int copies = 0;
+  CopyCounter() = default;
+  CopyCounter(const CopyCounter&) { ++copies; }
+  CopyCounter(CopyCounter&&) noexcept {}
+  CopyCounter& operator=(const CopyCounter&) = default;
+};
+
+TEST(Dict, ValuesAreMovedNotCopied) {
+  CopyCounter::copies = 0;
+  Dict<std::string, CopyCounter> d;
+  for (int i = 0; i < 1000; ++i) d.try_emplace("key number " + std::to_string(i));  // resizes
+  for (int i = 0; i < 1000; i += 2) d.erase("key number " + std::to_string(i));
+  EXPECT_TRUE(d.pop("key number 1").has_value());
+  d.reserve(5000);  // a resize of a dict with holes
+  EXPECT_EQ(d.size(), 499u);
+  EXPECT_EQ(CopyCounter::copies, 0);
+}
+
 // Copies and moves: the copy owns its own references.
 TEST(Dict, CopyAndMove) {
   rcgc::Heap heap;

@@ -397,11 +397,13 @@ class Dict {
   // Takes entry `at` out of the dict, then destroys it.
   void take(std::size_t slot, std::size_t at) {
     Entry& e = entries_[at];
-    // Moved out first (copied if a move may throw: then nothing has
-    // changed), and destroyed at the end: destructors run with the dict
-    // consistent, and may even modify it. The key is copied (it is const);
-    // for a Ref key the copy left behind is not its last reference.
-    std::optional<value_type> doomed(std::in_place, std::move_if_noexcept(e.kv()));
+    // Taken out first, and destroyed when this returns: destructors run
+    // with the dict consistent, and may even modify it. The key is copied
+    // (it is const; for a Ref key the copy left behind is not its last
+    // reference), the value moved (copied if its move may throw); if either
+    // throws, nothing has changed.
+    [[maybe_unused]] const K key(e.kv().first);
+    [[maybe_unused]] V value(std::move_if_noexcept(e.kv().second));
     index_[slot] = kDummy;
     e.live = false;
     --size_;
@@ -418,6 +420,8 @@ class Dict {
     const std::size_t cap = usable(table);
     std::unique_ptr<std::uint32_t[]> ix(new std::uint32_t[table]());
     Entry* fresh = std::allocator<Entry>().allocate(cap);
+    // Each key is copied (it is const), each value moved, or copied if its
+    // move may throw.
     std::size_t moved = 0;
     try {
       for (std::size_t i = 0; i < used_; ++i) {
@@ -425,12 +429,25 @@ class Dict {
         if (!from.live) continue;
         Entry& to = fresh[moved];
         to.hash = from.hash;
-        ::new (static_cast<void*>(to.storage)) value_type(std::move_if_noexcept(from.kv()));
+        ::new (static_cast<void*>(to.storage))
+            value_type(std::piecewise_construct, std::forward_as_tuple(std::as_const(from.kv().first)),
+                       std::forward_as_tuple(std::move_if_noexcept(from.kv().second)));
         to.live = true;
         ++moved;
       }
     } catch (...) {
-      for (std::size_t i = 0; i < moved; ++i) fresh[i].kv().~value_type();
+      // A key's copy threw: the values moved so far go back where they were
+      // (a move that cannot throw; a value whose move may throw was copied).
+      std::size_t j = 0;
+      for (std::size_t i = 0; j < moved; ++i) {
+        if (!entries_[i].live) continue;
+        if constexpr (std::is_nothrow_move_constructible_v<V>) {
+          V* v = std::addressof(entries_[i].kv().second);
+          v->~V();
+          ::new (static_cast<void*>(v)) V(std::move(fresh[j].kv().second));
+        }
+        fresh[j++].kv().~value_type();
+      }
       std::allocator<Entry>().deallocate(fresh, cap);
       throw;
     }
