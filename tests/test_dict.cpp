@@ -259,6 +259,22 @@ TEST(Dict, ValuesAreMovedNotCopied) {
   EXPECT_EQ(CopyCounter::copies, 0);
 }
 
+// Erasing copies the key out first: when that copy throws, the element
+// is still there, value and all (pop once moved the value out before it).
+TEST(Dict, ErasureWhoseKeyCopyThrowsChangesNothing) {
+  Dict<FragileKey, std::string, FragileHash> d;
+  d.try_emplace(FragileKey(1), "one");
+  d.try_emplace(FragileKey(2), "two");
+  g_copies_left = 0;
+  EXPECT_THROW((void)d.pop(FragileKey(1)), Boom);
+  EXPECT_THROW((void)d.erase(FragileKey(2)), Boom);
+  g_copies_left = -1;
+  EXPECT_EQ(d.size(), 2u);
+  EXPECT_EQ(d.at(FragileKey(1)), "one");
+  EXPECT_EQ(d.at(FragileKey(2)), "two");
+  EXPECT_EQ(d.pop(FragileKey(1)), std::optional<std::string>("one"));
+}
+
 // Copies and moves: the copy owns its own references.
 TEST(Dict, CopyAndMove) {
   rcgc::Heap heap;

@@ -147,26 +147,19 @@ class Dict {
 
   Dict() noexcept(std::is_nothrow_default_constructible_v<Hash> &&
                   std::is_nothrow_default_constructible_v<KeyEqual>) = default;
+  explicit Dict(const Hash& hash, const KeyEqual& eq = KeyEqual()) : hash_(hash), eq_(eq) {}
+  // (The constructors below delegate: if their body throws, the destructor
+  // frees what was inserted.)
   // A key given twice keeps its first place and its last value.
-  Dict(std::initializer_list<value_type> init) {
-    try {
-      reserve(init.size());
-      for (const value_type& kv : init) insert_or_assign(kv.first, kv.second);
-    } catch (...) {
-      clear();
-      throw;
-    }
+  Dict(std::initializer_list<value_type> init) : Dict() {
+    reserve(init.size());
+    for (const value_type& kv : init) insert_or_assign(kv.first, kv.second);
   }
-  Dict(const Dict& other) : hash_(other.hash_), eq_(other.eq_) {
-    try {
-      reserve(other.size_);
-      for (std::size_t i = 0; i < other.used_; ++i) {
-        const Entry& e = other.entries_[i];
-        if (e.live) append(Probe{free_slot(e.hash), kNone}, e.hash, e.kv().first, e.kv().second);
-      }
-    } catch (...) {
-      clear();
-      throw;
+  Dict(const Dict& other) : Dict(other.hash_, other.eq_) {
+    reserve(other.size_);
+    for (std::size_t i = 0; i < other.used_; ++i) {
+      const Entry& e = other.entries_[i];
+      if (e.live) append(Probe{free_slot(e.hash), kNone}, e.hash, e.kv().first, e.kv().second);
     }
   }
   Dict(Dict&& other) noexcept
@@ -272,7 +265,7 @@ class Dict {
     const std::size_t h = hash_(key);
     Probe p = probe(key, h);
     if (p.entry == kNone) return 0;
-    take(p.slot, p.entry);
+    take(p.slot, p.entry);  // the value taken dies here, the dict consistent
     return 1;
   }
   iterator erase(const_iterator pos) {
@@ -286,9 +279,7 @@ class Dict {
     const std::size_t h = hash_(key);
     Probe p = probe(key, h);
     if (p.entry == kNone) return std::nullopt;
-    std::optional<V> v(std::move_if_noexcept(entries_[p.entry].kv().second));
-    take(p.slot, p.entry);
-    return v;
+    return take(p.slot, p.entry);
   }
 
   // Empties the dict; its elements are destroyed once it is empty.
@@ -359,18 +350,20 @@ class Dict {
     const Probe p = probe(key, hash_(key));
     return p.entry == kNone ? used_ : p.entry;
   }
+  // The first slot of hash h's probe sequence whose value satisfies `stop`.
+  template <class Stop>
+  std::size_t first_slot(std::size_t h, Stop stop) const noexcept {
+    std::size_t i = h & mask_, perturb = h;
+    while (!stop(index_[i])) i = next_slot(i, perturb, mask_);
+    return i;
+  }
   // The slot that holds entry `at` (known to be live).
   std::size_t slot_of(std::size_t at) const noexcept {
-    const std::size_t h = entries_[at].hash;
-    std::size_t i = h & mask_, perturb = h;
-    while (index_[i] != at + 2) i = next_slot(i, perturb, mask_);
-    return i;
+    return first_slot(entries_[at].hash, [at](std::uint32_t s) { return s == at + 2; });
   }
   // A free slot for hash h in the current table (the key is known absent).
   std::size_t free_slot(std::size_t h) const noexcept {
-    std::size_t i = h & mask_, perturb = h;
-    while (index_[i] > kDummy) i = next_slot(i, perturb, mask_);
-    return i;
+    return first_slot(h, [](std::uint32_t s) { return s <= kDummy; });
   }
 
   // Constructs the element at the end of the array and indexes it. A resize
@@ -394,20 +387,21 @@ class Dict {
     return used_++;
   }
 
-  // Takes entry `at` out of the dict, then destroys it.
-  void take(std::size_t slot, std::size_t at) {
+  // Takes entry `at` out of the dict and returns its value. The key is
+  // copied out first (it is const; for a Ref key the copy left behind is
+  // not its last reference), the value moved (copied if its move may
+  // throw); if either throws, nothing has changed. The key dies as this
+  // returns, the value in the caller: destructors run with the dict
+  // consistent, and may even modify it.
+  V take(std::size_t slot, std::size_t at) {
     Entry& e = entries_[at];
-    // Taken out first, and destroyed when this returns: destructors run
-    // with the dict consistent, and may even modify it. The key is copied
-    // (it is const; for a Ref key the copy left behind is not its last
-    // reference), the value moved (copied if its move may throw); if either
-    // throws, nothing has changed.
     [[maybe_unused]] const K key(e.kv().first);
-    [[maybe_unused]] V value(std::move_if_noexcept(e.kv().second));
+    V value(std::move_if_noexcept(e.kv().second));
     index_[slot] = kDummy;
     e.live = false;
     --size_;
     e.kv().~value_type();
+    return value;
   }
 
   // A new table with room for at least n live elements (and half as many
@@ -451,17 +445,13 @@ class Dict {
       std::allocator<Entry>().deallocate(fresh, cap);
       throw;
     }
-    const std::size_t mask = table - 1;
-    for (std::size_t i = 0; i < moved; ++i) {
-      std::size_t s = fresh[i].hash & mask, perturb = fresh[i].hash;
-      while (ix[s] != kEmpty) s = next_slot(s, perturb, mask);
-      ix[s] = static_cast<std::uint32_t>(i + 2);
-    }
     Entry* old = std::exchange(entries_, fresh);
     std::uint32_t* old_ix = std::exchange(index_, ix.release());
     const std::size_t old_used = std::exchange(used_, moved);
     const std::size_t old_cap = std::exchange(capacity_, cap);
-    mask_ = mask;
+    mask_ = table - 1;
+    for (std::size_t i = 0; i < moved; ++i)
+      index_[free_slot(entries_[i].hash)] = static_cast<std::uint32_t>(i + 2);
     destroy_storage(old, old_used, old_ix, old_cap);
   }
 
