@@ -10,6 +10,7 @@
 
 #include <map>
 #include <string>
+#include <typeinfo>
 #include <utility>
 #include <vector>
 
@@ -49,6 +50,9 @@ struct Tuple : Object {
     auto tmp = std::move(items);
     items.clear();
   }
+  // CPython untracks exact tuples whose items are all untracked
+  // (untrack_tuples); a subclass stays tracked.
+  bool references_fixed() const noexcept override { return typeid(*this) == typeid(Tuple); }
 };
 
 // Python's dict: tracked; keys and values are references (keys compared by

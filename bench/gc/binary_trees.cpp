@@ -1,8 +1,20 @@
-// The Benchmarks Game's binary-trees with three memory managers:
-//   binary_trees rcgc N        rcgc::Ref + make (automatic collection on)
-//   binary_trees rcgc_nogc N   the same with gc::disable(): reference counting only
-//   binary_trees shared_ptr N  std::shared_ptr + make_shared
-//   binary_trees unique_ptr N  std::unique_ptr + new/delete
+// The Benchmarks Game's binary-trees with three memory managers, each tree
+// built in one of two orders:
+//   bottom-up  a node is made after its children, from them (the Benchmarks
+//              Game's programs, and Python's tuples)
+//   top-down   a node is made first, its children assigned to it after
+// Kinds:
+//   binary_trees rcgc N            rcgc::Ref + make, bottom-up, nodes whose
+//                                  references are fixed (the collector stops
+//                                  tracking them, as CPython its tuples)
+//   binary_trees rcgc_nogc N       the same with gc::disable(): reference counting only
+//   binary_trees rcgc_topdown N    rcgc, top-down: nodes the collector tracks
+//                                  until they die (the program before 2026-11-22 10:00)
+//   binary_trees shared_ptr N      std::shared_ptr + make_shared, top-down
+//   binary_trees unique_ptr N      std::unique_ptr + new/delete, top-down
+//   binary_trees shared_ptr_bottom_up N, unique_ptr_bottom_up N
+//                                  the same bottom-up (slower for both with
+//                                  glibc's malloc: docs/benchmarks.md)
 // Prints the usual output, then "seconds S" and "peak_rss_kib K" (and, with
 // RCGC_BENCH_STATS set, the collections and objects examined on stderr).
 #include <sys/resource.h>
@@ -23,8 +35,22 @@ namespace {
 const bool g_stats = std::getenv("RCGC_BENCH_STATS") != nullptr;
 std::size_t g_candidates = 0;
 
+// Built bottom-up: its children never change once it is made (a Python
+// tuple's items), and it says so; the collector stops tracking a node once
+// it finds both children untracked.
 struct RcNode : rcgc::Object {
-  rcgc::Ref<RcNode> left, right;
+  const rcgc::Ref<RcNode> left, right;
+  RcNode(rcgc::Ref<RcNode> l, rcgc::Ref<RcNode> r) noexcept
+      : left(std::move(l)), right(std::move(r)) {}
+  void traverse(rcgc::Visitor& visit) const override {
+    visit(left);
+    visit(right);
+  }
+  bool references_fixed() const noexcept override { return true; }
+};
+// Built top-down: its children are assigned after it is made.
+struct RcMutableNode : rcgc::Object {
+  rcgc::Ref<RcMutableNode> left, right;
   void traverse(rcgc::Visitor& visit) const override {
     visit(left);
     visit(right);
@@ -32,15 +58,27 @@ struct RcNode : rcgc::Object {
 };
 struct SpNode {
   std::shared_ptr<SpNode> left, right;
+  SpNode() = default;
+  SpNode(std::shared_ptr<SpNode> l, std::shared_ptr<SpNode> r) noexcept
+      : left(std::move(l)), right(std::move(r)) {}
 };
 struct UpNode {
   std::unique_ptr<UpNode> left, right;
+  UpNode() = default;
+  UpNode(std::unique_ptr<UpNode> l, std::unique_ptr<UpNode> r) noexcept
+      : left(std::move(l)), right(std::move(r)) {}
 };
 
 // The benchmark's two operations for a node type, its handle and its
-// allocation (the only part that differs between the memory managers).
+// allocation (the only part that differs between the memory managers), in
+// each order: New() makes a node whose children are assigned after;
+// New(left, right) makes one from its children.
+template <class Ptr>
+long check(const Ptr& n) {
+  return n->left ? 1 + check(n->left) + check(n->right) : 1;
+}
 template <class Ptr, Ptr (*New)()>
-struct Trees {
+struct TopDown {
   static Ptr make(int d) {
     Ptr n = New();
     if (d > 0) {
@@ -49,16 +87,38 @@ struct Trees {
     }
     return n;
   }
-  static long check(const Ptr& n) { return n->left ? 1 + check(n->left) + check(n->right) : 1; }
+  static long check(const Ptr& n) { return ::check(n); }
+};
+template <class Ptr, Ptr (*New)(Ptr, Ptr)>
+struct BottomUp {
+  static Ptr make(int d) {
+    if (d == 0) return New(nullptr, nullptr);
+    Ptr left = make(d - 1);
+    Ptr right = make(d - 1);
+    return New(std::move(left), std::move(right));
+  }
+  static long check(const Ptr& n) { return ::check(n); }
 };
 
-rcgc::Ref<RcNode> new_rc() { return rcgc::make<RcNode>(); }
+rcgc::Ref<RcNode> new_rc(rcgc::Ref<RcNode> l, rcgc::Ref<RcNode> r) {
+  return rcgc::make<RcNode>(std::move(l), std::move(r));
+}
+rcgc::Ref<RcMutableNode> new_rc_mutable() { return rcgc::make<RcMutableNode>(); }
 std::shared_ptr<SpNode> new_sp() { return std::make_shared<SpNode>(); }
+std::shared_ptr<SpNode> new_sp2(std::shared_ptr<SpNode> l, std::shared_ptr<SpNode> r) {
+  return std::make_shared<SpNode>(std::move(l), std::move(r));
+}
 std::unique_ptr<UpNode> new_up() { return std::unique_ptr<UpNode>(new UpNode); }
+std::unique_ptr<UpNode> new_up2(std::unique_ptr<UpNode> l, std::unique_ptr<UpNode> r) {
+  return std::unique_ptr<UpNode>(new UpNode(std::move(l), std::move(r)));
+}
 
-using RcTrees = Trees<rcgc::Ref<RcNode>, new_rc>;
-using SpTrees = Trees<std::shared_ptr<SpNode>, new_sp>;
-using UpTrees = Trees<std::unique_ptr<UpNode>, new_up>;
+using RcTrees = BottomUp<rcgc::Ref<RcNode>, new_rc>;
+using RcTopDownTrees = TopDown<rcgc::Ref<RcMutableNode>, new_rc_mutable>;
+using SpTrees = TopDown<std::shared_ptr<SpNode>, new_sp>;
+using SpBottomUpTrees = BottomUp<std::shared_ptr<SpNode>, new_sp2>;
+using UpTrees = TopDown<std::unique_ptr<UpNode>, new_up>;
+using UpBottomUpTrees = BottomUp<std::unique_ptr<UpNode>, new_up2>;
 
 template <class Trees>
 void run(int n) {
@@ -82,25 +142,34 @@ void run(int n) {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: binary_trees rcgc|rcgc_nogc|shared_ptr|unique_ptr DEPTH\n");
+    std::fprintf(stderr,
+                 "usage: binary_trees rcgc|rcgc_nogc|rcgc_topdown|shared_ptr|unique_ptr|"
+                 "shared_ptr_bottom_up|unique_ptr_bottom_up DEPTH\n");
     return 2;
   }
   std::string kind = argv[1];
   int n = std::atoi(argv[2]);
   auto t0 = std::chrono::steady_clock::now();
+  if (g_stats)
+    rcgc::gc::add_callback([](rcgc::gc::Phase p, const rcgc::gc::CollectInfo& info) {
+      if (p == rcgc::gc::Phase::stop) g_candidates += info.candidates;
+    });
   if (kind == "rcgc") {
-    if (g_stats)
-      rcgc::gc::add_callback([](rcgc::gc::Phase p, const rcgc::gc::CollectInfo& info) {
-        if (p == rcgc::gc::Phase::stop) g_candidates += info.candidates;
-      });
     run<RcTrees>(n);
   } else if (kind == "rcgc_nogc") {  // the same with the cycle collector off
     rcgc::gc::disable();
     run<RcTrees>(n);
-  }
-  else if (kind == "shared_ptr") run<SpTrees>(n);
-  else if (kind == "unique_ptr") run<UpTrees>(n);
-  else {
+  } else if (kind == "rcgc_topdown") {
+    run<RcTopDownTrees>(n);
+  } else if (kind == "shared_ptr") {
+    run<SpTrees>(n);
+  } else if (kind == "unique_ptr") {
+    run<UpTrees>(n);
+  } else if (kind == "shared_ptr_bottom_up") {
+    run<SpBottomUpTrees>(n);
+  } else if (kind == "unique_ptr_bottom_up") {
+    run<UpBottomUpTrees>(n);
+  } else {
     std::fprintf(stderr, "binary_trees: unknown kind %s\n", kind.c_str());
     return 2;
   }
@@ -108,7 +177,7 @@ int main(int argc, char** argv) {
   struct rusage ru {};
   getrusage(RUSAGE_SELF, &ru);
   std::printf("seconds %.4f\npeak_rss_kib %ld\n", s, ru.ru_maxrss);
-  if (kind == "rcgc" && g_stats) {
+  if (kind.rfind("rcgc", 0) == 0 && g_stats) {
     auto st = rcgc::gc::get_stats();
     std::fprintf(stderr, "collections %zu %zu %zu candidates %zu\n", st[0].collections,
                  st[1].collections, st[2].collections, g_candidates);

@@ -149,9 +149,17 @@ depths = [int(d) for d in os.environ.get("RCGC_BT_DEPTHS", "16 18 20").split()]
 bt_rows = []
 for depth in depths:
     res = {}
+    # rcgc builds its trees bottom-up with nodes whose references are fixed
+    # (as Python's tuples); the peers top-down, their faster order. Below
+    # depth 20 (a few seconds in all) the other orders too, for the record:
+    # rcgc top-down (the program before 2026-11-22 10:00, every node tracked
+    # until it dies) and the peers bottom-up.
     variants = [("rcgc", [trees, "rcgc"]), ("rcgc_nogc", [trees, "rcgc_nogc"]),
                 ("shared_ptr", [trees, "shared_ptr"]),
                 ("unique_ptr", [trees, "unique_ptr"])]
+    if depth < 20:
+        variants += [(k, [trees, k]) for k in ("rcgc_topdown", "shared_ptr_bottom_up",
+                                               "unique_ptr_bottom_up")]
     if os.path.exists(boehm):
         variants.append(("boehm", [boehm]))
     variants.append(("cpython", py + ["binary_trees"]))
@@ -186,12 +194,14 @@ for what, rc, name, peer, ratio, target, met in rows:
                                                        "yes" if met else "**no**"))
 
 print("\nbinary-trees (seconds / peak RSS MiB; ratio = rcgc / peer, < 1 is better for rcgc)\n")
-names = [n for n in ("rcgc", "rcgc_nogc", "shared_ptr", "unique_ptr", "boehm", "cpython")
-         if n in bt_rows[0][1]]
+names = [n for n in ("rcgc", "rcgc_nogc", "rcgc_topdown", "shared_ptr", "unique_ptr",
+                     "shared_ptr_bottom_up", "unique_ptr_bottom_up", "boehm", "cpython")
+         if any(n in res for _, res in bt_rows)]
 print("| depth | " + " | ".join(names) + " | rcgc/shared_ptr time | rcgc/shared_ptr RSS | cpython/rcgc time |")
 print("|---" * (len(names) + 4) + "|")
 for depth, res in bt_rows:
-    cells = ["%.3f s / %.0f MiB" % (res[n]["seconds"], res[n]["peak_rss_kib"] / 1024) for n in names]
+    cells = ["%.3f s / %.0f MiB" % (res[n]["seconds"], res[n]["peak_rss_kib"] / 1024)
+             if n in res else "-" for n in names]
     rc, sp, cp = res["rcgc"], res["shared_ptr"], res["cpython"]
     print("| %d | %s | %.2f | %.2f | %.1f |" % (
         depth, " | ".join(cells), rc["seconds"] / sp["seconds"],

@@ -241,6 +241,10 @@ class Visitor {
   // decref_shadow: whether a visit met a member of the collection (reset by
   // the walk before each traversal).
   bool met_member_ = false;
+  // order, decref_young, decref_order: the object traversed references a
+  // tracked object (or one of another heap); the walk resets it per object
+  // (untracking objects with fixed references, Object::references_fixed).
+  bool met_tracked_ = false;
   // prefetch: how many visits there were.
   std::size_t visits_ = 0;
   // Mode::mark: objects reached behind the walk, not yet traversed, in the
@@ -294,6 +298,13 @@ class Object {
   virtual void legacy_finalize() {}
   // The type's name in collector messages; default: the demangled C++ name.
   virtual std::string type_name() const;
+  // True when the references this object holds never change once it is
+  // made (as a Python tuple's). A collection that traverses such an object
+  // and finds no reference to a tracked object stops tracking it (CPython's
+  // tuple untracking): nothing it holds can lead back to it, so it can never
+  // be part of a cycle, and no collection need examine it again. Default:
+  // false (the references may change).
+  virtual bool references_fixed() const noexcept { return false; }
 
   // For Ref and the collector.
   void incref() const noexcept {

@@ -151,6 +151,7 @@ struct YoungDecrefVisitor : GenerationDecrefVisitor {
   using Visitor::kBackwards;
   using Visitor::kForwards;
   using Visitor::walk_at_;
+  using Visitor::met_tracked_;
   // References have led both ways in the list: the generation may hold
   // garbage.
   bool both_ways() const noexcept { return order_seen_ == (kBackwards | kForwards); }
@@ -210,6 +211,18 @@ inline void subtract_one(YoungDecrefVisitor& v, GcHead* gc) noexcept {
   }
   if constexpr (RCGC_DEBUG_LEVEL >= 1) v.current = op;
   op->traverse(v);
+}
+
+// A subtract walk's object that met no tracked object (or no member, in
+// the shadow) is a candidate for untrack_fixed if its type promises fixed
+// references. Without memory for the note it stays tracked: untracking is
+// an economy, never needed.
+inline void note_fixed(std::vector<GcHead*>& fixed, GcHead* gc) noexcept {
+  if (!from_gc(gc)->references_fixed()) return;
+  try {
+    fixed.push_back(gc);
+  } catch (...) {
+  }
 }
 
 // move_unreachable's visitor: what a reachable object references is
@@ -701,27 +714,33 @@ void Collector::subtract_refs(GcList& young, std::uint16_t heap_id) noexcept {
 }
 
 std::size_t Collector::subtract_refs_young(GcList& young, std::uint16_t heap_id,
-                                           int generation, bool lookahead) noexcept {
+                                           int generation, bool lookahead,
+                                           std::vector<GcHead*>* fixed) noexcept {
   YoungDecrefVisitor v(heap_id, generation);
   std::optional<Lookahead> ahead;
   if (lookahead) ahead.emplace(young, RegionView{});
   std::size_t n = 0;
   for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next, ++n) {
     if (ahead) ahead->step();
+    v.met_tracked_ = false;
     subtract_one(v, gc);
+    if (fixed != nullptr && !v.met_tracked_) note_fixed(*fixed, gc);
   }
   return n;
 }
 
 bool Collector::young_ordered(GcList& young, std::uint16_t heap_id, int generation,
-                              std::size_t& walked) noexcept {
+                              std::size_t& walked, std::size_t& untracked) noexcept {
   YoungDecrefVisitor v(heap_id, generation);
   v.watch_order_alone(generation);
   walked = 0;
-  for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next) {
+  untracked = 0;
+  for (GcHead* gc = young.first(), *next; gc != young.end(); gc = next) {
+    next = gc->next;
     flags_of(gc) |= kPassed;
     ++walked;
     v.walk_at_ = from_gc(gc);
+    v.met_tracked_ = false;
     if constexpr (RCGC_DEBUG_LEVEL >= 1) v.current = from_gc(gc);
     from_gc(gc)->traverse(v);
     if (RCGC_UNLIKELY(v.both_ways())) {
@@ -730,19 +749,29 @@ bool Collector::young_ordered(GcList& young, std::uint16_t heap_id, int generati
       for (GcHead* p = young.first(); p != gc->next; p = p->next) flags_of(p) &= ~kPassed;
       return false;
     }
+    if (!v.met_tracked_ && from_gc(gc)->references_fixed()) {
+      // Its links are intact (no gc_refs in this walk). A parent made after
+      // its children, walked after them, finds them untracked already.
+      flags_of(gc) &= static_cast<std::uint16_t>(~(kLinked | kCollectorFlags));
+      GcList::remove(gc);
+      ++untracked;
+    }
   }
   return true;
 }
 
 std::size_t Collector::subtract_refs_ordered(GcList& young, std::uint16_t heap_id,
-                                             int generation, bool& ordered) noexcept {
+                                             int generation, bool& ordered,
+                                             std::vector<GcHead*>* fixed) noexcept {
   YoungDecrefVisitor v(heap_id, generation);
   v.watch_order(true);
   std::size_t n = 0;
   for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next, ++n) {
     flags_of(gc) |= kPassed;
     v.walk_at_ = from_gc(gc);
+    v.met_tracked_ = false;
     subtract_one(v, gc);
+    if (fixed != nullptr && !v.met_tracked_) note_fixed(*fixed, gc);
     // Once references have led both ways, only subtract.
     if (RCGC_UNLIKELY(v.both_ways())) v.watch_order(false);
   }
@@ -980,7 +1009,7 @@ void Collector::keep_all_in_shadow(GcList& young, std::uint16_t new_gen,
 
 ShadowSubtract Collector::shadow_subtract(GcList& young, std::uint16_t heap_id,
                                           const RegionView& shadow, bool lookahead,
-                                          EdgeLog* log) noexcept {
+                                          EdgeLog* log, std::vector<GcHead*>* fixed) noexcept {
   ShadowSubtract r;
   // Room for four references to a member per object at first: most heaps
   // have fewer.
@@ -1007,6 +1036,7 @@ ShadowSubtract Collector::shadow_subtract(GcList& young, std::uint16_t heap_id,
     if (w && !v.met_member_) {
       *w |= kShadowLeaf;
       ++r.leaves;
+      if (fixed != nullptr) note_fixed(*fixed, gc);
     }
   }
   r.backwards = v.order_balance_ < 0;
@@ -1105,6 +1135,42 @@ MarkResult Collector::mark_edges(const EdgeLog& log, const RegionView& shadow,
   }
   m.reached_behind = behind;
   return m;
+}
+
+namespace {
+
+// untrack_fixed's check of a shadow candidate: does it reference a tracked
+// object (frozen, or of another heap: not members of the collection)?
+struct TrackedReferentVisitor : Visitor {
+  std::uint16_t heap_id;
+  bool met = false;
+  explicit TrackedReferentVisitor(std::uint16_t id) noexcept : Visitor(&visit), heap_id(id) {}
+  static void visit(Visitor& base, Object* op) {
+    auto& self = static_cast<TrackedReferentVisitor&>(base);
+    if (A::heap(op) != self.heap_id || (A::flags(op) & kLinked)) self.met = true;
+  }
+};
+
+}  // namespace
+
+std::size_t Collector::untrack_fixed(std::vector<GcHead*>& fixed, std::uint16_t heap_id,
+                                     bool verify) noexcept {
+  std::size_t n = 0;
+  for (GcHead* gc : fixed) {
+    const std::uint16_t f = flags_of(gc);
+    // Garbage (still in unreachable) and anything untracked meanwhile stay.
+    if ((f & (kLinked | kCollectorFlags)) != kLinked) continue;
+    if (verify) {
+      TrackedReferentVisitor v(heap_id);
+      from_gc(gc)->traverse(v);
+      if (v.met) continue;
+    }
+    flags_of(gc) = static_cast<std::uint16_t>(f & ~kLinked);
+    GcList::remove(gc);
+    ++n;
+  }
+  fixed.clear();
+  return n;
 }
 
 std::size_t Collector::keep_all(GcList& young, std::uint16_t new_gen,
@@ -1335,7 +1401,7 @@ CollectResult Collector::collect(int generation) noexcept {
       EdgeLog log;
       const bool logging = init.outside == 0 && log.reserve(init.members);
       const ShadowSubtract sub =
-          shadow_subtract(young, h_.id, shadow, shape.walks, logging ? &log : nullptr);
+          shadow_subtract(young, h_.id, shadow, shape.walks, logging ? &log : nullptr, &fixed_);
       const bool backwards = mark_backwards(young, shadow, sub.backwards);
       const bool marked_from_log = log.ready();
       const MarkResult marked =
@@ -1358,15 +1424,17 @@ CollectResult Collector::collect(int generation) noexcept {
       } else {
         survivors = sweep_reached(young, unreachable, old_gen_, marked, shadow);
       }
+      survivors -= untrack_fixed(fixed_, h_.id, /*verify=*/true);
       g_shadow_busy.store(false, std::memory_order_release);
       g_shadow_collections.fetch_add(1, std::memory_order_relaxed);
       g_shadow_leaves.fetch_add(sub.leaves, std::memory_order_relaxed);
       if (marked_from_log) g_shadow_edge_marks.fetch_add(1, std::memory_order_relaxed);
       if (backwards && init.outside == 0) g_shadow_backwards.fetch_add(1, std::memory_order_relaxed);
     } else {
-      r.candidates = subtract_refs_young(young, h_.id, generation, shape.walks);
+      r.candidates = subtract_refs_young(young, h_.id, generation, shape.walks, &fixed_);
       survivors = mark_reachable(young, unreachable, old_gen_, r.candidates, shape.walks,
                                  shape.large);
+      survivors -= untrack_fixed(fixed_, h_.id, /*verify=*/false);
     }
   } else {
     // A young generation in which every reference points forward in the
@@ -1390,17 +1458,21 @@ CollectResult Collector::collect(int generation) noexcept {
     // subtract.)
     const auto bit = static_cast<std::uint8_t>(1u << generation);
     bool checked_alone = false;  // ordered, and no gc_refs written
+    std::size_t untracked = 0;   // by young_ordered, which counts them as walked
     if (RCGC_DEBUG_LEVEL < 2 && (h_.young_ordered & bit)) {
-      checked_alone = young_ordered(young, h_.id, generation, r.candidates);
+      checked_alone = young_ordered(young, h_.id, generation, r.candidates, untracked);
       g_young_order_first.fetch_add(1, std::memory_order_relaxed);
       if (!checked_alone) g_young_order_first_failed.fetch_add(1, std::memory_order_relaxed);
     }
     bool ordered = checked_alone;
-    if (!checked_alone) r.candidates = subtract_refs_ordered(young, h_.id, generation, ordered);
+    if (!checked_alone) {
+      r.candidates = untracked + subtract_refs_ordered(young, h_.id, generation, ordered, &fixed_);
+    }
     h_.young_ordered = static_cast<std::uint8_t>(ordered ? h_.young_ordered | bit
                                                          : h_.young_ordered & ~bit);
     survivors = ordered ? keep_all(young, old_gen_, checked_alone)
                         : move_unreachable(young, unreachable, old_gen_);
+    survivors -= untrack_fixed(fixed_, h_.id, /*verify=*/false);
   }
 
   if (&young != &old) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <vector>
 
 #include "alloc/region.hpp"
 #include "rcgc/detail/heap_state.hpp"
@@ -110,8 +111,12 @@ class Collector {
   static void subtract_refs(GcList& young, std::uint16_t heap_id) noexcept;
   // `lookahead`: prefetch for the objects 16 places ahead (large heaps
   // whose references lead far away; see shape_of() in collector.cpp).
+  // `fixed`, when given, gets the objects whose type promises fixed
+  // references (Object::references_fixed) and whose traversal met no
+  // tracked object (untrack_fixed).
   static std::size_t subtract_refs_young(GcList& young, std::uint16_t heap_id, int generation,
-                                         bool lookahead = false) noexcept;
+                                         bool lookahead = false,
+                                         std::vector<GcHead*>* fixed = nullptr) noexcept;
   static std::size_t move_unreachable(GcList& young, GcList& unreachable,
                                       std::uint16_t new_gen) noexcept;
   // The same result as move_unreachable, by a mark (a walk of the list, and
@@ -155,9 +160,14 @@ class Collector {
   // With `log` (reserved; every member in the region), it also records
   // what each traversal met there (Mode::decref_edges); if the edges did
   // not fit in memory, the log is released (not ready).
+  // `fixed`, when given, gets the members whose type promises fixed
+  // references and whose traversal met no member (their referents are
+  // checked again by untrack_fixed: a word says nothing of an object
+  // outside the collection).
   static ShadowSubtract shadow_subtract(GcList& young, std::uint16_t heap_id,
                                         const RegionView& shadow, bool lookahead,
-                                        EdgeLog* log = nullptr) noexcept;
+                                        EdgeLog* log = nullptr,
+                                        std::vector<GcHead*>* fixed = nullptr) noexcept;
   // mark with the shadow from what shadow_subtract logged: the same walk,
   // queue and result, over the log's arrays and the shadow words alone (no
   // object is read). A member the walk passes unreached has its position
@@ -171,13 +181,27 @@ class Collector {
   // none from an object to itself). Then nothing in the generation is
   // garbage, and keep_all finishes.
   static std::size_t subtract_refs_ordered(GcList& young, std::uint16_t heap_id,
-                                           int generation, bool& ordered) noexcept;
+                                           int generation, bool& ordered,
+                                           std::vector<GcHead*>* fixed = nullptr) noexcept;
   // The same order, watched alone (no gc_refs): true, with `walked` the
   // generation's size, when it is ordered (every object then carries
   // kPassed); false as soon as references have led both ways (after
   // clearing the kPassed it set: `walked` objects were traversed).
+  // An object whose type promises fixed references and whose traversal met
+  // no tracked object leaves the list as the walk passes it (nothing in an
+  // ordered generation is garbage): `untracked` counts them.
   static bool young_ordered(GcList& young, std::uint16_t heap_id, int generation,
-                            std::size_t& walked) noexcept;
+                            std::size_t& walked, std::size_t& untracked) noexcept;
+  // After the survivors are known (links restored, collector flags
+  // cleared), the candidates noted by a subtract walk that survived leave
+  // the collector's lists for good (CPython's untrack_tuples): nothing they
+  // hold is tracked, and what they hold never changes, so they can never
+  // be part of a cycle. `verify`: the walk knew only that they met no
+  // member, so each is traversed again, its referents' headers read.
+  // Garbage among them stays garbage. Returns how many left; clears
+  // `fixed`.
+  static std::size_t untrack_fixed(std::vector<GcHead*>& fixed, std::uint16_t heap_id,
+                                   bool verify) noexcept;
   // Every object stays: prev links restored, collector flags cleared,
   // stamped `new_gen`. Returns how many.
   // `links_intact`: no gc_refs were written (young_ordered), so only the
@@ -232,6 +256,8 @@ class Collector {
   void to_old(GcHead* gc, GcList& old) noexcept;
 
   HeapState& h_;
+  // untrack_fixed's candidates, kept between collections for its capacity.
+  std::vector<GcHead*> fixed_;
   std::uint16_t old_gen_ = 0;  // the generation survivors are promoted to
   // Objects that entered generation 2 other than as survivors of the walk
   // (resurrected, alive after clear(), legacy-finalizer garbage): growth.
