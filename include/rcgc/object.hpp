@@ -72,7 +72,10 @@ enum : std::uint16_t {
   kUnreachable = 1u << 6,   // tentatively unreachable (move_unreachable)
   kHasWeakrefs = 1u << 7,   // the heap's weakref table has an entry for it
   kMadeByHeap = 1u << 8,    // allocated by make<T>() (not on the stack)
-  kWeakRefType = 1u << 9,   // a detail::WeakRefObject
+  // The type has a rare property the collector asks of it: it is a
+  // detail::WeakRefObject (typeid says), or it declares references_fixed()
+  // (the virtual says). Types without it are never asked.
+  kTypeHook = 1u << 9,
   kFinalizing = 1u << 10,   // a finalizer of the object is running
   kGenShift = 11,           // bits 11-12: the generation list it is in (3: frozen)
   kReached = 1u << 13,      // full collection: found reachable (mark_reachable)
@@ -241,9 +244,9 @@ class Visitor {
   // decref_shadow: whether a visit met a member of the collection (reset by
   // the walk before each traversal).
   bool met_member_ = false;
-  // order, decref_young, decref_order: the object traversed references a
-  // tracked object (or one of another heap); the walk resets it per object
-  // (untracking objects with fixed references, Object::references_fixed).
+  // order: the object traversed references a tracked object (or one of
+  // another heap); the walk resets it per object (untracking objects with
+  // fixed references, Object::references_fixed).
   bool met_tracked_ = false;
   // prefetch: how many visits there were.
   std::size_t visits_ = 0;
@@ -390,11 +393,20 @@ constexpr bool declares_legacy_finalize() {
 }
 
 template <class T>
+constexpr bool declares_references_fixed() {
+  if constexpr (requires { &T::references_fixed; })
+    return !std::is_same_v<decltype(&T::references_fixed), bool (Object::*)() const noexcept>;
+  else
+    return true;
+}
+
+template <class T>
 constexpr std::uint16_t type_flags() {
   std::uint16_t f = kMadeByHeap;
   if (declares_traverse<T>()) f |= kTracked;
   if (declares_finalize<T>()) f |= kHasFinalize;
   if (declares_legacy_finalize<T>()) f |= kHasLegacy;
+  if (declares_references_fixed<T>()) f |= kTypeHook;
   return f;
 }
 

@@ -160,11 +160,9 @@ RCGC_ALWAYS_INLINE void Visitor::visit_as(Object* op, std::uintptr_t n) {
     // Debug builds: an object of another heap, freed, or not made by make is
     // reported by fn_. Release builds count it as a reference from outside.
     if (RCGC_UNLIKELY(A::heap(op) != heap_id_)) {
-      met_tracked_ = true;
       if constexpr (RCGC_DEBUG_LEVEL >= 1) return fn_(*this, op);
       return;
     }
-    met_tracked_ |= (f & detail::kLinked) != 0;
     // In the generations collected: linked, generation <= the one collected.
     if (!(f & detail::kLinked) || ((f & detail::kGenMask) >> detail::kGenShift) > generation_)
       return;

@@ -60,7 +60,7 @@ Ref<WeakRefObject> new_weakref(Object* target, WeakRefObject::Callback cb, WeakK
   }
   // make_in may run a collection, which edits the table: look up after it.
   Ref<WeakRefObject> wr = make_in<WeakRefObject>(h, target, std::move(cb), kind);
-  set_flag(wr.get(), kWeakRefType);
+  set_flag(wr.get(), kTypeHook);  // garbage code asks typeid (is_weakref_object)
   WeakRefObject*& head = h.weaklists[target];
   set_flag(target, kHasWeakrefs);
   // CPython's order: basic ref, basic proxy, then the others newest first.

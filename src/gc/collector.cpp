@@ -18,6 +18,7 @@
 #include <memory>
 #include <new>
 #include <optional>
+#include <typeinfo>
 
 #include "alloc/allocator_impl.hpp"
 #include "alloc/os.hpp"
@@ -213,12 +214,13 @@ inline void subtract_one(YoungDecrefVisitor& v, GcHead* gc) noexcept {
   op->traverse(v);
 }
 
-// A subtract walk's object that met no tracked object (or no member, in
-// the shadow) is a candidate for untrack_fixed if its type promises fixed
-// references. Without memory for the note it stays tracked: untracking is
-// an economy, never needed.
+// A subtract walk's object is a candidate for untrack_fixed if its type
+// promises fixed references (and, in the shadow, its traversal met no
+// member); untrack_fixed reads what it references. Types that do not declare
+// references_fixed() cost a flag test. Without memory for the note it stays
+// tracked: untracking is an economy, never needed.
 inline void note_fixed(std::vector<GcHead*>& fixed, GcHead* gc) noexcept {
-  if (!from_gc(gc)->references_fixed()) return;
+  if (!(flags_of(gc) & kTypeHook) || !from_gc(gc)->references_fixed()) return;
   try {
     fixed.push_back(gc);
   } catch (...) {
@@ -722,9 +724,8 @@ std::size_t Collector::subtract_refs_young(GcList& young, std::uint16_t heap_id,
   std::size_t n = 0;
   for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next, ++n) {
     if (ahead) ahead->step();
-    v.met_tracked_ = false;
     subtract_one(v, gc);
-    if (fixed != nullptr && !v.met_tracked_) note_fixed(*fixed, gc);
+    if (fixed != nullptr) note_fixed(*fixed, gc);
   }
   return n;
 }
@@ -749,7 +750,7 @@ bool Collector::young_ordered(GcList& young, std::uint16_t heap_id, int generati
       for (GcHead* p = young.first(); p != gc->next; p = p->next) flags_of(p) &= ~kPassed;
       return false;
     }
-    if (!v.met_tracked_ && from_gc(gc)->references_fixed()) {
+    if (!v.met_tracked_ && (flags_of(gc) & kTypeHook) && from_gc(gc)->references_fixed()) {
       // Its links are intact (no gc_refs in this walk). A parent made after
       // its children, walked after them, finds them untracked already.
       flags_of(gc) &= static_cast<std::uint16_t>(~(kLinked | kCollectorFlags));
@@ -769,9 +770,8 @@ std::size_t Collector::subtract_refs_ordered(GcList& young, std::uint16_t heap_i
   for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next, ++n) {
     flags_of(gc) |= kPassed;
     v.walk_at_ = from_gc(gc);
-    v.met_tracked_ = false;
     subtract_one(v, gc);
-    if (fixed != nullptr && !v.met_tracked_) note_fixed(*fixed, gc);
+    if (fixed != nullptr) note_fixed(*fixed, gc);
     // Once references have led both ways, only subtract.
     if (RCGC_UNLIKELY(v.both_ways())) v.watch_order(false);
   }
@@ -1153,18 +1153,18 @@ struct TrackedReferentVisitor : Visitor {
 
 }  // namespace
 
-std::size_t Collector::untrack_fixed(std::vector<GcHead*>& fixed, std::uint16_t heap_id,
-                                     bool verify) noexcept {
+std::size_t Collector::untrack_fixed(std::vector<GcHead*>& fixed,
+                                     std::uint16_t heap_id) noexcept {
   std::size_t n = 0;
+  // In the walk's order: a parent noted after its children (a tree made
+  // bottom-up) finds them untracked already.
   for (GcHead* gc : fixed) {
     const std::uint16_t f = flags_of(gc);
     // Garbage (still in unreachable) and anything untracked meanwhile stay.
     if ((f & (kLinked | kCollectorFlags)) != kLinked) continue;
-    if (verify) {
-      TrackedReferentVisitor v(heap_id);
-      from_gc(gc)->traverse(v);
-      if (v.met) continue;
-    }
+    TrackedReferentVisitor v(heap_id);
+    from_gc(gc)->traverse(v);
+    if (v.met) continue;
     flags_of(gc) = static_cast<std::uint16_t>(f & ~kLinked);
     GcList::remove(gc);
     ++n;
@@ -1205,7 +1205,7 @@ TrashSummary Collector::move_legacy_finalizers(GcList& unreachable,
     }
     ++t.size;
     if ((f & (kHasFinalize | kFinalized)) == kHasFinalize) ++t.to_finalize;
-    if (f & (kHasWeakrefs | kWeakRefType)) ++t.weak;
+    if (f & (kHasWeakrefs | kTypeHook)) ++t.weak;  // kTypeHook: perhaps a weakref
   }
   return t;
 }
@@ -1226,7 +1226,8 @@ std::size_t Collector::handle_weakrefs(GcList& unreachable, GcList& old,
   for (GcHead* gc = unreachable.first(); gc != unreachable.end(); gc = gc->next) {
     Object* op = from_gc(gc);
     std::uint16_t f = A::flags(op);
-    if (f & kWeakRefType) static_cast<WeakRefObject*>(op)->clear_target();
+    if ((f & kTypeHook) && typeid(*op) == typeid(WeakRefObject))
+      static_cast<WeakRefObject*>(op)->clear_target();
     if (!(f & kHasWeakrefs)) continue;
     auto it = h_.weaklists.find(op);
     while (it != h_.weaklists.end() && it->second) {
@@ -1424,7 +1425,7 @@ CollectResult Collector::collect(int generation) noexcept {
       } else {
         survivors = sweep_reached(young, unreachable, old_gen_, marked, shadow);
       }
-      survivors -= untrack_fixed(fixed_, h_.id, /*verify=*/true);
+      survivors -= untrack_fixed(fixed_, h_.id);
       g_shadow_busy.store(false, std::memory_order_release);
       g_shadow_collections.fetch_add(1, std::memory_order_relaxed);
       g_shadow_leaves.fetch_add(sub.leaves, std::memory_order_relaxed);
@@ -1434,7 +1435,7 @@ CollectResult Collector::collect(int generation) noexcept {
       r.candidates = subtract_refs_young(young, h_.id, generation, shape.walks, &fixed_);
       survivors = mark_reachable(young, unreachable, old_gen_, r.candidates, shape.walks,
                                  shape.large);
-      survivors -= untrack_fixed(fixed_, h_.id, /*verify=*/false);
+      survivors -= untrack_fixed(fixed_, h_.id);
     }
   } else {
     // A young generation in which every reference points forward in the
@@ -1472,7 +1473,7 @@ CollectResult Collector::collect(int generation) noexcept {
                                                          : h_.young_ordered & ~bit);
     survivors = ordered ? keep_all(young, old_gen_, checked_alone)
                         : move_unreachable(young, unreachable, old_gen_);
-    survivors -= untrack_fixed(fixed_, h_.id, /*verify=*/false);
+    survivors -= untrack_fixed(fixed_, h_.id);
   }
 
   if (&young != &old) {

@@ -112,8 +112,7 @@ class Collector {
   // `lookahead`: prefetch for the objects 16 places ahead (large heaps
   // whose references lead far away; see shape_of() in collector.cpp).
   // `fixed`, when given, gets the objects whose type promises fixed
-  // references (Object::references_fixed) and whose traversal met no
-  // tracked object (untrack_fixed).
+  // references (Object::references_fixed), for untrack_fixed.
   static std::size_t subtract_refs_young(GcList& young, std::uint16_t heap_id, int generation,
                                          bool lookahead = false,
                                          std::vector<GcHead*>* fixed = nullptr) noexcept;
@@ -161,9 +160,7 @@ class Collector {
   // what each traversal met there (Mode::decref_edges); if the edges did
   // not fit in memory, the log is released (not ready).
   // `fixed`, when given, gets the members whose type promises fixed
-  // references and whose traversal met no member (their referents are
-  // checked again by untrack_fixed: a word says nothing of an object
-  // outside the collection).
+  // references and whose traversal met no member, for untrack_fixed.
   static ShadowSubtract shadow_subtract(GcList& young, std::uint16_t heap_id,
                                         const RegionView& shadow, bool lookahead,
                                         EdgeLog* log = nullptr,
@@ -193,15 +190,13 @@ class Collector {
   static bool young_ordered(GcList& young, std::uint16_t heap_id, int generation,
                             std::size_t& walked, std::size_t& untracked) noexcept;
   // After the survivors are known (links restored, collector flags
-  // cleared), the candidates noted by a subtract walk that survived leave
-  // the collector's lists for good (CPython's untrack_tuples): nothing they
-  // hold is tracked, and what they hold never changes, so they can never
-  // be part of a cycle. `verify`: the walk knew only that they met no
-  // member, so each is traversed again, its referents' headers read.
-  // Garbage among them stays garbage. Returns how many left; clears
-  // `fixed`.
-  static std::size_t untrack_fixed(std::vector<GcHead*>& fixed, std::uint16_t heap_id,
-                                   bool verify) noexcept;
+  // cleared), each candidate noted by a subtract walk that survived is
+  // traversed, its referents' headers read; if none is tracked it leaves
+  // the collector's lists for good (CPython's untrack_tuples): what it
+  // holds never changes, so it can never be part of a cycle. Garbage among
+  // them stays garbage. Returns how many left; clears `fixed`.
+  static std::size_t untrack_fixed(std::vector<GcHead*>& fixed,
+                                   std::uint16_t heap_id) noexcept;
   // Every object stays: prev links restored, collector flags cleared,
   // stamped `new_gen`. Returns how many.
   // `links_intact`: no gc_refs were written (young_ordered), so only the
