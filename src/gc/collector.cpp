@@ -753,6 +753,9 @@ bool Collector::young_ordered(GcList& young, std::uint16_t heap_id, int generati
     if (!v.met_tracked_ && (flags_of(gc) & kTypeHook) && from_gc(gc)->references_fixed()) {
       // Its links are intact (no gc_refs in this walk). A parent made after
       // its children, walked after them, finds them untracked already.
+      // (Inline, not noted for untrack_fixed: that traverses each again and
+      // keep_all walks it first; binary-trees at depth 16 was 0.246 s that
+      // way against 0.198 inline, best of 5 alternated.)
       flags_of(gc) &= static_cast<std::uint16_t>(~(kLinked | kCollectorFlags));
       GcList::remove(gc);
       ++untracked;
@@ -1165,6 +1168,9 @@ std::size_t Collector::untrack_fixed(std::vector<GcHead*>& fixed,
     TrackedReferentVisitor v(heap_id);
     from_gc(gc)->traverse(v);
     if (v.met) continue;
+    // Not HeapState::untrack: these are counted out of the collection's
+    // survivors (collect() subtracts n), and generation 2's accounting
+    // counts those; untrack would take them off it a second time.
     flags_of(gc) = static_cast<std::uint16_t>(f & ~kLinked);
     GcList::remove(gc);
     ++n;
