@@ -69,10 +69,10 @@ struct UpNode {
       : left(std::move(l)), right(std::move(r)) {}
 };
 
-// The benchmark's two operations for a node type, its handle and its
-// allocation (the only part that differs between the memory managers), in
-// each order: New() makes a node whose children are assigned after;
-// New(left, right) makes one from its children.
+// The benchmark's two operations: check, the same for every handle, and
+// make, per node type, handle and allocation (the only part that differs
+// between the memory managers), in each order: New() makes a node whose
+// children are assigned after; New(left, right) makes one from its children.
 template <class Ptr>
 long check(const Ptr& n) {
   return n->left ? 1 + check(n->left) + check(n->right) : 1;
@@ -87,7 +87,6 @@ struct TopDown {
     }
     return n;
   }
-  static long check(const Ptr& n) { return ::check(n); }
 };
 template <class Ptr, Ptr (*New)(Ptr, Ptr)>
 struct BottomUp {
@@ -97,7 +96,6 @@ struct BottomUp {
     Ptr right = make(d - 1);
     return New(std::move(left), std::move(right));
   }
-  static long check(const Ptr& n) { return ::check(n); }
 };
 
 rcgc::Ref<RcNode> new_rc(rcgc::Ref<RcNode> l, rcgc::Ref<RcNode> r) {
@@ -126,16 +124,16 @@ void run(int n) {
   int max_depth = std::max(kMinDepth + 2, n);
   {
     auto stretch = Trees::make(max_depth + 1);
-    std::printf("stretch tree of depth %d\t check: %ld\n", max_depth + 1, Trees::check(stretch));
+    std::printf("stretch tree of depth %d\t check: %ld\n", max_depth + 1, check(stretch));
   }
   auto long_lived = Trees::make(max_depth);
   for (int d = kMinDepth; d <= max_depth; d += 2) {
     long iterations = 1L << (max_depth - d + kMinDepth);
-    long check = 0;
-    for (long i = 0; i < iterations; ++i) check += Trees::check(Trees::make(d));
-    std::printf("%ld\t trees of depth %d\t check: %ld\n", iterations, d, check);
+    long sum = 0;
+    for (long i = 0; i < iterations; ++i) sum += check(Trees::make(d));
+    std::printf("%ld\t trees of depth %d\t check: %ld\n", iterations, d, sum);
   }
-  std::printf("long lived tree of depth %d\t check: %ld\n", max_depth, Trees::check(long_lived));
+  std::printf("long lived tree of depth %d\t check: %ld\n", max_depth, check(long_lived));
 }
 
 }  // namespace
