@@ -13,18 +13,26 @@ namespace gc = rcgc::gc;
 
 namespace {
 
-// Python's tuple: references given when it is made, never changed.
+// Python's tuple: references given when it is made, never changed. `Fixed`
+// says what references_fixed() answers: `yes` from the start (make<T> then
+// asks it, and a tuple of untracked objects is never tracked), `no`, or
+// `sealed` once seal() is called after make<T> (a builder's object: tracked
+// when made, untracked by a collection after it is sealed).
+enum class Fixed { yes, no, sealed };
 struct Tuple : rcgc::Object {
   const std::vector<Ref<rcgc::Object>> items;
-  bool fixed;
+  const Fixed fixed;
+  bool is_sealed = false;
   static inline int finalized = 0;
-  explicit Tuple(std::vector<Ref<rcgc::Object>> i, bool is_fixed = true)
-      : items(std::move(i)), fixed(is_fixed) {
+  explicit Tuple(std::vector<Ref<rcgc::Object>> i, Fixed f = Fixed::yes)
+      : items(std::move(i)), fixed(f) {
     ++live_nodes;
   }
   ~Tuple() override { --live_nodes; }
   void traverse(rcgc::Visitor& visit) const override { visit.each(items); }
-  bool references_fixed() const noexcept override { return fixed; }
+  bool references_fixed() const noexcept override {
+    return fixed == Fixed::yes || (fixed == Fixed::sealed && is_sealed);
+  }
   void clear() override {}  // nothing to break: its references cannot form a cycle
 };
 
@@ -41,17 +49,26 @@ struct FinalTuple : Tuple {
   void finalize() override { ++finalized; }
 };
 
-Ref<Tuple> tuple(std::vector<Ref<rcgc::Object>> items, bool fixed = true) {
+Ref<Tuple> tuple(std::vector<Ref<rcgc::Object>> items, Fixed fixed = Fixed::yes) {
   return rcgc::make<Tuple>(std::move(items), fixed);
+}
+// A tuple sealed after make<T>: tracked until a collection untracks it.
+Ref<Tuple> sealed(std::vector<Ref<rcgc::Object>> items) {
+  Ref<Tuple> t = tuple(std::move(items), Fixed::sealed);
+  t->is_sealed = true;
+  return t;
 }
 
 // A tree of tuples made bottom-up (children first, as Python evaluates
 // ((a, b), (c, d))): 2^(depth+1) - 1 of them.
-Ref<Tuple> tree(int depth) {
-  if (depth == 0) return tuple({rcgc::make<Atom>(depth)});
-  Ref<Tuple> left = tree(depth - 1);
-  Ref<Tuple> right = tree(depth - 1);
-  return tuple({left, right});
+Ref<Tuple> tree(int depth, Fixed fixed) {
+  auto make = [fixed](std::vector<Ref<rcgc::Object>> items) {
+    return fixed == Fixed::sealed ? sealed(std::move(items)) : tuple(std::move(items), fixed);
+  };
+  if (depth == 0) return make({rcgc::make<Atom>(depth)});
+  Ref<Tuple> left = tree(depth - 1, fixed);
+  Ref<Tuple> right = tree(depth - 1, fixed);
+  return make({left, right});
 }
 
 bool tracked(const Ref<Tuple>& t) { return gc::is_tracked(t); }
@@ -65,9 +82,40 @@ std::size_t count_tracked(const Ref<Tuple>& t) {
 
 using Untrack = rcgc_test::HeapTest;
 
-TEST_F(Untrack, FixedObjectOfAtomsLeavesTheListsInAYoungCollection) {
+TEST_F(Untrack, AFixedObjectOfAtomsIsNeverTracked) {
+  const int before = gc::get_count()[0];
   Ref<Tuple> t = tuple({rcgc::make<Atom>(1), rcgc::make<Atom>(2)});
   Ref<Tuple> empty = tuple({});
+  EXPECT_FALSE(tracked(t));
+  EXPECT_FALSE(tracked(empty));
+  EXPECT_TRUE(gc::get_objects().empty());
+  // Still an allocation of generation 0 (CPython counts its tuples so),
+  // and a deallocation when it dies.
+  EXPECT_EQ(gc::get_count()[0], before + 2);
+  EXPECT_EQ(rcgc::getrefcount(t), 1u);
+  heap().verify();
+  EXPECT_EQ(live_nodes, 4);
+  t = nullptr;
+  empty = nullptr;
+  EXPECT_EQ(live_nodes, 0);
+  EXPECT_EQ(gc::get_count()[0], before);
+}
+
+TEST_F(Untrack, ATreeOfFixedObjectsMadeBottomUpIsNeverTracked) {
+  Ref<Tuple> t = tree(6, Fixed::yes);
+  EXPECT_EQ(count_tracked(t), 0u);
+  EXPECT_TRUE(gc::get_objects().empty());
+  // A parent of a tracked object is tracked when made.
+  Ref<Node> n = rcgc::make<Node>();
+  Ref<Tuple> holder = tuple({t, n});
+  EXPECT_TRUE(tracked(holder));
+  EXPECT_EQ(gc::get_objects().size(), 2u);
+  heap().verify();
+}
+
+TEST_F(Untrack, ASealedObjectOfAtomsLeavesTheListsInAYoungCollection) {
+  Ref<Tuple> t = sealed({rcgc::make<Atom>(1), rcgc::make<Atom>(2)});
+  Ref<Tuple> empty = sealed({});
   EXPECT_TRUE(tracked(t));
   EXPECT_TRUE(tracked(empty));
   EXPECT_EQ(gc::collect(0), 0u);
@@ -84,21 +132,26 @@ TEST_F(Untrack, FixedObjectOfAtomsLeavesTheListsInAYoungCollection) {
 }
 
 TEST_F(Untrack, AnObjectWithoutThePromiseStaysTracked) {
-  Ref<Tuple> t = tuple({rcgc::make<Atom>(1)}, /*fixed=*/false);
+  Ref<Tuple> t = tuple({rcgc::make<Atom>(1)}, Fixed::no);
+  Ref<Tuple> unsealed = tuple({rcgc::make<Atom>(1)}, Fixed::sealed);
+  EXPECT_TRUE(tracked(t));
   EXPECT_EQ(gc::collect(0), 0u);
   EXPECT_TRUE(tracked(t));
+  EXPECT_TRUE(tracked(unsealed));
   EXPECT_EQ(gc::collect(), 0u);
   EXPECT_TRUE(tracked(t));
-  EXPECT_EQ(gc::get_objects().size(), 1u);
+  EXPECT_TRUE(tracked(unsealed));
+  EXPECT_EQ(gc::get_objects().size(), 2u);
 }
 
 TEST_F(Untrack, AFixedObjectReferencingATrackedOneStaysTracked) {
   Ref<Node> young = rcgc::make<Node>();
   Ref<Tuple> t = tuple({young});
+  EXPECT_TRUE(tracked(t));
   EXPECT_EQ(gc::collect(0), 0u);
   EXPECT_TRUE(tracked(t));
   // The node now older than what references it, in each collection.
-  Ref<Tuple> u = tuple({young});
+  Ref<Tuple> u = sealed({young});
   EXPECT_EQ(gc::collect(0), 0u);
   EXPECT_TRUE(tracked(u));
   EXPECT_EQ(gc::collect(1), 0u);
@@ -115,7 +168,7 @@ TEST_F(Untrack, AFixedObjectReferencingATrackedOneStaysTracked) {
 }
 
 TEST_F(Untrack, AFullCollectionUntracksToo) {
-  Ref<Tuple> t = tuple({rcgc::make<Atom>(1)});
+  Ref<Tuple> t = sealed({rcgc::make<Atom>(1)});
   EXPECT_EQ(gc::collect(), 0u);
   EXPECT_FALSE(tracked(t));
   EXPECT_TRUE(gc::get_objects().empty());
@@ -126,23 +179,44 @@ TEST_F(Untrack, AFrozenReferentKeepsItTracked) {
   Ref<Node> frozen = rcgc::make<Node>();
   gc::freeze();
   Ref<Tuple> t = tuple({frozen});
+  Ref<Tuple> u = sealed({frozen});
+  EXPECT_TRUE(tracked(t));
   EXPECT_EQ(gc::collect(), 0u);
   EXPECT_EQ(gc::collect(0), 0u);
   EXPECT_TRUE(tracked(t));
+  EXPECT_TRUE(tracked(u));
   // Unfrozen, the node can close a cycle through the tuple: the collector
   // must still see the tuple's reference to find it.
   gc::unfreeze();
   frozen->other = t;
   frozen = nullptr;
   t = nullptr;
+  u = nullptr;
   EXPECT_EQ(gc::collect(), 2u);
   EXPECT_EQ(live_nodes, 0);
 }
 
-TEST_F(Untrack, ATreeMadeBottomUpIsUntrackedInOneCollection) {
+TEST_F(Untrack, AReferentOfAnotherHeapKeepsItTracked) {
+  rcgc::Heap other;
+  Ref<Atom> foreign;
+  {
+    rcgc::HeapScope scope = other.enter();
+    foreign = rcgc::make<Atom>(3);
+  }
+  Ref<Tuple> t = tuple({foreign});
+  EXPECT_TRUE(tracked(t));
+  t = nullptr;
+  {
+    rcgc::HeapScope scope = other.enter();
+    foreign = nullptr;
+  }
+  EXPECT_EQ(live_nodes, 0);
+}
+
+TEST_F(Untrack, ATreeSealedBottomUpIsUntrackedInOneCollection) {
   constexpr int kDepth = 6;
   constexpr std::size_t kNodes = (2u << kDepth) - 1;
-  Ref<Tuple> first = tree(kDepth);
+  Ref<Tuple> first = tree(kDepth, Fixed::sealed);
   ASSERT_EQ(count_tracked(first), kNodes);
   // The first collection of the generation subtracts, noting the tuples in
   // the list's order, children before parents; checked in that order after,
@@ -151,7 +225,8 @@ TEST_F(Untrack, ATreeMadeBottomUpIsUntrackedInOneCollection) {
   EXPECT_EQ(count_tracked(first), 0u);
   // It found the generation ordered (every reference backwards), so the
   // next one checks the order alone, and untracks as it walks.
-  Ref<Tuple> second = tree(kDepth);
+  Ref<Tuple> second = tree(kDepth, Fixed::sealed);
+  ASSERT_EQ(count_tracked(second), kNodes);
   EXPECT_EQ(gc::collect(0), 0u);
   EXPECT_EQ(count_tracked(second), 0u);
   EXPECT_TRUE(gc::get_objects().empty());
@@ -167,7 +242,9 @@ TEST_F(Untrack, GarbageHoldingAFixedObjectIsCollectedWithIt) {
     Ref<Node> a = rcgc::make<Node>(), b = rcgc::make<Node>();
     a->next = b;
     b->next = a;
-    a->other = rcgc::make<FinalTuple>(std::vector<Ref<rcgc::Object>>{rcgc::make<Atom>(7)});
+    a->other = rcgc::make<FinalTuple>(std::vector<Ref<rcgc::Object>>{rcgc::make<Atom>(7)},
+                                      Fixed::sealed);
+    rcgc::ref_cast<Tuple>(a->other)->is_sealed = true;
   }
   EXPECT_EQ(live_nodes, 4);
   // The tuple is garbage with the cycle: collected (and finalized) in the
@@ -177,16 +254,54 @@ TEST_F(Untrack, GarbageHoldingAFixedObjectIsCollectedWithIt) {
   EXPECT_EQ(live_nodes, 0);
 }
 
-TEST_F(Untrack, AnUntrackedObjectStillDiesByReferenceCountingWithItsHooks) {
-  Tuple::finalized = 0;
-  Ref<Tuple> t = rcgc::make<FinalTuple>(std::vector<Ref<rcgc::Object>>{});
-  rcgc::WeakRef<Tuple> w(t);
-  EXPECT_EQ(gc::collect(0), 0u);
-  EXPECT_FALSE(tracked(t));
-  EXPECT_TRUE(w.lock());
-  t = nullptr;
+TEST_F(Untrack, AnObjectUntrackedAtBirthHeldByGarbageDiesWithIt) {
+  FinalTuple::finalized = 0;
+  {
+    Ref<Node> a = rcgc::make<Node>(), b = rcgc::make<Node>();
+    a->next = b;
+    b->next = a;
+    a->other = rcgc::make<FinalTuple>(std::vector<Ref<rcgc::Object>>{rcgc::make<Atom>(7)});
+    EXPECT_FALSE(gc::is_tracked(a->other));
+  }
+  EXPECT_EQ(live_nodes, 4);
+  // Not in the collection's count (CPython's would count a tuple it had
+  // not untracked yet), freed by reference counting when the cycle is
+  // cleared, its finalizer run.
+  EXPECT_EQ(gc::collect(0), 2u);
   EXPECT_EQ(Tuple::finalized, 1);
-  EXPECT_FALSE(w.lock());
+  EXPECT_EQ(live_nodes, 0);
+}
+
+TEST_F(Untrack, AnUntrackedObjectStillDiesByReferenceCountingWithItsHooks) {
+  for (Fixed f : {Fixed::yes, Fixed::sealed}) {
+    Tuple::finalized = 0;
+    Ref<Tuple> t = rcgc::make<FinalTuple>(std::vector<Ref<rcgc::Object>>{}, f);
+    t->is_sealed = true;
+    rcgc::WeakRef<Tuple> w(t);
+    EXPECT_EQ(gc::collect(0), 0u);
+    EXPECT_FALSE(tracked(t));
+    EXPECT_TRUE(w.lock());
+    t = nullptr;
+    EXPECT_EQ(Tuple::finalized, 1);
+    EXPECT_FALSE(w.lock());
+    EXPECT_EQ(live_nodes, 0);
+  }
+}
+
+TEST_F(Untrack, AResurrectedObjectIsTrackedAgainAndUntrackedByACollection) {
+  static Ref<rcgc::Object> saved;
+  struct Phoenix : Tuple {
+    using Tuple::Tuple;
+    void finalize() override { saved = Ref<rcgc::Object>(this); }
+  };
+  Ref<Tuple> t = rcgc::make<Phoenix>(std::vector<Ref<rcgc::Object>>{rcgc::make<Atom>(1)});
+  EXPECT_FALSE(tracked(t));
+  t = nullptr;
+  ASSERT_TRUE(saved);
+  EXPECT_TRUE(gc::is_tracked(saved));  // as dealloc re-tracks every resurrected object
+  EXPECT_EQ(gc::collect(0), 0u);
+  EXPECT_FALSE(gc::is_tracked(saved));
+  saved = nullptr;
   EXPECT_EQ(live_nodes, 0);
 }
 
@@ -198,6 +313,7 @@ TEST_F(Untrack, AnUntrackedObjectStillDiesByReferenceCountingWithItsHooks) {
 TEST_F(Untrack, RandomHeapsAgainstReachability) {
   std::mt19937 rng(42);
   std::size_t untracked_seen = 0;  // tuples found untracked at the checks
+  std::size_t untracked_by_collections = 0;  // of those, sealed after make<T>
   for (int round = 0; round < 30; ++round) {
     rcgc_test::alive_ids.clear();
     std::vector<Ref<rcgc::Object>> roots;
@@ -215,9 +331,16 @@ TEST_F(Untrack, RandomHeapsAgainstReachability) {
     struct Id : rcgc_test::IdNode {
       using IdNode::IdNode;
     };
+    // Half of them fixed when made, half sealed after (untracked by a
+    // collection, not by make<T>).
     struct IdTuple : rcgc_test::IdNode {
-      IdTuple(int id, std::vector<Ref<rcgc::Object>> e) : IdNode(id) { edges = std::move(e); }
-      bool references_fixed() const noexcept override { return true; }
+      const bool born_fixed;
+      bool is_sealed;
+      IdTuple(int id, std::vector<Ref<rcgc::Object>> e, bool at_birth)
+          : IdNode(id), born_fixed(at_birth), is_sealed(at_birth) {
+        edges = std::move(e);
+      }
+      bool references_fixed() const noexcept override { return is_sealed; }
       void clear() override {}
     };
     for (int step = 0; step < 400; ++step) {
@@ -226,7 +349,8 @@ TEST_F(Untrack, RandomHeapsAgainstReachability) {
         std::vector<Ref<rcgc::Object>> items;
         for (unsigned k = rng() % 4; k > 0; --k)
           if (auto r = pick()) items.push_back(std::move(r));
-        auto t = rcgc::make<IdTuple>(next_id, std::move(items));
+        auto t = rcgc::make<IdTuple>(next_id, std::move(items), rng() % 2 == 0);
+        t->is_sealed = true;
         all.push_back(t.get());
         ids.push_back(next_id++);
         roots.push_back(std::move(t));
@@ -262,7 +386,10 @@ TEST_F(Untrack, RandomHeapsAgainstReachability) {
           }
         }
         for (const auto* o : reached)
-          if (dynamic_cast<const IdTuple*>(o) && !gc::is_tracked(o)) ++untracked_seen;
+          if (auto* t = dynamic_cast<const IdTuple*>(o); t && !gc::is_tracked(o)) {
+            ++untracked_seen;
+            if (!t->born_fixed) ++untracked_by_collections;
+          }
         gc::collect();
         std::size_t reachable_ids = 0;
         for (const auto* o : reached)
@@ -276,7 +403,9 @@ TEST_F(Untrack, RandomHeapsAgainstReachability) {
     gc::collect();
     EXPECT_TRUE(rcgc_test::alive_ids.empty());
   }
-  EXPECT_GT(untracked_seen, 100u);  // the heaps did exercise untracking
+  // The heaps did exercise untracking, by make<T> and by collections.
+  EXPECT_GT(untracked_seen, 100u);
+  EXPECT_GT(untracked_by_collections, 50u);
 }
 
 }  // namespace

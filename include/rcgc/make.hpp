@@ -14,6 +14,36 @@ namespace detail {
 
 [[noreturn]] void fatal_base_offset(const char* type_name) noexcept;
 
+// Mode::referents' visitor: does an object reference a tracked object (or
+// one of another heap)? A frozen object is tracked (linked in the permanent
+// generation).
+class ReferentCheck : public Visitor {
+ public:
+  explicit ReferentCheck(std::uint16_t heap_id) noexcept
+      : Visitor(nullptr, Mode::referents, heap_id) {}
+  bool met() const noexcept { return met_tracked_; }
+};
+
+// Whether a new T, made in heap `heap_id`, promises fixed references and
+// holds no reference to a tracked object: then it can never be part of a
+// cycle. T is the object's exact type here, so its own hooks are called
+// directly (inlined) where they are accessible.
+template <class T>
+bool born_untracked(const T* obj, std::uint16_t heap_id) noexcept {
+  bool fixed;
+  if constexpr (requires(const T* o) { o->T::references_fixed(); })
+    fixed = obj->T::references_fixed();
+  else
+    fixed = obj->references_fixed();
+  if (!fixed) return false;
+  ReferentCheck v(heap_id);
+  if constexpr (requires(const T* o, Visitor& w) { o->T::traverse(w); })
+    obj->T::traverse(v);
+  else
+    obj->traverse(v);
+  return !v.met();
+}
+
 // Constructs a T in heap `h`. The Object base must sit at offset 0 of T (it
 // does for every single-inheritance type, and whenever Object is T's first
 // polymorphic base): the GcHead precedes it in memory.
@@ -34,6 +64,12 @@ Ref<T> make_in(HeapState& h, Args&&... args) {
   Object* base = obj;
   if (RCGC_UNLIKELY(static_cast<void*>(base) != static_cast<void*>(obj)))
     fatal_base_offset(typeid(T).name());
+  if constexpr (tracked && (flags & kTypeHook) != 0) {
+    if (born_untracked(obj, h.id)) {
+      h.adopt_untracked(base, flags);
+      return Ref<T>(obj, kAdopt);
+    }
+  }
   h.adopt_object(base, flags);
   return Ref<T>(obj, kAdopt);
 }

@@ -182,9 +182,12 @@ class Visitor {
   // it also records each member reached (its shadow word's index, once per
   // run of references to it) in the edge buffer, so that the mark can
   // follow the references without traversing the objects again.
+  // `referents` sets met_tracked_ when a visit reaches a tracked object or
+  // one of another heap (make<T>'s check of an object with fixed
+  // references, Object::references_fixed).
   enum class Mode : std::uint8_t {
     call, decref, decref_young, decref_order, reach, mark, prefetch, clear, decref_shadow,
-    decref_edges, order
+    decref_edges, order, referents
   };
   Visitor(Fn fn, Mode mode, std::uint16_t heap_id = 0, std::uint8_t generation = 0) noexcept
       : fn_(fn), mode_(mode), generation_(generation), heap_id_(heap_id) {}
@@ -244,9 +247,9 @@ class Visitor {
   // decref_shadow: whether a visit met a member of the collection (reset by
   // the walk before each traversal).
   bool met_member_ = false;
-  // order: the object traversed references a tracked object (or one of
-  // another heap); the walk resets it per object (untracking objects with
-  // fixed references, Object::references_fixed).
+  // order, referents: the object traversed references a tracked object (or
+  // one of another heap); the walk resets it per object (untracking objects
+  // with fixed references, Object::references_fixed).
   bool met_tracked_ = false;
   // prefetch: how many visits there were.
   std::size_t visits_ = 0;
@@ -301,12 +304,15 @@ class Object {
   virtual void legacy_finalize() {}
   // The type's name in collector messages; default: the demangled C++ name.
   virtual std::string type_name() const;
-  // True when the references this object holds never change once it is
-  // made (as a Python tuple's). A collection that traverses such an object
-  // and finds no reference to a tracked object stops tracking it (CPython's
-  // tuple untracking): nothing it holds can lead back to it, so it can never
-  // be part of a cycle, and no collection need examine it again. Default:
-  // false (the references may change).
+  // True when the references this object holds will not change any more
+  // (as a Python tuple's). An object that holds no reference to a tracked
+  // object then stops being tracked: nothing it holds can lead back to it,
+  // so it can never be part of a cycle, and no collection need examine it
+  // again. make<T> asks as soon as the constructor returns (an object made
+  // from untracked ones is never tracked, as CPython's dicts of atoms), and
+  // each collection that traverses the object asks again (CPython's tuple
+  // untracking), so an object may answer true later, once it is complete.
+  // Default: false (the references may change).
   virtual bool references_fixed() const noexcept { return false; }
 
   // For Ref and the collector.

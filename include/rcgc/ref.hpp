@@ -242,6 +242,8 @@ RCGC_ALWAYS_INLINE void Visitor::visit_as(Object* op, std::uintptr_t n) {
     __builtin_prefetch(w != nullptr ? static_cast<const void*>(w) : detail::as_gc(op), 1);
   } else if constexpr (M == Mode::call) {
     fn_(*this, op);
+  } else if constexpr (M == Mode::referents) {
+    if (A::heap(op) != heap_id_ || (A::flags(op) & detail::kLinked)) met_tracked_ = true;
   }
   // Mode::clear: raw pointers cannot be reset.
 }
@@ -259,6 +261,7 @@ RCGC_ALWAYS_INLINE void Visitor::visit(Object* op, std::uintptr_t n) {
   if (mode_ == Mode::decref) return visit_as<Mode::decref>(op, n);
   if (mode_ == Mode::prefetch) return visit_as<Mode::prefetch>(op, n);
   if (mode_ == Mode::call) return visit_as<Mode::call>(op, n);
+  if (mode_ == Mode::referents) return visit_as<Mode::referents>(op, n);
   // Mode::clear: raw pointers cannot be reset.
 }
 
@@ -349,6 +352,7 @@ void Visitor::each(const Range& range) {
         case Mode::mark: return each_as<Mode::mark>(p, n);
         case Mode::decref: return each_as<Mode::decref>(p, n);
         case Mode::prefetch: return each_as<Mode::prefetch>(p, n);
+        case Mode::referents: return each_as<Mode::referents>(p, n);
         default: break;  // call, clear: one by one
       }
     } else if (mode_ != Mode::call && mode_ != Mode::clear) {

@@ -1140,22 +1140,6 @@ MarkResult Collector::mark_edges(const EdgeLog& log, const RegionView& shadow,
   return m;
 }
 
-namespace {
-
-// untrack_fixed's check of a shadow candidate: does it reference a tracked
-// object (frozen, or of another heap: not members of the collection)?
-struct TrackedReferentVisitor : Visitor {
-  std::uint16_t heap_id;
-  bool met = false;
-  explicit TrackedReferentVisitor(std::uint16_t id) noexcept : Visitor(&visit), heap_id(id) {}
-  static void visit(Visitor& base, Object* op) {
-    auto& self = static_cast<TrackedReferentVisitor&>(base);
-    if (A::heap(op) != self.heap_id || (A::flags(op) & kLinked)) self.met = true;
-  }
-};
-
-}  // namespace
-
 std::size_t Collector::untrack_fixed(std::vector<GcHead*>& fixed,
                                      std::uint16_t heap_id) noexcept {
   std::size_t n = 0;
@@ -1165,9 +1149,7 @@ std::size_t Collector::untrack_fixed(std::vector<GcHead*>& fixed,
     const std::uint16_t f = flags_of(gc);
     // Garbage (still in unreachable) and anything untracked meanwhile stay.
     if ((f & (kLinked | kCollectorFlags)) != kLinked) continue;
-    TrackedReferentVisitor v(heap_id);
-    from_gc(gc)->traverse(v);
-    if (v.met) continue;
+    if (HeapState::references_tracked(from_gc(gc), heap_id)) continue;
     // Not HeapState::untrack: these are counted out of the collection's
     // survivors (collect() subtracts n), and generation 2's accounting
     // counts those; untrack would take them off it a second time.

@@ -123,6 +123,19 @@ class HeapState {
     }
   }
 
+  // make<T> of a type that declares Object::references_fixed() and whose
+  // new object references no tracked object: it is never linked (as a
+  // collection would unlink it: Collector::untrack_fixed). Its allocation
+  // counted in generation 0, as its death will.
+  void adopt_untracked(Object* op, std::uint16_t type_flags) noexcept {
+    ObjectAccess::flags(op) = type_flags;
+    ObjectAccess::set_heap(op, id);
+    ++live_objects;
+  }
+  // Whether op references a tracked object, or one of another heap than
+  // heap_id (src/gc/gc_module.cpp).
+  static bool references_tracked(const Object* op, std::uint16_t heap_id) noexcept;
+
   // gc module operations (src/gc/).
   // A collection never throws: every phase is noexcept and exceptions from
   // user code (finalizers, weakref and gc callbacks) go to the unraisable
