@@ -113,6 +113,26 @@ TEST_F(Untrack, ATreeOfFixedObjectsMadeBottomUpIsNeverTracked) {
   heap().verify();
 }
 
+// Hooks declared private: make<T> cannot call them as T's own, so it asks
+// through the vtable, with the same answer.
+class PrivateTuple : public rcgc::Object {
+ public:
+  explicit PrivateTuple(Ref<rcgc::Object> i) : item(std::move(i)) {}
+
+ private:
+  const Ref<rcgc::Object> item;
+  void traverse(rcgc::Visitor& visit) const override { visit(item); }
+  bool references_fixed() const noexcept override { return true; }
+};
+
+TEST_F(Untrack, PrivateHooksAreAskedThroughTheVtable) {
+  Ref<PrivateTuple> atoms = rcgc::make<PrivateTuple>(rcgc::make<Atom>(1));
+  EXPECT_FALSE(gc::is_tracked(atoms));
+  Ref<Node> n = rcgc::make<Node>();
+  Ref<PrivateTuple> holder = rcgc::make<PrivateTuple>(n);
+  EXPECT_TRUE(gc::is_tracked(holder));
+}
+
 TEST_F(Untrack, ASealedObjectOfAtomsLeavesTheListsInAYoungCollection) {
   Ref<Tuple> t = sealed({rcgc::make<Atom>(1), rcgc::make<Atom>(2)});
   Ref<Tuple> empty = sealed({});

@@ -34,13 +34,13 @@ bool born_untracked(const T* obj, std::uint16_t heap_id) noexcept {
   if constexpr (requires(const T* o) { o->T::references_fixed(); })
     fixed = obj->T::references_fixed();
   else
-    fixed = obj->references_fixed();
+    fixed = static_cast<const Object*>(obj)->references_fixed();
   if (!fixed) return false;
   ReferentCheck v(heap_id);
   if constexpr (requires(const T* o, Visitor& w) { o->T::traverse(w); })
     obj->T::traverse(v);
   else
-    obj->traverse(v);
+    static_cast<const Object*>(obj)->traverse(v);
   return !v.met();
 }
 
