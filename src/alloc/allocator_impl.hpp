@@ -17,6 +17,7 @@
 #include "alloc/debug_hooks.hpp"
 #include "alloc/options.hpp"
 #include "alloc/pool.hpp"
+#include "alloc/region.hpp"
 #include "alloc/stats.hpp"
 #include "rcgc/detail/allocator.hpp"
 
@@ -80,7 +81,7 @@ inline __attribute__((always_inline)) void* allocate_inline(const Allocator& a, 
 // Free fast path: a pool block (radix lookup), or a large block.
 inline void deallocate_inline(void* p, Domain d) noexcept {
   if (g_free_mode.load(std::memory_order_relaxed) == FreeMode::pools) [[likely]] {
-    if (AddressMap::contains(p)) [[likely]]
+    if (ArenaRegion::in_region(p) || AddressMap::contains(p)) [[likely]]
       PoolAllocator::free_block(p);
     else
       std::free(p);

@@ -68,6 +68,14 @@ class ArenaRegion {
     }
     return v;
   }
+  // True when p is in the region. A block this allocator handed out that
+  // lies in the region is in one of its arenas (nothing else is mapped
+  // there), so the free path asks this before the address map: two loads of
+  // hot globals and a comparison, against the map's two dependent loads.
+  static bool in_region(const void* p) noexcept {
+    const std::uintptr_t base = base_.load(std::memory_order_acquire);
+    return reinterpret_cast<std::uintptr_t>(p) - base < size_ && base != 0;
+  }
   // True when p is in the region but in no arena (a slot never used, or
   // given back): reading it would fault. For the debug hooks, which must
   // report a wild pointer, not fault on it. Lock-free (the address map).
