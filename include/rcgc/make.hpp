@@ -24,24 +24,33 @@ class ReferentCheck : public Visitor {
   bool met() const noexcept { return met_tracked_; }
 };
 
+// Whether op references a tracked object, or one of another heap than
+// heap_id (also Collector::untrack_fixed's test).
+inline bool references_tracked(const Object* op, std::uint16_t heap_id) noexcept {
+  ReferentCheck v(heap_id);
+  op->traverse(v);
+  return v.met();
+}
+
 // Whether a new T, made in heap `heap_id`, promises fixed references and
 // holds no reference to a tracked object: then it can never be part of a
 // cycle. T is the object's exact type here, so its own hooks are called
-// directly (inlined) where they are accessible.
+// directly (inlined) where they are accessible, else through Object.
 template <class T>
 bool born_untracked(const T* obj, std::uint16_t heap_id) noexcept {
-  bool fixed;
-  if constexpr (requires(const T* o) { o->T::references_fixed(); })
-    fixed = obj->T::references_fixed();
-  else
-    fixed = static_cast<const Object*>(obj)->references_fixed();
-  if (!fixed) return false;
-  ReferentCheck v(heap_id);
-  if constexpr (requires(const T* o, Visitor& w) { o->T::traverse(w); })
+  const Object* base = obj;
+  if constexpr (requires(const T* o) { o->T::references_fixed(); }) {
+    if (!obj->T::references_fixed()) return false;
+  } else if (!base->references_fixed()) {
+    return false;
+  }
+  if constexpr (requires(const T* o, Visitor& w) { o->T::traverse(w); }) {
+    ReferentCheck v(heap_id);
     obj->T::traverse(v);
-  else
-    static_cast<const Object*>(obj)->traverse(v);
-  return !v.met();
+    return !v.met();
+  } else {
+    return !references_tracked(base, heap_id);
+  }
 }
 
 // Constructs a T in heap `h`. The Object base must sit at offset 0 of T (it
@@ -64,13 +73,9 @@ Ref<T> make_in(HeapState& h, Args&&... args) {
   Object* base = obj;
   if (RCGC_UNLIKELY(static_cast<void*>(base) != static_cast<void*>(obj)))
     fatal_base_offset(typeid(T).name());
-  if constexpr (tracked && (flags & kTypeHook) != 0) {
-    if (born_untracked(obj, h.id)) {
-      h.adopt_untracked(base, flags);
-      return Ref<T>(obj, kAdopt);
-    }
-  }
-  h.adopt_object(base, flags);
+  bool link = tracked;
+  if constexpr (tracked && (flags & kTypeHook) != 0) link = !born_untracked(obj, h.id);
+  h.adopt_object(base, flags, link);
   return Ref<T>(obj, kAdopt);
 }
 

@@ -71,7 +71,8 @@ class ArenaRegion {
   // True when p is in the region. A block this allocator handed out that
   // lies in the region is in one of its arenas (nothing else is mapped
   // there), so the free path asks this before the address map: two loads of
-  // hot globals and a comparison, against the map's two dependent loads.
+  // hot globals and two comparisons, against the map's two dependent loads.
+  // (base != 0 too: size_ is set just before base_ is published.)
   static bool in_region(const void* p) noexcept {
     const std::uintptr_t base = base_.load(std::memory_order_acquire);
     return reinterpret_cast<std::uintptr_t>(p) - base < size_ && base != 0;

@@ -1149,7 +1149,7 @@ std::size_t Collector::untrack_fixed(std::vector<GcHead*>& fixed,
     const std::uint16_t f = flags_of(gc);
     // Garbage (still in unreachable) and anything untracked meanwhile stay.
     if ((f & (kLinked | kCollectorFlags)) != kLinked) continue;
-    if (HeapState::references_tracked(from_gc(gc), heap_id)) continue;
+    if (references_tracked(from_gc(gc), heap_id)) continue;
     // Not HeapState::untrack: these are counted out of the collection's
     // survivors (collect() subtracts n), and generation 2's accounting
     // counts those; untrack would take them off it a second time.

@@ -7,7 +7,6 @@
 #include "gc/collector.hpp"
 #include "rcgc/gc.hpp"
 #include "rcgc/heap.hpp"
-#include "rcgc/make.hpp"
 
 namespace rcgc {
 namespace detail {
@@ -74,14 +73,6 @@ void HeapState::collect_automatic() noexcept {
       break;
     }
   }
-}
-
-// A frozen referent is linked (in the permanent generation), and one of
-// another heap is not this heap's to judge: both count as tracked.
-bool HeapState::references_tracked(const Object* op, std::uint16_t heap_id) noexcept {
-  ReferentCheck v(heap_id);
-  op->traverse(v);
-  return v.met();
 }
 
 void HeapState::track(Object* op) noexcept {

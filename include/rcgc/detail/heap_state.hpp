@@ -112,29 +112,20 @@ class HeapState {
       Allocator::deallocate(obj_mem);
     }
   }
-  // Takes a freshly constructed object under this heap's management.
-  void adopt_object(Object* op, std::uint16_t type_flags) noexcept {
+  // Takes a freshly constructed object under this heap's management;
+  // `link`: into generation 0 (a tracked type's object, unless make<T> found
+  // it holds no tracked object and promises fixed references: then it is
+  // never linked, as a collection would unlink it, Collector::untrack_fixed;
+  // its allocation counted in generation 0 all the same, as its death will).
+  void adopt_object(Object* op, std::uint16_t type_flags, bool link) noexcept {
     ObjectAccess::flags(op) = type_flags;
     ObjectAccess::set_heap(op, id);
     ++live_objects;
-    if (type_flags & kTracked) {
+    if (link) {
       ObjectAccess::flags(op) |= kLinked;
       gens[0].list.append(as_gc(op));
     }
   }
-
-  // make<T> of a type that declares Object::references_fixed() and whose
-  // new object references no tracked object: it is never linked (as a
-  // collection would unlink it: Collector::untrack_fixed). Its allocation
-  // counted in generation 0, as its death will.
-  void adopt_untracked(Object* op, std::uint16_t type_flags) noexcept {
-    ObjectAccess::flags(op) = type_flags;
-    ObjectAccess::set_heap(op, id);
-    ++live_objects;
-  }
-  // Whether op references a tracked object, or one of another heap than
-  // heap_id (src/gc/gc_module.cpp).
-  static bool references_tracked(const Object* op, std::uint16_t heap_id) noexcept;
 
   // gc module operations (src/gc/).
   // A collection never throws: every phase is noexcept and exceptions from
