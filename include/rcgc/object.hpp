@@ -103,6 +103,22 @@ inline constexpr std::uint32_t kShadowWalked = 1u << 29;
 // reaches nothing more, so the mark does not traverse it.
 inline constexpr std::uint32_t kShadowLeaf = 1u << 28;
 inline constexpr std::uint32_t kShadowCount = kShadowLeaf - 1;  // gc_refs
+inline constexpr std::uint32_t kShadowLeafCount = kShadowLeaf | kShadowCount;
+// During the subtract walk (Collector::shadow_subtract): the word of a
+// member the walk has passed is kShadowBehind | gc_refs (| kShadowLeaf);
+// the word of one it has not passed started at zero and has lost one per
+// reference from the objects walked before: 2^32 - p for p references, at
+// least kShadowAheadFloor (p up to 2^28; a word at the floor stays there,
+// and its object becomes a root). The walk then writes kShadowBehind |
+// (refcnt - p). A root (a count beyond the field) is kShadowReached |
+// kShadowWalked, which no visit changes.
+inline constexpr std::uint32_t kShadowBehind = kShadowMember | kShadowWalked;
+// The region's pool table (src/alloc/region.hpp): one entry per 16 KiB
+// pool, the id of the heap whose tracked objects the pool holds (0: none,
+// an untracked lane's pool).
+inline constexpr unsigned kPoolTagShift = 14;
+inline constexpr std::uint32_t kShadowAheadFloor = 0u - (kShadowCount + 1);
+
 
 // The mark's visit of an object with a shadow word (Mode::mark, and
 // Collector::mark_edges): a member not yet reached is reached; the answer
@@ -201,6 +217,9 @@ class Visitor {
   template <Mode M, class Element>
   void each_as(const Element* p, std::size_t n);
   inline void report_each(Object* op, std::uintptr_t n);
+  // decref_shadow's visit when the word is a root's, or the count leaves
+  // its field (in the collector).
+  void visit_shadow_rare(Object* op, std::uint32_t* w, std::uintptr_t n);
   inline void mark_in_header(Object* op);
   inline void enqueue(Object* op);
   // decref_edges: appends a word index to the edge buffer; grow_edges (in
@@ -226,10 +245,14 @@ class Visitor {
 
  protected:
   void set_mode(Mode mode) noexcept { mode_ = mode; }
-  void set_shadow(std::uintptr_t base, std::uintptr_t size, std::uint32_t* shadow) noexcept {
+  // `tags`: the heap that owns each 16 KiB pool of the region for the
+  // tracked objects in it (decref_shadow, decref_edges).
+  void set_shadow(std::uintptr_t base, std::uintptr_t size, std::uint32_t* shadow,
+                  const std::uint16_t* tags = nullptr) noexcept {
     region_base_ = base;
     region_size_ = size;
     shadow_ = shadow;
+    pool_tags_ = tags;
   }
   // decref_order, order: kBackwards when a visit reached an object the walk had
   // passed, kForwards when one it had not; both for a reference of the
@@ -241,17 +264,17 @@ class Visitor {
   // in the generations collected (kLinked and the generation bits that
   // only older generations have), set once for the whole walk.
   std::uint16_t member_bits_ = 0;
-  // decref_shadow: references to objects ahead of the walk minus references
-  // to objects behind it (which way most references point in the list).
-  std::intptr_t order_balance_ = 0;
-  // decref_shadow: whether a visit met a member of the collection (reset by
-  // the walk before each traversal).
+  // decref_shadow: whether a visit met a member of the collection outside
+  // the region (reset by the walk before each traversal; those inside are
+  // counted in visits_).
   bool met_member_ = false;
   // order, referents: the object traversed references a tracked object (or
   // one of another heap); the walk resets it per object (untracking objects
   // with fixed references, Object::references_fixed).
   bool met_tracked_ = false;
-  // prefetch: how many visits there were.
+  // prefetch: how many visits there were. decref_shadow: references
+  // subtracted from words (the walk tells which objects met no member, and
+  // which way most references lead, from it).
   std::size_t visits_ = 0;
   // Mode::mark: objects reached behind the walk, not yet traversed, in the
   // order they were reached: an array, queue_buf_[.. queue_end_) of
@@ -274,6 +297,7 @@ class Visitor {
   std::uintptr_t region_base_ = 0;
   std::uintptr_t region_size_ = 0;
   std::uint32_t* shadow_ = nullptr;
+  const std::uint16_t* pool_tags_ = nullptr;
 };
 
 // The base class of every object rcgc manages.

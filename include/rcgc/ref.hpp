@@ -202,40 +202,68 @@ RCGC_ALWAYS_INLINE void Visitor::visit_as(Object* op, std::uintptr_t n) {
     if (r >= detail::ShadowReach::behind_leaf) ++behind_;
     if (r == detail::ShadowReach::behind) enqueue(op);  // reaching more: the queue traverses it
   } else if constexpr (M == Mode::decref_shadow || M == Mode::decref_edges) {
-    // subtract_refs, state in the shadow (decref_edges: every member is in
-    // the region, and each one met is recorded)
-    if (std::uint32_t* w = shadow_of(op)) {
+    // subtract_refs, state in the shadow, with update_refs folded in
+    // (Collector::shadow_subtract): every visit subtracts from the word. An
+    // object the walk has passed has its count there; one it has not
+    // passed has a word that started at zero, and the walk adds its refcnt
+    // when it gets there (kShadowAheadFloor). Only a visit to an object that
+    // cannot be a member (an atom, an object of another heap) leaves the
+    // word alone, and that is asked of the region's pool table (which heap's
+    // tracked objects the object's pool holds), not of the word: no branch
+    // then waits for the word, often a cache miss, and the CPU goes on to
+    // the next visits' loads meanwhile. decref_edges also records each word
+    // visited.
+    const std::uintptr_t d = reinterpret_cast<std::uintptr_t>(op) - region_base_;
+    if (d < region_size_) {
       if constexpr (RCGC_DEBUG_LEVEL >= 1) {
-        // Foreign, freed, not made by make, or a count that is too small.
-        if (RCGC_UNLIKELY(A::heap(op) != heap_id_) ||
-            RCGC_UNLIKELY((*w & detail::kShadowMember) && (*w & detail::kShadowCount) < n))
+        // Foreign, freed, or not made by make.
+        if (RCGC_UNLIKELY(A::heap(op) != heap_id_)) return report_each(op, n);
+      }
+      if (pool_tags_[d >> detail::kPoolTagShift] != heap_id_) return;
+      std::uint32_t* const w = shadow_ + (d >> detail::kShadowGranuleShift);
+      const std::uint32_t x = *w;
+      if constexpr (RCGC_DEBUG_LEVEL >= 1) {
+        if (RCGC_UNLIKELY((x & ~detail::kShadowLeafCount) == detail::kShadowBehind &&
+                          (x & detail::kShadowCount) < n))
           return report_each(op, n);
       }
-      if (*w & detail::kShadowMember) {
-        met_member_ = true;
-        const auto k = static_cast<std::intptr_t>(n);
-        order_balance_ += (*w & detail::kShadowWalked) ? -k : k;
-        *w -= static_cast<std::uint32_t>(n);
-        if constexpr (M == Mode::decref_edges)
-          record_edge(static_cast<std::uint32_t>(w - shadow_));
-      }
+      const std::uint32_t y = x - static_cast<std::uint32_t>(n);
+      // Still ahead of the walk with a count that fits (top four bits
+      // 1111), or behind it with a count that did not go below zero (101x):
+      // anything else is rare (a root, a count too small, references beyond
+      // the field). One test of the top bits, not a branch for each case:
+      // ahead or behind is a coin toss on some heaps.
+      static_assert(detail::kShadowAheadFloor == 0xF0000000u &&
+                    detail::kShadowBehind == 0xA0000000u);
+      constexpr std::uint32_t kValidTops = (1u << 0xF) | (1u << 0xB) | (1u << 0xA);
+      if (RCGC_UNLIKELY(!((kValidTops >> (y >> 28)) & 1u)) ||
+          RCGC_UNLIKELY(n > detail::kShadowCount))
+        return visit_shadow_rare(op, w, n);
+      *w = y;
+      visits_ += n;
+      if constexpr (M == Mode::decref_edges) record_edge(static_cast<std::uint32_t>(w - shadow_));
       return;
     }
-    // Outside the region: the members carry kCollecting and gc_refs (none
-    // with decref_edges).
-    std::uint16_t f = A::flags(op);
+    // Outside the region: state in the header, set by the walk or by the
+    // first visit (a member is linked and not frozen).
+    std::uint16_t& f = A::flags(op);
     if (RCGC_UNLIKELY(A::heap(op) != heap_id_)) {
       if constexpr (RCGC_DEBUG_LEVEL >= 1) return report_each(op, n);
       return;
     }
-    if constexpr (M == Mode::decref_edges) return;
-    if (f & detail::kCollecting) {
-      if constexpr (RCGC_DEBUG_LEVEL >= 1) {
-        if (RCGC_UNLIKELY(detail::as_gc(op)->prev_bits < n)) return report_each(op, n);
-      }
-      met_member_ = true;
-      detail::as_gc(op)->prev_bits -= n;
+    std::uintptr_t& refs = detail::as_gc(op)->prev_bits;
+    if (!(f & detail::kCollecting)) {
+      if (!(f & detail::kLinked) ||
+          ((f & detail::kGenMask) >> detail::kGenShift) == detail::kPermanentGen)
+        return;
+      f |= detail::kCollecting;
+      refs = A::refcnt(op);
     }
+    if constexpr (RCGC_DEBUG_LEVEL >= 1) {
+      if (RCGC_UNLIKELY(refs < n)) return report_each(op, n);
+    }
+    met_member_ = true;
+    refs -= n;
   } else if constexpr (M == Mode::prefetch) {
     ++visits_;
     std::uint32_t* w = shadow_of(op);

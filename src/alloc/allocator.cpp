@@ -53,16 +53,20 @@ void AllocatorImpl::check_injected_failure() {
   --fail_countdown_;
 }
 
-void* AllocatorImpl::allocate_slow(std::size_t n, Domain d, const AllocSite& site) {
+void* AllocatorImpl::allocate_slow(std::size_t n, Domain d, const AllocSite& site,
+                                   bool tracked) {
   check_injected_failure();
-  if (debug_) return debug_->allocate(n, d, site);
-  return raw_allocate(n);
+  if (debug_) return debug_->allocate(n, d, site, tracked);
+  return raw_allocate(n, tracked);
 }
 
-void* AllocatorImpl::raw_allocate(std::size_t n) {
+void* AllocatorImpl::raw_allocate(std::size_t n, bool tracked) {
   switch (options_.backend) {
     case Backend::pymalloc:
-      if (n <= kMaxSmallSize) return pools_.allocate_class(size_class_of(n == 0 ? 1 : n));
+      if (n <= kMaxSmallSize) {
+        const std::size_t c = size_class_of(n == 0 ? 1 : n);
+        return tracked ? pools_.allocate_tracked_class(c) : pools_.allocate_class(c);
+      }
       return check(std::malloc(n));
     case Backend::malloc:
       return check(std::malloc(n == 0 ? 1 : n));

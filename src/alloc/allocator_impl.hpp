@@ -32,14 +32,17 @@ class AllocatorImpl {
   PoolAllocator& pools() noexcept { return pools_; }
 
   // Everything that is not the pool fast path. Throw std::bad_alloc.
-  void* allocate_slow(std::size_t n, Domain d, const AllocSite& site);
+  // `tracked`: a tracked object's block, which goes to a tracked lane
+  // whatever the path (the collector's shadow relies on it: a block in an
+  // untracked lane holds no tracked object).
+  void* allocate_slow(std::size_t n, Domain d, const AllocSite& site, bool tracked = false);
   void* reallocate(void* p, std::size_t n, Domain d, const AllocSite& site);
   static void deallocate_slow(void* p, Domain d) noexcept;
   void deallocate_owned(void* p) noexcept;
 
   // The backend below the debug hooks. raw_free accepts any raw block of
   // any heap.
-  void* raw_allocate(std::size_t n);
+  void* raw_allocate(std::size_t n, bool tracked = false);
   static void raw_free(void* p) noexcept;
 
   void fail_after(long n) noexcept;
@@ -75,7 +78,7 @@ inline __attribute__((always_inline)) void* allocate_inline(const Allocator& a, 
   if (pools != nullptr && n - 1 < kMaxSmallSize) [[likely]]
     return tracked ? pools->allocate_tracked_class(size_class_of(n))
                    : pools->allocate_class(size_class_of(n));
-  return a.impl()->allocate_slow(n, d, site_of(site));
+  return a.impl()->allocate_slow(n, d, site_of(site), tracked);
 }
 
 // Free fast path: a pool block (radix lookup), or a large block.

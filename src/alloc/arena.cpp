@@ -234,6 +234,14 @@ void PoolAllocator::clear_shadow() const noexcept {
   for (const Arena* a = all_; a != nullptr; a = a->all_next_) ArenaRegion::clear_shadow(a);
 }
 
+std::size_t PoolAllocator::tracked_blocks_in_use() const noexcept {
+  std::size_t n = 0;
+  for (const Arena* a = all_; a != nullptr; a = a->all_next_)
+    for (std::uint32_t i = 1; i < a->next_fresh_; ++i)
+      if (a->pools_[i].size_class_ >= kNumSizeClasses) n += a->pools_[i].used_;
+  return n;
+}
+
 void PoolAllocator::collect_stats(PoolStats& out) const noexcept {
   out = PoolStats{};
   for (const Arena* a = all_; a != nullptr; a = a->all_next_) {

@@ -146,11 +146,12 @@ DebugHooks::~DebugHooks() {
   for (DebugHeader* h = live_; h != nullptr; h = h->next) h->owner = nullptr;
 }
 
-void* DebugHooks::allocate(std::size_t n, Domain d, const AllocSite& site) {
+void* DebugHooks::allocate(std::size_t n, Domain d, const AllocSite& site, bool tracked) {
   tick();
   if (n > SIZE_MAX - kDebugOverhead - kAlignment) throw std::bad_alloc();
   std::size_t padded = (n + kAlignment - 1) & ~(kAlignment - 1);
-  auto* h = static_cast<DebugHeader*>(backend_.raw_allocate(kDebugHeaderSize + padded + kGuardSize));
+  auto* h = static_cast<DebugHeader*>(
+      backend_.raw_allocate(kDebugHeaderSize + padded + kGuardSize, tracked));
   h->owner = this;
   h->size = n;
   h->serial = ++g_serial;

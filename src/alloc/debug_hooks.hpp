@@ -67,7 +67,8 @@ class DebugHooks {
   DebugHooks(const DebugHooks&) = delete;
   DebugHooks& operator=(const DebugHooks&) = delete;
 
-  void* allocate(std::size_t n, Domain d, const AllocSite& site);
+  // `tracked`: a tracked object's block (a tracked lane of the pools).
+  void* allocate(std::size_t n, Domain d, const AllocSite& site, bool tracked = false);
   void* reallocate(void* p, std::size_t n, Domain d, const AllocSite& site);
   // Checks and frees p. expected_owner, when not null, is the heap p must
   // belong to (Allocator::deallocate_owned).

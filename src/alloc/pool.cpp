@@ -67,8 +67,10 @@ PoolAllocator::~PoolAllocator() {
     Arena* next = a->all_next_;
     if (a->nfree_pools_ == kUsablePools)
       unmap_arena(a);
-    else
+    else {
       a->owner_ = nullptr;  // live blocks keep it mapped until freed
+      ArenaRegion::clear_pool_tags(a);  // and its heap's id may be reused
+    }
     a = next;
   }
   for (Arena* a = spares_; a != nullptr;) {
@@ -99,6 +101,7 @@ void PoolAllocator::on_last_block(Pool* pool) noexcept {
 void* PoolAllocator::allocate_from_new_pool(std::size_t c) {
   Pool* pool = take_pool(arena_kind_of_lane(c));
   init_pool(pool, c);
+  ArenaRegion::set_pool_tag(pool_data(pool), c >= kNumSizeClasses ? heap_ : 0);
   link_used(pool);
   return allocate_class(c);
 }

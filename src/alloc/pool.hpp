@@ -88,6 +88,7 @@ struct Arena {
 };
 static_assert(sizeof(Arena) <= 4096);
 
+
 inline Arena* arena_of(const void* p) noexcept {
   return reinterpret_cast<Arena*>(reinterpret_cast<std::uintptr_t>(p) &
                                   ~(std::uintptr_t{kArenaSize} - 1));
@@ -182,6 +183,15 @@ class PoolAllocator {
     }
   }
 
+  // The heap whose tracked objects this allocator's tracked lanes hold:
+  // each pool given to a tracked lane from now on carries its id in the
+  // region's pool table (ArenaRegion::set_pool_tag), for the collector.
+  void set_heap(std::uint16_t heap) noexcept { heap_ = heap; }
+
+  // Blocks in use in the pools of the tracked lanes (at least as many as the
+  // tracked objects in them; a retained pool counts one more).
+  std::size_t tracked_blocks_in_use() const noexcept;
+
   void collect_stats(PoolStats& out) const noexcept;
   // Zeroes the arena region's shadow words of every arena in use
   // (ArenaRegion::clear_shadow).
@@ -213,6 +223,7 @@ class PoolAllocator {
   Arena* most_idle_arena() const noexcept;
 
   Pool* used_[kNumLanes] = {};  // pools with free blocks, by lane (alloc_config.hpp)
+  std::uint16_t heap_ = 0;      // set_heap
   Pool* used_tail_[kNumLanes] = {};
   // Arenas with free pools, fullest first, by kind (alloc_config.hpp).
   Arena* usable_[kNumArenaKinds] = {};

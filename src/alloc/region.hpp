@@ -36,6 +36,10 @@ struct RegionView {
   std::uintptr_t base = 0;  // 0: no region (yet)
   std::uintptr_t size = 0;  // 0: no region; then word() is always nullptr
   std::uint32_t* shadow = nullptr;
+  // One entry per 16 KiB pool of the region: the id of the heap whose
+  // tracked objects the pool holds; 0 for a pool of an untracked lane.
+  // Entries of pools not in use are stale (no live object is there).
+  const std::uint16_t* pool_tags = nullptr;
 
   // The shadow word of the object at p; nullptr when p is outside.
   std::uint32_t* word(const void* p) const noexcept {
@@ -65,6 +69,7 @@ class ArenaRegion {
     if (v.base != 0) {
       v.size = size_;
       v.shadow = shadow_;
+      v.pool_tags = pool_tags();
     }
     return v;
   }
@@ -85,6 +90,11 @@ class ArenaRegion {
   // region). Pages that hold only zeros are read, not written, so a page
   // never touched stays unbacked.
   static void clear_shadow(const void* arena) noexcept;
+  // The pool table's entry for the pool at p (nothing outside the region):
+  // `heap`, the id of the heap whose tracked objects it is given to, or 0.
+  static void set_pool_tag(const void* pool, std::uint16_t heap) noexcept;
+  // Every pool of an arena back to 0 (its heap is gone).
+  static void clear_pool_tags(const void* arena) noexcept;
   // Arenas currently mapped in the region (for tests).
   static std::size_t arenas_in_region() noexcept;
   // Tests: at most `slots` arenas in the region from now on (as if it were
@@ -92,6 +102,7 @@ class ArenaRegion {
   static std::size_t set_slot_limit(std::size_t slots) noexcept;
 
  private:
+  static const std::uint16_t* pool_tags() noexcept;
   static std::atomic<std::uintptr_t> base_;
   static std::size_t size_;       // written before base_ is published
   static std::uint32_t* shadow_;  // likewise

@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "alloc/allocator_impl.hpp"
 #include "core/describe.hpp"
 #include "rcgc/detail/current_allocator.hpp"
 #include "rcgc/immortal.hpp"
@@ -63,6 +64,7 @@ HeapState& default_heap_state() noexcept {
 Allocator& current_allocator() noexcept { return current_heap_state().alloc; }
 
 HeapState::HeapState(std::uint16_t heap_id) : id(heap_id) {
+  alloc.impl()->pools().set_heap(heap_id);
   gens[0].threshold = 700;
   gens[1].threshold = 10;
   gens[2].threshold = 10;

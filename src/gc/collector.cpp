@@ -42,6 +42,7 @@ void unmap_entries(std::uint32_t* p, std::size_t n) noexcept {
 }
 
 static_assert(kRegionGranuleShift == kShadowGranuleShift);
+static_assert(kPoolShift == kPoolTagShift);
 
 inline std::uintptr_t& gc_refs(GcHead* gc) noexcept { return gc->prev_bits; }
 inline std::uint16_t& flags_of(GcHead* gc) noexcept { return A::flags(from_gc(gc)); }
@@ -171,13 +172,13 @@ struct YoungDecrefVisitor : GenerationDecrefVisitor {
 struct ShadowDecrefVisitor : GenerationDecrefVisitor {
   using Visitor::edges_lost_;
   using Visitor::met_member_;
-  using Visitor::order_balance_;
+  using Visitor::visits_;
   // `edges`: Mode::decref_edges, into a buffer of its own, first of room
   // for that many (a mapping: its pages are committed as they are
   // written).
   ShadowDecrefVisitor(std::uint16_t id, const RegionView& r, std::size_t edges) noexcept
       : GenerationDecrefVisitor(edges != 0 ? Mode::decref_edges : Mode::decref_shadow, id, 0) {
-    set_shadow(r.base, r.size, r.shadow);
+    set_shadow(r.base, r.size, r.shadow, r.pool_tags);
     if (edges != 0) {
       edge_begin_ = edge_out_ = map_entries(edges);
       if (edge_begin_ != nullptr) edge_end_ = edge_begin_ + edges;
@@ -189,6 +190,8 @@ struct ShadowDecrefVisitor : GenerationDecrefVisitor {
   }
   ShadowDecrefVisitor(const ShadowDecrefVisitor&) = delete;
   ShadowDecrefVisitor& operator=(const ShadowDecrefVisitor&) = delete;
+  // No more edges are recorded (the log was given up).
+  void stop_logging() noexcept { set_mode(Mode::decref_shadow); }
   // Edges recorded so far (the next one's offset).
   std::size_t edges() const noexcept { return static_cast<std::size_t>(edge_out_ - edge_begin_); }
   // The buffer, handed over with its capacity (nullptr if lost).
@@ -456,7 +459,7 @@ bool at_least(GcList& list, std::size_t n) noexcept {
 // entries: 46 ms, a fifth of the collection).
 //
 // A large heap whose references lead far, or backwards, keeps its state in
-// the shadow (Collector::shadow_init): far references then touch shadow
+// the shadow (Collector::shadow_subtract): far references then touch shadow
 // words instead of objects, and a heap built bottom-up is marked walking
 // backwards, which headers cannot do (gc_refs overwrites the prev links).
 // "Far" for this: more than one sampled reference in nine, from more than
@@ -916,27 +919,6 @@ std::size_t Collector::sweep_reached(GcList& young, GcList& unreachable,
   return kept;
 }
 
-ShadowInit Collector::shadow_init(GcList& young, const RegionView& shadow) noexcept {
-  ShadowInit n;
-  for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next, ++n.members) {
-    Object* op = from_gc(gc);
-    std::uint32_t rc = A::refcnt(op);
-    RCGC_DCHECK_AT(2, rc > 0);
-    if (std::uint32_t* w = shadow.word(op)) {
-      RCGC_DCHECK_AT(2, *w == 0);
-      // A count beyond the word's field: reachable from outside for all
-      // practical purposes (2^28 references), so a root, and no member:
-      // visits leave its word alone.
-      *w = rc < kShadowCount ? (kShadowMember | rc) : kShadowReached;
-    } else {
-      flags_of(gc) |= kCollecting;
-      gc_refs(gc) = rc;
-      ++n.outside;
-    }
-  }
-  return n;
-}
-
 static std::size_t scattered_steps(const EdgeLog& log) noexcept {
   // Steps not a little ahead of the object before. In blocks with a 32-bit
   // count and no dependence between steps, which the compiler vectorises.
@@ -1011,39 +993,82 @@ void Collector::keep_all_in_shadow(GcList& young, std::uint16_t new_gen,
 }
 
 ShadowSubtract Collector::shadow_subtract(GcList& young, std::uint16_t heap_id,
-                                          const RegionView& shadow, bool lookahead,
-                                          EdgeLog* log, std::vector<GcHead*>* fixed) noexcept {
+                                          const RegionView& shadow, bool lookahead, EdgeLog* log,
+                                          std::vector<GcHead*>* fixed) noexcept {
   ShadowSubtract r;
   // Room for four references to a member per object at first: most heaps
   // have fewer.
   ShadowDecrefVisitor v(heap_id, shadow,
-                        log != nullptr ? std::min({4 * log->objects + 1, std::size_t{UINT32_MAX},
+                        log != nullptr ? std::min({4 * log->capacity + 1, std::size_t{UINT32_MAX},
                                                    g_edge_log_limit.load(std::memory_order_relaxed)})
                                        : 0);
-  std::optional<Lookahead> ahead;
-  if (lookahead) ahead.emplace(young, shadow);
+  std::optional<Lookahead> ahead_walk;
+  if (lookahead) ahead_walk.emplace(young, shadow);
   std::size_t i = 0;
+  std::size_t ahead = 0;  // references counted before the walk reached their object
   for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next, ++i) {
-    if (ahead) ahead->step();
+    if (ahead_walk) ahead_walk->step();
     Object* op = from_gc(gc);
-    // Before its traversal: a reference to itself points backwards.
+    const std::uint32_t rc = A::refcnt(op);
+    RCGC_DCHECK_AT(2, rc > 0);
+    // update_refs' step, before the traversal (a reference to itself then
+    // points backwards): gc_refs = refcnt less the references from the
+    // objects walked before it, which its word counted down from zero.
     std::uint32_t* w = shadow.word(op);
-    if (w) *w |= kShadowWalked;
+    if (w != nullptr) {
+      const std::uint32_t before = *w;
+      RCGC_DCHECK_AT(2, before == 0 || before >= kShadowAheadFloor);
+      const std::uint32_t p = 0u - before;  // at most 2^28
+      if constexpr (RCGC_DEBUG_LEVEL >= 1) {
+        if (RCGC_UNLIKELY(p > rc)) fatal_refcount_too_small(op);
+      }
+      ahead += p;
+      // A count beyond the word's field (2^28 references, or as many from
+      // the objects before it): reachable from outside for all practical
+      // purposes, so a root, and no member: visits leave its word alone.
+      *w = rc < kShadowCount && p <= rc ? kShadowBehind | (rc - p)
+                                        : kShadowReached | kShadowWalked;
+    } else {
+      // Outside the region: in the header, unless a visit has been first.
+      std::uint16_t& f = flags_of(gc);
+      if (!(f & kCollecting)) {
+        f |= kCollecting;
+        gc_refs(gc) = rc;
+      }
+      ++r.outside;
+      // Its gc_refs overwrites its prev link: no log (nor a backwards walk).
+      if (log != nullptr) {
+        log->release();
+        log = nullptr;
+        v.stop_logging();
+      }
+    }
     if (log != nullptr) {
-      log->index[i] = static_cast<std::uint32_t>(w - shadow.shadow);  // in the region
-      log->start[i] = static_cast<std::uint32_t>(v.edges());
+      if (RCGC_UNLIKELY(i == log->capacity)) {  // more than the allocator counted
+        log->release();
+        log = nullptr;
+        v.stop_logging();
+      } else {
+        log->index[i] = static_cast<std::uint32_t>(w - shadow.shadow);  // in the region
+        log->start[i] = static_cast<std::uint32_t>(v.edges());
+      }
     }
     if constexpr (RCGC_DEBUG_LEVEL >= 1) v.current = op;
     v.met_member_ = false;
+    const std::size_t visits = v.visits_;
     op->traverse(v);
-    if (w && !v.met_member_) {
+    if (w && v.visits_ == visits && !v.met_member_) {
       *w |= kShadowLeaf;
       ++r.leaves;
       if (fixed != nullptr) note_fixed(*fixed, gc);
     }
   }
-  r.backwards = v.order_balance_ < 0;
+  r.members = i;
+  // References ahead of the walk less those behind it (a reference to an
+  // object that never was walked counts as behind).
+  r.backwards = 2 * ahead < v.visits_;
   if (log != nullptr) {
+    log->objects = i;
     log->start[i] = static_cast<std::uint32_t>(v.edges());
     log->edges = v.take_edges(log->edge_capacity);
     if (log->edges == nullptr) log->release();
@@ -1083,25 +1108,47 @@ void rcgc::Visitor::grow_edges(std::uint32_t index) noexcept {
   *edge_out_++ = index;
 }
 
+// decref_shadow's rare cases. A root keeps its word. A member behind the
+// walk with a count smaller than n has lost a reference too many (debug
+// builds report it; release builds leave its count at zero). An object
+// ahead of the walk with more than 2^28 references counted stays at the
+// floor, and the walk makes it a root.
+void rcgc::Visitor::visit_shadow_rare(rcgc::Object* op, std::uint32_t* w, std::uintptr_t n) {
+  const std::uint32_t x = *w;
+  if ((x & ~rcgc::detail::kShadowLeafCount) == rcgc::detail::kShadowBehind) {
+    if constexpr (RCGC_DEBUG_LEVEL >= 1) return report_each(op, n);
+    *w = x & ~rcgc::detail::kShadowCount;
+  } else if (x == 0 || x >= rcgc::detail::kShadowAheadFloor) {
+    *w = rcgc::detail::kShadowAheadFloor;
+  } else {
+    return;  // a root
+  }
+  ++visits_;
+  if (mode_ == Mode::decref_edges) record_edge(static_cast<std::uint32_t>(w - shadow_));
+  (void)op;
+}
+
 namespace rcgc::detail {
 
 bool EdgeLog::reserve(std::size_t n) noexcept {
   // A position must fit in a word's count.
-  if (n >= kShadowLeaf || g_edge_log_limit.load(std::memory_order_relaxed) == 0) return false;
+  // (More objects than that give the log up as the walk meets them.)
+  n = std::min<std::size_t>(n, kShadowLeaf - 1);
+  if (g_edge_log_limit.load(std::memory_order_relaxed) == 0) return false;
   // One mapping: index, start, queue.
   index = map_entries(3 * n + 1);
   if (index == nullptr) return false;
   start = index + n;
   queue = start + n + 1;
-  objects = n;
+  capacity = n;
   return true;
 }
 
 void EdgeLog::release() noexcept {
-  if (index != nullptr) unmap_entries(index, 3 * objects + 1);
+  if (index != nullptr) unmap_entries(index, 3 * capacity + 1);
   unmap_entries(edges, edge_capacity);
   index = start = queue = edges = nullptr;
-  objects = edge_capacity = 0;
+  objects = capacity = edge_capacity = 0;
 }
 
 MarkResult Collector::mark_edges(const EdgeLog& log, const RegionView& shadow,
@@ -1385,40 +1432,45 @@ CollectResult Collector::collect(int generation) noexcept {
     const RegionView shadow = ArenaRegion::view();
     if (shadow.size != 0 && use_shadow(young, shape) &&
         !g_shadow_busy.exchange(true, std::memory_order_acquire)) {
-      const ShadowInit init = shadow_init(young, shadow);
-      r.candidates = init.members;
       EdgeLog log;
-      const bool logging = init.outside == 0 && log.reserve(init.members);
+      // Room for every tracked block of the heap's pools (members in the
+      // region are among them); pages are committed only as written.
+      PoolAllocator& pools = h_.alloc.impl()->pools();
+      const bool logging = log.reserve(pools.tracked_blocks_in_use());
       const ShadowSubtract sub =
           shadow_subtract(young, h_.id, shadow, shape.walks, logging ? &log : nullptr, &fixed_);
+      r.candidates = sub.members;
       const bool backwards = mark_backwards(young, shadow, sub.backwards);
       const bool marked_from_log = log.ready();
       const MarkResult marked =
           marked_from_log ? mark_edges(log, shadow, backwards)
                           : mark(young, shape.walks, shape.large, shadow,
-                                 backwards && init.outside == 0, old_gen_, init.members);
+                                 backwards && sub.outside == 0, old_gen_, sub.members);
       // Every object passed unreached was reached later: all are
       // reachable, and unless the queue had to link some through their
       // headers, no prev link was overwritten.
-      const bool all_kept = init.outside == 0 &&
+      const bool all_kept = sub.outside == 0 &&
                             marked.passed_unreached == marked.reached_behind && !marked.linked;
       // Known before the log goes (its index array is the list's order).
       const bool relink = all_kept && marked_from_log &&
-                          scattered_steps(log) > init.members / kRelinkScattered;
+                          scattered_steps(log) > sub.members / kRelinkScattered;
       log.release();
       if (all_kept) {
-        keep_all_in_shadow(young, old_gen_, shadow, init.members, relink);
-        survivors = init.members;
+        keep_all_in_shadow(young, old_gen_, shadow, sub.members, relink);
+        survivors = sub.members;
         g_shadow_without_sweep.fetch_add(1, std::memory_order_relaxed);
       } else {
         survivors = sweep_reached(young, unreachable, old_gen_, marked, shadow);
+        // Words of objects that are no members (frozen ones, untracked ones
+        // of a tracked type) may hold references counted by visits.
+        pools.clear_shadow();
       }
       survivors -= untrack_fixed(fixed_, h_.id);
       g_shadow_busy.store(false, std::memory_order_release);
       g_shadow_collections.fetch_add(1, std::memory_order_relaxed);
       g_shadow_leaves.fetch_add(sub.leaves, std::memory_order_relaxed);
       if (marked_from_log) g_shadow_edge_marks.fetch_add(1, std::memory_order_relaxed);
-      if (backwards && init.outside == 0) g_shadow_backwards.fetch_add(1, std::memory_order_relaxed);
+      if (backwards && sub.outside == 0) g_shadow_backwards.fetch_add(1, std::memory_order_relaxed);
     } else {
       r.candidates = subtract_refs_young(young, h_.id, generation, shape.walks, &fixed_);
       survivors = mark_reachable(young, unreachable, old_gen_, r.candidates, shape.walks,

@@ -18,13 +18,6 @@ struct TrashSummary {
   std::size_t weak = 0;         // weakref objects, or objects with weakrefs (upper bound)
 };
 
-// What shadow_init saw: the objects of the collection, and those outside
-// the region (their gc_refs overwrites their prev link, so the list cannot
-// be walked backwards, and they need the sweep).
-struct ShadowInit {
-  std::size_t members = 0;
-  std::size_t outside = 0;
-};
 struct MarkResult {
   std::size_t passed_unreached = 0;  // objects passed before anything reached them
   // The first objects of the list, up to kept_until (nullptr: none), kept
@@ -36,9 +29,14 @@ struct MarkResult {
   std::size_t reached_behind = 0;
   bool linked = false;  // the queue linked some through gc_refs fields
 };
+// What shadow_subtract saw.
 struct ShadowSubtract {
-  bool backwards = false;
-  std::size_t leaves = 0;
+  std::size_t members = 0;  // the objects of the collection
+  // Of which outside the region: their gc_refs overwrites their prev link,
+  // so the list cannot be walked backwards, and they need the sweep.
+  std::size_t outside = 0;
+  std::size_t leaves = 0;    // marked kShadowLeaf
+  bool backwards = false;    // most references lead backwards in the list
 };
 
 // What shadow_subtract's traversals met (Mode::decref_edges), for
@@ -64,7 +62,8 @@ class EdgeLog {
   // The objects' arrays are freed; edges too (not yet filled, or lost).
   void release() noexcept;
 
-  std::size_t objects = 0;
+  std::size_t objects = 0;   // logged (set by shadow_subtract)
+  std::size_t capacity = 0;  // reserved
   std::uint32_t* index = nullptr;
   std::uint32_t* start = nullptr;
   std::uint32_t* queue = nullptr;
@@ -128,7 +127,7 @@ class Collector {
                                     std::size_t objects, bool lookahead = false,
                                     bool queue_lookahead = false) noexcept;
   // mark_reachable's mark alone. `shadow`: where the per-object state of the
-  // objects in the arena region is (shadow_init); empty, everything is in
+  // objects in the arena region is (shadow_subtract); empty, everything is in
   // headers. `backwards`: walk from the last object to the first (prev
   // links intact: every object in the shadow). Returns how many objects the
   // walk passed before anything had reached them, and how many were reached
@@ -143,22 +142,26 @@ class Collector {
                          std::size_t objects) noexcept;
   // A full collection of a large heap keeps the per-object state of the
   // objects inside the arena region in the region's shadow (region.hpp):
-  // shadow_init writes each member's word (member, gc_refs = refcnt; those
-  // outside the region get kCollecting and gc_refs in the header, as
-  // update_refs), shadow_subtract is subtract_refs on those words, then
-  // mark and sweep_reached (or keep_all_in_shadow) with the shadow, which
-  // return every word to zero. A visit finds an object's word from its address, so the
-  // objects a traversal references are not read: the collection touches a
-  // table an eighth the size of the heap instead of the heap's cache lines.
-  static ShadowInit shadow_init(GcList& young, const RegionView& shadow) noexcept;
+  // shadow_subtract is update_refs and subtract_refs on those words in one
+  // walk (as it passes an object, its word becomes member, gc_refs = refcnt
+  // less the references its word counted from the objects walked before;
+  // those outside the region get kCollecting and gc_refs in the header),
+  // then mark and sweep_reached (or keep_all_in_shadow) with the shadow,
+  // which return every word to zero. A visit finds an object's word from
+  // its address, so the objects a traversal references are not read: the
+  // collection touches a table an eighth the size of the heap instead of
+  // the heap's cache lines. A visit counts in a word only if the region's
+  // pool table gives the object's pool to this heap's tracked objects.
   // Also marks kShadowLeaf on each member whose traversal met no member
-  // (the mark reaches it without traversing it). Returns whether most
+  // (the mark reaches it without traversing it). Returns how many objects
+  // it walked (and of those, outside the region), whether most
   // references in the heap point backwards in the list (objects made after
   // what they reference: a heap built bottom-up; then the mark walks it from
   // the end, if it can) and how many leaves it marked.
-  // With `log` (reserved; every member in the region), it also records
-  // what each traversal met there (Mode::decref_edges); if the edges did
-  // not fit in memory, the log is released (not ready).
+  // With `log` (reserved for at most log->capacity objects), it also
+  // records what each traversal met there (Mode::decref_edges); if the
+  // edges did not fit in memory, or an object outside the region or more
+  // objects than the capacity were met, the log is released (not ready).
   // `fixed`, when given, gets the members whose type promises fixed
   // references and whose traversal met no member, for untrack_fixed.
   static ShadowSubtract shadow_subtract(GcList& young, std::uint16_t heap_id,
