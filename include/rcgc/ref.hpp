@@ -244,26 +244,12 @@ RCGC_ALWAYS_INLINE void Visitor::visit_as(Object* op, std::uintptr_t n) {
       if constexpr (M == Mode::decref_edges) record_edge(static_cast<std::uint32_t>(w - shadow_));
       return;
     }
-    // Outside the region: state in the header, set by the walk or by the
-    // first visit (a member is linked and not frozen).
-    std::uint16_t& f = A::flags(op);
-    if (RCGC_UNLIKELY(A::heap(op) != heap_id_)) {
-      if constexpr (RCGC_DEBUG_LEVEL >= 1) return report_each(op, n);
-      return;
-    }
-    std::uintptr_t& refs = detail::as_gc(op)->prev_bits;
-    if (!(f & detail::kCollecting)) {
-      if (!(f & detail::kLinked) ||
-          ((f & detail::kGenMask) >> detail::kGenShift) == detail::kPermanentGen)
-        return;
-      f |= detail::kCollecting;
-      refs = A::refcnt(op);
-    }
-    if constexpr (RCGC_DEBUG_LEVEL >= 1) {
-      if (RCGC_UNLIKELY(refs < n)) return report_each(op, n);
-    }
+    // Outside the region: in the header, as a young collection's subtract
+    // (the visitor's generation is the oldest, so a member is any linked
+    // object of the heap but a frozen one). Its traversal is not a leaf's,
+    // whatever the object (the mark then only traverses it needlessly).
     met_member_ = true;
-    refs -= n;
+    return visit_as<Mode::decref_young>(op, n);
   } else if constexpr (M == Mode::prefetch) {
     ++visits_;
     std::uint32_t* w = shadow_of(op);

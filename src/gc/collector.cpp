@@ -177,7 +177,8 @@ struct ShadowDecrefVisitor : GenerationDecrefVisitor {
   // for that many (a mapping: its pages are committed as they are
   // written).
   ShadowDecrefVisitor(std::uint16_t id, const RegionView& r, std::size_t edges) noexcept
-      : GenerationDecrefVisitor(edges != 0 ? Mode::decref_edges : Mode::decref_shadow, id, 0) {
+      : GenerationDecrefVisitor(edges != 0 ? Mode::decref_edges : Mode::decref_shadow, id,
+                                gc::kNumGenerations - 1) {
     set_shadow(r.base, r.size, r.shadow, r.pool_tags);
     if (edges != 0) {
       edge_begin_ = edge_out_ = map_entries(edges);
@@ -203,16 +204,22 @@ struct ShadowDecrefVisitor : GenerationDecrefVisitor {
   }
 };
 
+// update_refs' step in the header, by a subtract walk that reaches the
+// object: gc_refs = refcnt, unless a visit did it first (Mode::decref_young).
+inline void touch(GcHead* gc) noexcept {
+  std::uint16_t& f = flags_of(gc);
+  if (!(f & kCollecting)) {
+    f |= kCollecting;
+    gc_refs(gc) = A::refcnt(from_gc(gc));
+  }
+}
+
 // subtract_refs' step for one object of the generation: gc_refs is set on
 // first touch (by the walk or by a visit), then what it references loses one.
 inline void subtract_one(YoungDecrefVisitor& v, GcHead* gc) noexcept {
   Object* op = from_gc(gc);
-  std::uint16_t& f = A::flags(op);
   RCGC_DCHECK_AT(2, A::refcnt(op) > 0);
-  if (!(f & kCollecting)) {  // not yet reached by a visit
-    f |= kCollecting;
-    gc_refs(gc) = A::refcnt(op);
-  }
+  touch(gc);
   if constexpr (RCGC_DEBUG_LEVEL >= 1) v.current = op;
   op->traverse(v);
 }
@@ -889,7 +896,8 @@ std::size_t Collector::sweep_reached(GcList& young, GcList& unreachable,
                                      const RegionView& shadow) noexcept {
   // What was not reached leaves for `unreachable` (as move_unreachable
   // leaves it, kCollecting and kUnreachable set); the rest stays in its
-  // order, prev links restored. Shadow words go back to zero.
+  // order, prev links restored. Shadow words are left for the caller
+  // (PoolAllocator::clear_shadow).
   GcHead* head = young.end();
   GcHead* last_kept = marked.kept_until != nullptr ? marked.kept_until : head;
   std::size_t kept = marked.kept;
@@ -898,7 +906,6 @@ std::size_t Collector::sweep_reached(GcList& young, GcList& unreachable,
     bool reached;
     if (std::uint32_t* w = shadow.word(from_gc(gc))) {
       reached = (*w & kShadowReached) != 0;
-      *w = 0;
       if (!reached) flags_of(gc) |= kCollecting;
     } else {
       reached = (flags_of(gc) & kReached) != 0;
@@ -1006,6 +1013,11 @@ ShadowSubtract Collector::shadow_subtract(GcList& young, std::uint16_t heap_id,
   if (lookahead) ahead_walk.emplace(young, shadow);
   std::size_t i = 0;
   std::size_t ahead = 0;  // references counted before the walk reached their object
+  auto give_up_log = [&] {
+    log->release();
+    log = nullptr;
+    v.stop_logging();
+  };
   for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next, ++i) {
     if (ahead_walk) ahead_walk->step();
     Object* op = from_gc(gc);
@@ -1017,7 +1029,7 @@ ShadowSubtract Collector::shadow_subtract(GcList& young, std::uint16_t heap_id,
     std::uint32_t* w = shadow.word(op);
     if (w != nullptr) {
       const std::uint32_t before = *w;
-      RCGC_DCHECK_AT(2, before == 0 || before >= kShadowAheadFloor);
+      RCGC_DCHECK(before == 0 || before >= kShadowAheadFloor);
       const std::uint32_t p = 0u - before;  // at most 2^28
       if constexpr (RCGC_DEBUG_LEVEL >= 1) {
         if (RCGC_UNLIKELY(p > rc)) fatal_refcount_too_small(op);
@@ -1029,25 +1041,14 @@ ShadowSubtract Collector::shadow_subtract(GcList& young, std::uint16_t heap_id,
       *w = rc < kShadowCount && p <= rc ? kShadowBehind | (rc - p)
                                         : kShadowReached | kShadowWalked;
     } else {
-      // Outside the region: in the header, unless a visit has been first.
-      std::uint16_t& f = flags_of(gc);
-      if (!(f & kCollecting)) {
-        f |= kCollecting;
-        gc_refs(gc) = rc;
-      }
+      touch(gc);  // outside the region: in the header
       ++r.outside;
       // Its gc_refs overwrites its prev link: no log (nor a backwards walk).
-      if (log != nullptr) {
-        log->release();
-        log = nullptr;
-        v.stop_logging();
-      }
+      if (log != nullptr) give_up_log();
     }
     if (log != nullptr) {
       if (RCGC_UNLIKELY(i == log->capacity)) {  // more than the allocator counted
-        log->release();
-        log = nullptr;
-        v.stop_logging();
+        give_up_log();
       } else {
         log->index[i] = static_cast<std::uint32_t>(w - shadow.shadow);  // in the region
         log->start[i] = static_cast<std::uint32_t>(v.edges());
@@ -1461,8 +1462,9 @@ CollectResult Collector::collect(int generation) noexcept {
         g_shadow_without_sweep.fetch_add(1, std::memory_order_relaxed);
       } else {
         survivors = sweep_reached(young, unreachable, old_gen_, marked, shadow);
-        // Words of objects that are no members (frozen ones, untracked ones
-        // of a tracked type) may hold references counted by visits.
+        // The members' words, and those of objects that are no members
+        // (frozen ones, untracked ones of a tracked type) where visits
+        // counted references.
         pools.clear_shadow();
       }
       survivors -= untrack_fixed(fixed_, h_.id);

@@ -208,7 +208,8 @@ class Collector {
                               bool links_intact = false) noexcept;
   // Keeps the objects reached (kReached, or kShadowReached in the shadow's
   // word) in their order (stamped `new_gen`, prev links restored, collector
-  // flags cleared, shadow words zeroed); the rest go to `unreachable`.
+  // flags cleared; shadow words are left as they are, for the caller to
+  // clear); the rest go to `unreachable`.
   // It starts after what the mark kept already (`marked`).
   static std::size_t sweep_reached(GcList& young, GcList& unreachable, std::uint16_t new_gen,
                                    const MarkResult& marked,
