@@ -113,12 +113,11 @@ inline constexpr std::uint32_t kShadowLeafCount = kShadowLeaf | kShadowCount;
 // (refcnt - p). A root (a count beyond the field) is kShadowReached |
 // kShadowWalked, which no visit changes.
 inline constexpr std::uint32_t kShadowBehind = kShadowMember | kShadowWalked;
+inline constexpr std::uint32_t kShadowAheadFloor = 0u - (kShadowCount + 1);
 // The region's pool table (src/alloc/region.hpp): one entry per 16 KiB
 // pool, the id of the heap whose tracked objects the pool holds (0: none,
 // an untracked lane's pool).
 inline constexpr unsigned kPoolTagShift = 14;
-inline constexpr std::uint32_t kShadowAheadFloor = 0u - (kShadowCount + 1);
-
 
 // The mark's visit of an object with a shadow word (Mode::mark, and
 // Collector::mark_edges): a member not yet reached is reached; the answer

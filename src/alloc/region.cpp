@@ -27,8 +27,7 @@ std::size_t g_slots = 0;    // slots in the reservation
 std::uint64_t g_used[kMaxSlots / 64];  // one bit per slot: an arena is mapped there
 // The pool table (RegionView::pool_tags): 4 MiB of zeros, backed only
 // where written (2 bytes per pool, 128 per arena).
-constexpr std::size_t kPoolsPerSlot = kArenaSize >> kPoolShift;
-std::uint16_t g_pool_tags[kMaxSlots * kPoolsPerSlot];
+std::uint16_t g_pool_tags[kMaxSlots * kPoolsPerArena];
 std::size_t g_in_use = 0;
 std::size_t g_hint = 0;          // no free slot below word g_hint
 std::size_t g_limit = kMaxSlots;  // set_slot_limit
@@ -142,14 +141,14 @@ void ArenaRegion::clear_shadow(const void* arena) noexcept {
 const std::uint16_t* ArenaRegion::pool_tags() noexcept { return g_pool_tags; }
 
 void ArenaRegion::set_pool_tag(const void* pool, std::uint16_t heap) noexcept {
-  const std::uintptr_t d = reinterpret_cast<std::uintptr_t>(pool) - base_.load(std::memory_order_acquire);
+  const std::uintptr_t d =
+      reinterpret_cast<std::uintptr_t>(pool) - base_.load(std::memory_order_acquire);
   if (d < size_) g_pool_tags[d >> kPoolShift] = heap;
 }
 
 void ArenaRegion::clear_pool_tags(const void* arena) noexcept {
-  const std::uintptr_t d = reinterpret_cast<std::uintptr_t>(arena) - base_.load(std::memory_order_acquire);
-  if (d < size_)
-    for (std::size_t i = 0; i < kPoolsPerSlot; ++i) g_pool_tags[(d >> kPoolShift) + i] = 0;
+  for (std::size_t i = 0; i < kPoolsPerArena; ++i)
+    set_pool_tag(static_cast<const char*>(arena) + i * kPoolSize, 0);
 }
 
 std::size_t ArenaRegion::set_slot_limit(std::size_t slots) noexcept {
