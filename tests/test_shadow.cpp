@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <string>
 #include <random>
+#include <regex>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -960,3 +961,72 @@ TEST(ShadowSwitch, EnvironmentSetsTheMinimum) {
 }
 
 }  // namespace
+
+namespace {
+
+// What gc::DEBUG_PHASES prints for one collection of the current heap.
+std::string phases_of(int generation) {
+  gc::set_debug(gc::DEBUG_PHASES);
+  testing::internal::CaptureStderr();
+  gc::collect(generation);
+  std::string err = testing::internal::GetCapturedStderr();
+  gc::set_debug(0);
+  return err;
+}
+
+std::regex phase_line(const std::string& head, const std::string& phases) {
+  std::string laps;
+  std::string::size_type at = 0;
+  while (at <= phases.size()) {
+    std::string::size_type end = phases.find(' ', at);
+    if (end == std::string::npos) end = phases.size();
+    laps += (laps.empty() ? " " : ", ") + phases.substr(at, end - at) + " [0-9]+\\.[0-9]{3} ms";
+    at = end + 1;
+  }
+  return std::regex("gc: phases of generation " + head + ":" + laps + "\n");
+}
+
+}  // namespace
+
+// gc::DEBUG_PHASES: one line per collection naming its path and each phase
+// in the order it ran; nothing without the flag.
+TEST_F(Shadow, DebugPhasesTimesEachPhaseOfEachPath) {
+  REQUIRE_REGION();
+  Ref<TNode> tree = children_first(6);
+  {
+    Ref<TNode> a = rcgc::make<TNode>();
+    a->left = a;
+  }
+  {
+    ShadowMin always(0);
+    const std::string err = phases_of(2);
+    EXPECT_TRUE(std::regex_match(
+        err, phase_line("2 \\(shadow\\)",
+                        "shape subtract mark sweep untrack legacy finalize delete")))
+        << err;
+    // Nothing left to find: every object reached, no sweep.
+    const std::string again = phases_of(2);
+    EXPECT_TRUE(std::regex_match(
+        again, phase_line("2 \\(shadow\\)",
+                          "shape subtract mark keep untrack legacy finalize delete")))
+        << again;
+  }
+  {
+    ShadowMin by_shape(-1);  // 127 objects: too few for the shadow
+    const std::string err = phases_of(2);
+    EXPECT_TRUE(std::regex_match(
+        err, phase_line("2 \\(list\\)", "shape subtract mark untrack legacy finalize delete")))
+        << err;
+  }
+  {
+    Ref<TNode> b = rcgc::make<TNode>();
+    b->left = b;
+  }
+  const std::string young = phases_of(0);
+  EXPECT_TRUE(std::regex_match(
+      young, phase_line("0 \\(young\\)", "subtract mark untrack legacy finalize delete")))
+      << young;
+  testing::internal::CaptureStderr();
+  gc::collect();
+  EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
+}

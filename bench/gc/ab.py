@@ -3,35 +3,70 @@
 alternately with the OLD and the NEW binary, ROUNDS times; per figure, the
 best and the median of each, and new/old for both.
 
-    python3 bench/gc/ab.py OLD/gc_bench NEW/gc_bench ROUNDS WORKLOAD...
+    python3 bench/gc/ab.py [--phases] OLD/gc_bench NEW/gc_bench ROUNDS WORKLOAD...
 
 (Build OLD from another commit with a git worktree; gc_unseen works the
 same way.) < 1 means the new build is faster. The machine is shared: trust
-a change that both columns agree on."""
+a change that both columns agree on.
+
+--phases also sets RCGC_BENCH_PHASES, so that each timed collection prints
+the time of each of its phases (gc::DEBUG_PHASES), and reports each phase's
+median over all the timed collections of each build, in ms (a phase
+of the same name in two paths counts as one: the paths each build took are
+listed after)."""
+import os
+import re
 import statistics
 import subprocess
 import sys
 
-if len(sys.argv) < 5:
-    sys.exit("usage: ab.py OLD/gc_bench NEW/gc_bench ROUNDS WORKLOAD...")
-old, new, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+args = sys.argv[1:]
+phases = "--phases" in args
+if phases:
+    args.remove("--phases")
+if len(args) < 4:
+    sys.exit("usage: ab.py [--phases] OLD/gc_bench NEW/gc_bench ROUNDS WORKLOAD...")
+old, new, rounds = args[0], args[1], int(args[2])
+env = dict(os.environ, RCGC_BENCH_PHASES="1") if phases else None
+PHASE_LINE = re.compile(r"gc: phases of generation (\d) \((\w+)\):(.*)")
+paths = {}  # binary -> the paths its timed collections took
 
 
 def run(b, w):
-    out = subprocess.run([b, w], capture_output=True, text=True).stdout
-    return {l.split()[0]: float(l.split()[1]) for l in out.splitlines() if len(l.split()) >= 2}
+    p = subprocess.run([b, w], capture_output=True, text=True, env=env)
+    if p.returncode != 0:
+        sys.exit("%s %s failed (%d):\n%s" % (b, w, p.returncode, p.stderr))
+    figures = {l.split()[0]: float(l.split()[1])
+               for l in p.stdout.splitlines() if len(l.split()) >= 2}
+    for line in p.stderr.splitlines():
+        m = PHASE_LINE.match(line)
+        if not m:
+            continue
+        for lap in m.group(3).split(","):
+            name, ms, _ = lap.split()
+            key = "phase g%s %s" % (m.group(1), name)
+            figures.setdefault(key, []).append(float(ms))
+        paths.setdefault(b, set()).add("g%s %s" % (m.group(1), m.group(2)))
+    return figures
 
 
-for w in sys.argv[4:]:
+for w in args[3:]:
     runs = {}
+    paths.clear()
     for r in range(rounds):
         for tag, b in (("old", old), ("new", new)):
             for k, v in run(b, w).items():
-                runs.setdefault((k, tag), []).append(v)
+                runs.setdefault((k, tag), []).extend(v if isinstance(v, list) else [v])
     for k in sorted({k for k, _ in runs}):
         if k.endswith("_objects") or k.endswith("_collected"):
             continue  # counts, not times
+        if (k, "old") not in runs or (k, "new") not in runs:
+            print("%-34s only in the %s build" % (k, "old" if (k, "old") in runs else "new"))
+            continue
         o, n = runs[(k, "old")], runs[(k, "new")]
         bo, bn, mo, mn = min(o), min(n), statistics.median(o), statistics.median(n)
         print("%-34s best %9.3f -> %9.3f (%.2f)  median %9.3f -> %9.3f (%.2f)"
-              % (k, bo, bn, bn / bo, mo, mn, mn / mo))
+              % (k, bo, bn, bn / bo if bo else float("nan"), mo, mn, mn / mo if mo else float("nan")))
+    for tag, b in (("old", old), ("new", new)):
+        if b in paths:
+            print("%-34s %s" % ("paths (%s)" % tag, ", ".join(sorted(paths[b]))))

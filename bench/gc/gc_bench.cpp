@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -60,10 +61,20 @@ struct FullCollect {
   double seconds;
   double ns_per_object() const { return seconds * 1e9 / objects; }
 };
+// RCGC_BENCH_PHASES set: the timed collections print the time of each of
+// their phases on stderr (gc::DEBUG_PHASES; bench/gc/ab.py --phases).
+void print_phases(bool on) {
+  static const bool wanted = std::getenv("RCGC_BENCH_PHASES") != nullptr;
+  if (wanted) gc::set_debug(on ? gc::DEBUG_PHASES : 0);
+}
+
 FullCollect full_collect(int reps) {
   gc::collect();
   double n = static_cast<double>(gc::get_objects().size());
-  return {n, best_of(reps, [] { gc::collect(); })};
+  print_phases(true);
+  const double best = best_of(reps, [] { gc::collect(); });
+  print_phases(false);
+  return {n, best};
 }
 
 struct PyList : rcgc::Object {
@@ -228,9 +239,11 @@ void cycles() {
     gc::collect();
     auto all = create_gc_cycles(kCycles, kLinks);
     all.clear();
+    print_phases(true);
     auto t0 = Clock::now();
     collected = gc::collect();
     best = std::min(best, seconds_since(t0));
+    print_phases(false);
   }
   report("cycles_collected", static_cast<double>(collected), "objects");
   report("cycles_ns_per_object", best * 1e9 / static_cast<double>(collected), "ns");

@@ -30,6 +30,12 @@ inline constexpr unsigned DEBUG_UNCOLLECTABLE = 4;
 inline constexpr unsigned DEBUG_SAVEALL = 32;
 inline constexpr unsigned DEBUG_LEAK =
     DEBUG_COLLECTABLE | DEBUG_UNCOLLECTABLE | DEBUG_SAVEALL;
+// rcgc's own (CPython has no such flag): after each collection, one line on
+// stderr with the time of each of its phases, in the order they ran:
+//   gc: phases of generation 2 (shadow): subtract 1.234 ms, mark 0.567 ms, ...
+// The path in parentheses is "shadow", "list" (a full collection that keeps
+// its counts in the headers) or "young". See docs/design.md.
+inline constexpr unsigned DEBUG_PHASES = 64;
 
 inline constexpr int kNumGenerations = 3;
 

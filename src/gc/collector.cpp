@@ -1399,6 +1399,46 @@ YoungCounters young_counters() noexcept {
           g_young_order_first_failed.load(std::memory_order_relaxed)};
 }
 
+namespace {
+
+// gc::DEBUG_PHASES: the time of each phase of one collection, printed as one
+// line when it ends. Off, lap() is one test of a bool.
+class PhaseClock {
+ public:
+  using Clock = std::chrono::steady_clock;
+  explicit PhaseClock(bool on) noexcept : on_(on) {
+    if (on_) last_ = Clock::now();
+  }
+  void lap(const char* phase) noexcept {
+    if (!on_) return;
+    const Clock::time_point now = Clock::now();
+    if (n_ < kMaxLaps) laps_[n_++] = {phase, std::chrono::duration<double, std::milli>(now - last_).count()};
+    last_ = now;
+  }
+  void print(int generation, const char* path) const noexcept {
+    if (!on_) return;
+    char line[512];
+    int len = std::snprintf(line, sizeof line, "gc: phases of generation %d (%s):", generation, path);
+    for (int i = 0; i < n_ && len > 0 && len < static_cast<int>(sizeof line); ++i)
+      len += std::snprintf(line + len, sizeof line - static_cast<std::size_t>(len), "%s %s %.3f ms",
+                           i == 0 ? "" : ",", laps_[i].phase, laps_[i].ms);
+    std::fprintf(stderr, "%s\n", line);
+  }
+
+ private:
+  static constexpr int kMaxLaps = 16;
+  struct Lap {
+    const char* phase;
+    double ms;
+  };
+  bool on_;
+  int n_ = 0;
+  Clock::time_point last_;
+  Lap laps_[kMaxLaps];
+};
+
+}  // namespace
+
 CollectResult Collector::collect(int generation) noexcept {
   using Clock = std::chrono::steady_clock;
   Clock::time_point t0;
@@ -1409,6 +1449,9 @@ CollectResult Collector::collect(int generation) noexcept {
     std::fprintf(stderr, "gc: objects in permanent generation: %zu\n", h_.permanent.size());
     t0 = Clock::now();
   }
+  // After DEBUG_STATS' lines, which walk the lists to count them.
+  PhaseClock phases((h_.debug & gc::DEBUG_PHASES) != 0);
+  const char* path = "young";
 
   // Collecting generation g counts one for g + 1 and resets 0..g.
   if (generation + 1 < gc::kNumGenerations) ++h_.gens[generation + 1].count;
@@ -1431,8 +1474,10 @@ CollectResult Collector::collect(int generation) noexcept {
     // reached them.
     const HeapShape shape = shape_of(young, h_.id);
     const RegionView shadow = ArenaRegion::view();
+    phases.lap("shape");
     if (shadow.size != 0 && use_shadow(young, shape) &&
         !g_shadow_busy.exchange(true, std::memory_order_acquire)) {
+      path = "shadow";
       EdgeLog log;
       // Room for every tracked block of the heap's pools (members in the
       // region are among them); pages are committed only as written.
@@ -1441,6 +1486,7 @@ CollectResult Collector::collect(int generation) noexcept {
       const ShadowSubtract sub =
           shadow_subtract(young, h_.id, shadow, shape.walks, logging ? &log : nullptr, &fixed_);
       r.candidates = sub.members;
+      phases.lap("subtract");
       const bool backwards = mark_backwards(young, shadow, sub.backwards);
       const bool marked_from_log = log.ready();
       const MarkResult marked =
@@ -1456,6 +1502,7 @@ CollectResult Collector::collect(int generation) noexcept {
       const bool relink = all_kept && marked_from_log &&
                           scattered_steps(log) > sub.members / kRelinkScattered;
       log.release();
+      phases.lap("mark");
       if (all_kept) {
         keep_all_in_shadow(young, old_gen_, shadow, sub.members, relink);
         survivors = sub.members;
@@ -1467,17 +1514,23 @@ CollectResult Collector::collect(int generation) noexcept {
         // counted references.
         pools.clear_shadow();
       }
+      phases.lap(all_kept ? "keep" : "sweep");
       survivors -= untrack_fixed(fixed_, h_.id);
+      phases.lap("untrack");
       g_shadow_busy.store(false, std::memory_order_release);
       g_shadow_collections.fetch_add(1, std::memory_order_relaxed);
       g_shadow_leaves.fetch_add(sub.leaves, std::memory_order_relaxed);
       if (marked_from_log) g_shadow_edge_marks.fetch_add(1, std::memory_order_relaxed);
       if (backwards && sub.outside == 0) g_shadow_backwards.fetch_add(1, std::memory_order_relaxed);
     } else {
+      path = "list";
       r.candidates = subtract_refs_young(young, h_.id, generation, shape.walks, &fixed_);
+      phases.lap("subtract");
       survivors = mark_reachable(young, unreachable, old_gen_, r.candidates, shape.walks,
                                  shape.large);
+      phases.lap("mark");
       survivors -= untrack_fixed(fixed_, h_.id);
+      phases.lap("untrack");
     }
   } else {
     // A young generation in which every reference points forward in the
@@ -1513,9 +1566,12 @@ CollectResult Collector::collect(int generation) noexcept {
     }
     h_.young_ordered = static_cast<std::uint8_t>(ordered ? h_.young_ordered | bit
                                                          : h_.young_ordered & ~bit);
+    phases.lap(checked_alone ? "order" : "subtract");
     survivors = ordered ? keep_all(young, old_gen_, checked_alone)
                         : move_unreachable(young, unreachable, old_gen_);
+    phases.lap(ordered ? "keep" : "mark");
     survivors -= untrack_fixed(fixed_, h_.id);
+    phases.lap("untrack");
   }
 
   if (&young != &old) {
@@ -1527,6 +1583,7 @@ CollectResult Collector::collect(int generation) noexcept {
   GcList finalizers;
   TrashSummary trash = move_legacy_finalizers(unreachable, finalizers);
   trash.size -= move_legacy_finalizer_reachable(finalizers);
+  phases.lap("legacy");
 
   if (h_.debug & gc::DEBUG_COLLECTABLE)
     for (GcHead* gc = unreachable.first(); gc != unreachable.end(); gc = gc->next)
@@ -1545,7 +1602,9 @@ CollectResult Collector::collect(int generation) noexcept {
     final_unreachable.merge_from(unreachable);
     r.collected += trash.size;
   }
+  phases.lap("finalize");
   delete_garbage(final_unreachable, old);
+  phases.lap("delete");
 
   for (GcHead* gc = finalizers.first(); gc != finalizers.end(); gc = gc->next) {
     ++r.uncollectable;
@@ -1557,6 +1616,7 @@ CollectResult Collector::collect(int generation) noexcept {
                  r.collected + r.uncollectable, r.uncollectable, d);
   }
   handle_legacy_finalizers(finalizers, old);
+  phases.print(generation, path);
   if (&young == &old) {
     // Set last: the garbage freed above left generation 2 through untrack(),
     // but it was never counted among the survivors.
