@@ -219,8 +219,11 @@ class Visitor {
   // decref_shadow's visit when the word is a root's, or the count leaves
   // its field (in the collector).
   void visit_shadow_rare(Object* op, std::uint32_t* w, std::uintptr_t n);
-  inline void mark_in_header(Object* op);
-  inline void enqueue(Object* op);
+  // Inlined into every traverse() whatever the compiler's budget: out of
+  // line (GCC 12 at -O3 in a file with many traverse functions), the list
+  // path's mark of a doubly linked list took 4.6 ms instead of 3.7.
+  RCGC_ALWAYS_INLINE void mark_in_header(Object* op);
+  RCGC_ALWAYS_INLINE void enqueue(Object* op);
   // decref_edges: appends a word index to the edge buffer; grow_edges (in
   // the collector) is called when it is full.
   RCGC_ALWAYS_INLINE void record_edge(std::uint32_t index) {

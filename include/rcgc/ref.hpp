@@ -290,7 +290,7 @@ struct IsRef<Ref<T>> : std::true_type {};
 // collection not yet reached gets kReached and, if the walk has passed it
 // already, joins the queue; one ahead of the walk is traversed when the
 // walk gets there.
-inline void Visitor::mark_in_header(Object* op) {
+RCGC_ALWAYS_INLINE void Visitor::mark_in_header(Object* op) {
   std::uint16_t& f = detail::ObjectAccess::flags(op);
   if ((f & (detail::kCollecting | detail::kReached)) != detail::kCollecting) return;
   f |= detail::kReached;
@@ -302,7 +302,7 @@ inline void Visitor::mark_in_header(Object* op) {
 
 // Mode::mark's queue of objects reached behind the walk: appended to its
 // array; when that is full, fn_ makes room (or queues it otherwise).
-inline void Visitor::enqueue(Object* op) {
+RCGC_ALWAYS_INLINE void Visitor::enqueue(Object* op) {
   if (RCGC_LIKELY(queue_end_ < queue_cap_)) {
     queue_buf_[queue_end_++] = detail::as_gc(op);
     return;
