@@ -216,6 +216,31 @@ TEST_F(FinalizeTest, LegacyFinalizerRunsAtRefcountDeath) {
   EXPECT_EQ(live_nodes, 0);
 }
 
+// An object linked in no generation (an untracked type's; a tracked
+// type's that make<T> never linked) dies through the same hooks: death's
+// fast path skips them only for objects that have none.
+struct LegacyAtom : rcgc::Object {
+  void legacy_finalize() override { ++finalized; }
+};
+struct LegacyTuple : rcgc::Object {
+  const Ref<rcgc::Object> item;
+  explicit LegacyTuple(Ref<rcgc::Object> i) : item(std::move(i)) {}
+  void traverse(rcgc::Visitor& visit) const override { visit(item); }
+  bool references_fixed() const noexcept override { return true; }
+  void legacy_finalize() override { ++finalized; }
+};
+
+TEST_F(FinalizeTest, LegacyFinalizerRunsAtRefcountDeathOfUnlinkedObjects) {
+  rcgc::make<LegacyAtom>();
+  EXPECT_EQ(finalized, 1);
+  {
+    Ref<LegacyTuple> t = rcgc::make<LegacyTuple>(rcgc::make<LegacyAtom>());
+    EXPECT_FALSE(gc::is_tracked(t));
+  }
+  EXPECT_EQ(finalized, 3);
+  EXPECT_EQ(gc::get_objects().size(), 0u);
+}
+
 TEST_F(FinalizeTest, DebugUncollectablePrintsEachObject) {
   {
     Ref<Legacy> a = rcgc::make<Legacy>();

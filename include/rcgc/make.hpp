@@ -37,7 +37,7 @@ inline bool references_tracked(const Object* op, std::uint16_t heap_id) noexcept
 // cycle. T is the object's exact type here, so its own hooks are called
 // directly (inlined) where they are accessible, else through Object.
 template <class T>
-bool born_untracked(const T* obj, std::uint16_t heap_id) noexcept {
+__attribute__((flatten)) bool born_untracked(const T* obj, std::uint16_t heap_id) noexcept {
   const Object* base = obj;
   if constexpr (requires(const T* o) { o->T::references_fixed(); }) {
     if (!obj->T::references_fixed()) return false;

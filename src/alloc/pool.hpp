@@ -115,16 +115,27 @@ class PoolAllocator {
   // nullptr (changing nothing) when a new pool is needed. Never throws: the
   // common case, inline.
   void* try_allocate_class(std::size_t c) noexcept {
+    if (void* p = try_allocate_class_leaf(c)) [[likely]] return p;
+    Pool* pool = used_[c];
+    if (pool == nullptr) return nullptr;
+    Block* b = pool->freeblock_;  // the pool's last free block
+    pool->freeblock_ = nullptr;
+    ++pool->used_;
+    on_last_block(pool);
+    return b;
+  }
+  // The same, but nullptr also when the block would be its pool's last (a
+  // caller's slow path then takes it through try_allocate_class): calls
+  // nothing, so a fast path built on it stays a leaf function, without a
+  // frame (HeapState::allocate_tracked).
+  void* try_allocate_class_leaf(std::size_t c) noexcept {
     Pool* pool = used_[c];
     if (pool == nullptr) [[unlikely]] return nullptr;
     Block* b = pool->freeblock_;
     Block* next = b->next;
+    if (next == nullptr) [[unlikely]] return nullptr;
     pool->freeblock_ = next;
     ++pool->used_;
-    if (next == nullptr) [[unlikely]] {
-      on_last_block(pool);
-      return b;
-    }
     // The next block of this class may be cold (freed long ago, in a
     // random order): start loading its link now, not at the next call.
     __builtin_prefetch(next, 1, 3);

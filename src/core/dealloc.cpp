@@ -44,14 +44,16 @@ bool run_finalizer(Object* op, void (Object::*hook)(), const char* what) noexcep
 
 }  // namespace
 
-// Inlined into release() and drain_trash(), its only callers.
-inline __attribute__((always_inline)) void HeapState::dealloc(Object* op) noexcept {
-  std::uint16_t f = A::flags(op);
+// A death with something to run or undo first: a finalizer that has not
+// run, a link in a generation, weak references, a legacy finalizer. Returns
+// false when a finalizer resurrected the object.
+bool HeapState::dealloc_hooks(Object* op) noexcept {
+  const std::uint16_t f = A::flags(op);
   if ((f & (kHasFinalize | kFinalized)) == kHasFinalize) {
     set_flag(op, kFinalized);
     if (run_finalizer(op, &Object::finalize, "finalizer")) {
       track(op);  // resurrected (it may have waited untracked in the trash)
-      return;
+      return false;
     }
   }
   // From here the object is untracked, as in CPython's subtype_dealloc: a
@@ -60,11 +62,23 @@ inline __attribute__((always_inline)) void HeapState::dealloc(Object* op) noexce
   if (has_flag(op, kHasWeakrefs)) clear_weakrefs_at_death(op);
   if (f & kHasLegacy) {
     track(op);  // alive again while tp_del runs
-    if (run_finalizer(op, &Object::legacy_finalize, "legacy finalizer")) return;
+    if (run_finalizer(op, &Object::legacy_finalize, "legacy finalizer")) return false;
     untrack(op);
   }
+  return true;
+}
+
+// Inlined into release() and drain_trash(), its only callers. The common
+// death (none of dealloc_hooks' cases: an object that was never tracked,
+// or untracked by a collection, with no finalizer and no weak reference)
+// tests one mask of flags (binary-trees: 80 -> 67 instructions per release).
+inline __attribute__((always_inline)) void HeapState::dealloc(Object* op) noexcept {
+  const std::uint16_t f = A::flags(op);
+  if (f & (kHasFinalize | kLinked | kHasWeakrefs | kHasLegacy)) [[unlikely]] {
+    if (!dealloc_hooks(op)) return;
+  }
   void* block = op;
-  if (f & kTracked) {
+  if (f & kTracked) {  // a type flag: dealloc_hooks changed no such bit
     if (gens[0].count > 0) --gens[0].count;
     block = as_gc(op);
   }
@@ -81,15 +95,36 @@ inline __attribute__((always_inline)) void HeapState::dealloc(Object* op) noexce
 }
 
 // Memory for a tracked object (make<T>): the allocator's pool fast path is
-// inlined here, so the common case is one call from make<T>.
+// inlined here, so the common case is one call from make<T>, and a leaf:
+// everything else (a pool's last block, a new pool, the allocator's slow
+// path, an automatic collection) is a tail call, so the fast path saves no
+// register and builds no frame (binary-trees: 33 -> 24 instructions per
+// allocation).
 void* HeapState::allocate_tracked(std::size_t size) {
-  char* mem = static_cast<char*>(
-      allocate_inline(alloc, size + sizeof(GcHead), Domain::object, __builtin_return_address(0),
-                      /*tracked=*/true));
-  if (RCGC_UNLIKELY(++gens[0].count > gens[0].threshold) && gens[0].threshold && enabled &&
-      !collecting)
-    collect_automatic();
-  return mem + sizeof(GcHead);
+  const std::size_t n = size + sizeof(GcHead);
+  PoolAllocator* pools = alloc.fast_pools();
+  void* mem = nullptr;
+  if (pools != nullptr && n - 1 < kMaxSmallSize) [[likely]]
+    mem = pools->try_allocate_class_leaf(tracked_lane(size_class_of(n)));
+  if (mem == nullptr) [[unlikely]] return allocate_tracked_slow(size, __builtin_return_address(0));
+  return counted_tracked(mem);
+}
+
+void* HeapState::allocate_tracked_slow(std::size_t size, const void* caller) {
+  return counted_tracked(
+      allocate_inline(alloc, size + sizeof(GcHead), Domain::object, caller, /*tracked=*/true));
+}
+
+// The memory comes first: a failed allocation (std::bad_alloc) counts
+// nothing, as CPython's gc_alloc.
+inline void* HeapState::counted_tracked(void* block) noexcept {
+  if (++gens[0].count > gens[0].threshold) [[unlikely]] return past_threshold(block);
+  return static_cast<char*>(block) + sizeof(GcHead);
+}
+
+void* HeapState::past_threshold(void* block) noexcept {
+  if (gens[0].threshold && enabled && !collecting) collect_automatic();
+  return static_cast<char*>(block) + sizeof(GcHead);
 }
 
 // Object::decref's out-of-line half; HeapState::release, dealloc and the

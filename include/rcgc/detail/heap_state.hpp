@@ -202,9 +202,16 @@ class HeapState {
   std::atomic<std::thread::id> scope_thread{};
 
  private:
-  // Defined (inline) in src/core/dealloc.cpp, its only user.
+  // Defined in src/core/dealloc.cpp, their only user: dealloc (inline) and
+  // its rare half, dealloc_hooks (finalizers, untracking, weak references;
+  // false when the object was resurrected).
   inline void dealloc(Object* op) noexcept;
+  RCGC_NOINLINE bool dealloc_hooks(Object* op) noexcept;
   void drain_trash() noexcept;
+  // allocate_tracked's other paths (src/core/dealloc.cpp).
+  RCGC_NOINLINE void* allocate_tracked_slow(std::size_t size, const void* caller);
+  inline void* counted_tracked(void* block) noexcept;
+  RCGC_NOINLINE void* past_threshold(void* block) noexcept;
 };
 
 // The registry of live heaps, indexed by heap id (Object::heap_).
