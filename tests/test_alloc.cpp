@@ -256,6 +256,43 @@ TEST(AllocPools, TrackedObjectsHaveTheirOwnPools) {
   EXPECT_EQ(pool_stats(a).classes[c].blocks_in_use, 0u);
 }
 
+// A free block of a tracked lane keeps its free-list link after the GcHead,
+// in the object's header (kTrackedLinkOffset): the GcHead of an object that
+// is never linked in a generation is written neither by its life nor by the
+// allocator. A block of an untracked lane keeps its link at its start.
+struct FixedHolder : rcgc::Object {  // a tracked type; this one is never linked
+  const rcgc::Ref<rcgc::Object> item = nullptr;
+  void traverse(rcgc::Visitor& visit) const override { visit(item); }
+  bool references_fixed() const noexcept override { return true; }
+};
+
+TEST(AllocPools, TrackedLanesLinkFreeBlocksAfterTheGcHead) {
+  REQUIRE_POOLS();
+  rcgc::Heap h;
+  rcgc::HeapScope scope = h.enter();
+  constexpr std::size_t kHead = sizeof(rcgc::detail::GcHead);
+  static_assert(rcgc::detail::kTrackedLinkOffset == kHead);
+  unsigned char mark[kHead];
+  std::memset(mark, 0xab, kHead);
+  rcgc::Ref<FixedHolder> a = rcgc::make<FixedHolder>();
+  ASSERT_FALSE(rcgc::gc::is_tracked(a));
+  unsigned char* block = reinterpret_cast<unsigned char*>(a.get()) - kHead;
+  std::memcpy(block, mark, kHead);  // the GcHead, unused by an unlinked object
+  unsigned char header[8];
+  std::memcpy(header, block + kHead, sizeof header);  // its vtable pointer
+  a = nullptr;  // freed: the link goes into the object's header
+  EXPECT_EQ(std::memcmp(block, mark, kHead), 0);
+  EXPECT_NE(std::memcmp(block + kHead, header, sizeof header), 0);
+  rcgc::Ref<FixedHolder> b = rcgc::make<FixedHolder>();  // the same block
+  ASSERT_EQ(reinterpret_cast<unsigned char*>(b.get()) - kHead, block);
+  EXPECT_EQ(std::memcmp(block, mark, kHead), 0);
+
+  unsigned char* raw = static_cast<unsigned char*>(rcgc::mem::malloc(sizeof(FixedHolder) + kHead));
+  std::memcpy(raw, mark, kHead);
+  rcgc::mem::free(raw);
+  EXPECT_NE(std::memcmp(raw, mark, kHead), 0);  // its link, at the start
+}
+
 // Each tracked lane has arenas of its own (alloc_config.hpp, arena kinds):
 // the collector's walks of one kind of object stream through memory that
 // holds only them. Untracked objects of every size share the rest.

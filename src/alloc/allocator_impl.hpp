@@ -82,10 +82,12 @@ inline __attribute__((always_inline)) void* allocate_inline(const Allocator& a, 
 }
 
 // Free fast path: a pool block (radix lookup), or a large block.
-inline void deallocate_inline(void* p, Domain d) noexcept {
+// `link_off`: as PoolAllocator::free_block's.
+inline void deallocate_inline(void* p, Domain d,
+                              std::size_t link_off = PoolAllocator::kLinkOffsetOfPool) noexcept {
   if (g_free_mode.load(std::memory_order_relaxed) == FreeMode::pools) [[likely]] {
     if (ArenaRegion::in_region(p) || AddressMap::contains(p)) [[likely]]
-      PoolAllocator::free_block(p);
+      PoolAllocator::free_block(p, link_off);
     else
       std::free(p);
     return;

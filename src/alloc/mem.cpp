@@ -67,7 +67,8 @@ void* realloc(void* p, std::size_t n, SourceSite where) noexcept {
   }
 }
 
-void free(void* p) noexcept { detail::deallocate_inline(p, Domain::mem); }
+// Raw blocks come from the untracked lanes: link offset 0.
+void free(void* p) noexcept { detail::deallocate_inline(p, Domain::mem, 0); }
 
 void print_stats(std::FILE* out) { current_allocator().print_stats(out); }
 std::string stats_json() { return current_allocator().stats_json(); }

@@ -16,16 +16,17 @@ Block* carve(Pool* pool) noexcept {
   if (off > pool->max_offset_) return nullptr;
   char* data = pool_data(pool);
   std::uint32_t bs = pool->block_size_;
+  const std::size_t link = link_offset_of_lane(pool->size_class_);
   std::uint32_t end = (off & ~4095u) + 4096u;  // end of this page
   if (end - off < bs) end = off + bs;           // at least one block
   Block* head = reinterpret_cast<Block*>(data + off);
   Block* b = head;
   for (off += bs; off <= pool->max_offset_ && off + bs <= end; off += bs) {
     Block* n = reinterpret_cast<Block*>(data + off);
-    b->next = n;
+    link_of(b, link) = n;
     b = n;
   }
-  b->next = nullptr;
+  link_of(b, link) = nullptr;
   pool->next_offset_ = off;
   return head;
 }
@@ -95,10 +96,14 @@ bool PoolAllocator::is_block_start(const void* p) noexcept {
 // loading it now.
 void PoolAllocator::on_last_block(Pool* pool) noexcept {
   extend_pool(pool);
-  if (Pool* head = used_[pool->size_class_]) __builtin_prefetch(head->freeblock_, 1, 3);
+  if (Pool* head = used_[pool->size_class_])
+    __builtin_prefetch(&link_of(head->freeblock_, link_offset_of_lane(pool->size_class_)), 1, 3);
 }
 
 void* PoolAllocator::allocate_from_new_pool(std::size_t c) {
+  // A tracked lane's blocks hold an object (16 bytes or more) after its
+  // GcHead, and a free one's link there (kTrackedLinkOffset): only classes
+  // of 32 bytes and more ever have a tracked lane in use.
   Pool* pool = take_pool(arena_kind_of_lane(c));
   init_pool(pool, c);
   ArenaRegion::set_pool_tag(pool_data(pool), c >= kNumSizeClasses ? heap_ : 0);

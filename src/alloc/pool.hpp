@@ -33,9 +33,25 @@ namespace rcgc::detail {
 class PoolAllocator;
 struct PoolStats;
 
-struct Block {
-  Block* next;
-};
+struct Block;
+
+// Where a free block keeps its free-list link: at its start, except in a
+// tracked lane, whose blocks start with the object's GcHead. There the
+// link goes after it, in the object's header (kTrackedLinkOffset): popping
+// a block then reads the cache line the new object is written to, and the
+// GcHead of an object that is never linked in a generation (make<T> left a
+// node holding nothing tracked out, docs/design.md) is never touched. A
+// 48-byte node then costs the caches the bytes it uses.
+inline constexpr std::size_t kTrackedLinkOffset = 16;  // sizeof(GcHead)
+static_assert(kNumSizeClasses == 32 && kTrackedLinkOffset == 16,
+              "link_offset_of_lane maps lane bit 5 to offset 16");
+constexpr std::size_t link_offset_of_lane(std::size_t lane) noexcept {
+  return (lane & kNumSizeClasses) >> 1;  // tracked lanes are 32..63
+}
+// The link of a free block whose lane has link offset `off`.
+inline Block*& link_of(Block* b, std::size_t off) noexcept {
+  return *reinterpret_cast<Block**>(reinterpret_cast<char*>(b) + off);
+}
 
 // Invariants (for a pool in use, owner alive):
 //   used_ + |freelist| + (uncarved blocks) == capacity
@@ -115,7 +131,7 @@ class PoolAllocator {
   // nullptr (changing nothing) when a new pool is needed. Never throws: the
   // common case, inline.
   void* try_allocate_class(std::size_t c) noexcept {
-    if (void* p = try_allocate_class_leaf(c)) [[likely]] return p;
+    if (void* p = try_allocate_class_leaf(c, link_offset_of_lane(c))) [[likely]] return p;
     Pool* pool = used_[c];
     if (pool == nullptr) return nullptr;
     Block* b = pool->freeblock_;  // the pool's last free block
@@ -127,18 +143,19 @@ class PoolAllocator {
   // The same, but nullptr also when the block would be its pool's last (a
   // caller's slow path then takes it through try_allocate_class): calls
   // nothing, so a fast path built on it stays a leaf function, without a
-  // frame (HeapState::allocate_tracked).
-  void* try_allocate_class_leaf(std::size_t c) noexcept {
+  // frame (HeapState::allocate_tracked). `off`: link_offset_of_lane(c),
+  // given so that a caller that knows its lane has it as a constant.
+  void* try_allocate_class_leaf(std::size_t c, std::size_t off) noexcept {
     Pool* pool = used_[c];
     if (pool == nullptr) [[unlikely]] return nullptr;
     Block* b = pool->freeblock_;
-    Block* next = b->next;
+    Block* next = link_of(b, off);
     if (next == nullptr) [[unlikely]] return nullptr;
     pool->freeblock_ = next;
     ++pool->used_;
     // The next block of this class may be cold (freed long ago, in a
     // random order): start loading its link now, not at the next call.
-    __builtin_prefetch(next, 1, 3);
+    __builtin_prefetch(&link_of(next, off), 1, 3);
     return b;
   }
   // A block of lane c. Throws std::bad_alloc.
@@ -155,10 +172,16 @@ class PoolAllocator {
   }
 
   // Frees a block of any PoolAllocator; p must satisfy owns_block(p).
-  static void free_block(void* p) noexcept {
+  // `off`: the link offset of the block's lane (link_offset_of_lane), when
+  // the caller knows what the block holds (0 for raw memory and untracked
+  // objects, kTrackedLinkOffset for tracked objects), else kLinkOffsetOfPool:
+  // read from its pool (a load and two instructions more).
+  static constexpr std::size_t kLinkOffsetOfPool = ~std::size_t{0};
+  static void free_block(void* p, std::size_t off = kLinkOffsetOfPool) noexcept {
     Pool* pool = pool_of(p);
+    if (off == kLinkOffsetOfPool) off = link_offset_of_lane(pool->size_class_);
     Block* b = static_cast<Block*>(p);
-    b->next = pool->freeblock_;
+    link_of(b, off) = pool->freeblock_;
     pool->freeblock_ = b;
     if (--pool->used_ == pool->relink_at_) [[unlikely]] on_free_slow(pool);
   }

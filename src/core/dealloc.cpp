@@ -78,9 +78,11 @@ inline __attribute__((always_inline)) void HeapState::dealloc(Object* op) noexce
     if (!dealloc_hooks(op)) return;
   }
   void* block = op;
+  std::size_t link = 0;  // the block's lane's link offset (PoolAllocator::free_block)
   if (f & kTracked) {  // a type flag: dealloc_hooks changed no such bit
     if (gens[0].count > 0) --gens[0].count;
     block = as_gc(op);
+    link = kTrackedLinkOffset;
   }
   --live_objects;
   if constexpr (RCGC_DEBUG_LEVEL >= 1) {
@@ -91,7 +93,7 @@ inline __attribute__((always_inline)) void HeapState::dealloc(Object* op) noexce
     A::set_heap(op, 0);
   }
   op->~Object();
-  deallocate_inline(block, Domain::object);
+  deallocate_inline(block, Domain::object, link);
 }
 
 // Memory for a tracked object (make<T>): the allocator's pool fast path is
@@ -105,7 +107,7 @@ void* HeapState::allocate_tracked(std::size_t size) {
   PoolAllocator* pools = alloc.fast_pools();
   void* mem = nullptr;
   if (pools != nullptr && n - 1 < kMaxSmallSize) [[likely]]
-    mem = pools->try_allocate_class_leaf(tracked_lane(size_class_of(n)));
+    mem = pools->try_allocate_class_leaf(tracked_lane(size_class_of(n)), kTrackedLinkOffset);
   if (mem == nullptr) [[unlikely]] return allocate_tracked_slow(size, __builtin_return_address(0));
   return counted_tracked(mem);
 }
