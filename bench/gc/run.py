@@ -104,6 +104,10 @@ for name, what in (("linked_list", "doubly linked list, 1M nodes appended at the
 # second helper who read only the API and the public headers, in session
 # 6; its first run (at bc01987, before relinking was widened from what it
 # showed) gave 19.8x, 4.06x, 3.16x and 3.27x.
+# Beside each: one bare traversal of the same heap (harness.hpp's
+# traverse_floor), under which no collector goes, and CPython's figure
+# over it: the most any collector could be faster than CPython there.
+floors = []
 for folder, who, workloads in (
         ("unseen", "a helper",
          (("parse_tree", "parse trees with parent pointers, 1.07M objects"),
@@ -121,6 +125,8 @@ for folder, who, workloads in (
         u1, u2 = measure(name, binary, script)
         faster("%s (written unseen by %s): full collect, ns per object" % (what, who),
                u1[name + "_ns_per_object"], u2[name + "_ns_per_object"], "CPython", 5)
+        floors.append((name, u1[name + "_ns_per_object"],
+                       u1[name + "_traverse_floor_ns_per_object"], u2[name + "_ns_per_object"]))
 # The helper's LRU cache with one change, made in session 7: rcgc::Dict
 # (entries in one array) as its map instead of std::unordered_map. Not a
 # program unseen, so no target: what the map's layout costs the collection.
@@ -192,6 +198,15 @@ for what, rc, name, peer, ratio, target, met in rows:
     print("| %s | %.3f | %s | %.3f | %s | %s | %s |" % (what, rc, name, peer, ratio, target,
                                                        "-" if met is None else
                                                        "yes" if met else "**no**"))
+
+print("\nout-of-sample programs: the full collection against one bare traversal of the same "
+      "heap (the floor), ns per object\n")
+print("| workload | rcgc collect | one traversal | collect / traversal | CPython collect "
+      "| CPython / one traversal (the most any collector could gain) |")
+print("|---|---|---|---|---|---|")
+for name, rc, floor, cp in floors:
+    print("| %s | %.1f | %.1f | %.2fx | %.1f | %.1fx |" % (name, rc, floor, rc / floor, cp,
+                                                        cp / floor))
 
 print("\nbinary-trees (seconds / peak RSS MiB; ratio = rcgc / peer, < 1 is better for rcgc)\n")
 names = [n for n in ("rcgc", "rcgc_nogc", "rcgc_topdown", "shared_ptr", "unique_ptr",
