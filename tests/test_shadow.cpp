@@ -964,26 +964,23 @@ TEST(ShadowSwitch, EnvironmentSetsTheMinimum) {
 
 namespace {
 
-// What gc::DEBUG_PHASES prints for one collection of the current heap.
-std::string phases_of(int generation) {
+// One collection of `generation` under gc::DEBUG_PHASES prints one line:
+// its path, and `walk` (the phases that differ by path) followed by the
+// phases every collection ends with, each with its time.
+void expect_phases(int generation, const std::string& path,
+                   std::initializer_list<const char*> walk) {
   gc::set_debug(gc::DEBUG_PHASES);
   testing::internal::CaptureStderr();
   gc::collect(generation);
-  std::string err = testing::internal::GetCapturedStderr();
+  const std::string err = testing::internal::GetCapturedStderr();
   gc::set_debug(0);
-  return err;
-}
-
-std::regex phase_line(const std::string& head, const std::string& phases) {
-  std::string laps;
-  std::string::size_type at = 0;
-  while (at <= phases.size()) {
-    std::string::size_type end = phases.find(' ', at);
-    if (end == std::string::npos) end = phases.size();
-    laps += (laps.empty() ? " " : ", ") + phases.substr(at, end - at) + " [0-9]+\\.[0-9]{3} ms";
-    at = end + 1;
-  }
-  return std::regex("gc: phases of generation " + head + ":" + laps + "\n");
+  std::vector<std::string> phases(walk.begin(), walk.end());
+  phases.insert(phases.end(), {"untrack", "legacy", "finalize", "delete"});
+  std::string line = "gc: phases of generation " + std::to_string(generation) + " \\(" + path +
+                     "\\):";
+  for (std::size_t i = 0; i < phases.size(); ++i)
+    line += (i == 0 ? " " : ", ") + phases[i] + " [0-9]+\\.[0-9]{3} ms";
+  EXPECT_TRUE(std::regex_match(err, std::regex(line + "\n"))) << err;
 }
 
 }  // namespace
@@ -999,33 +996,18 @@ TEST_F(Shadow, DebugPhasesTimesEachPhaseOfEachPath) {
   }
   {
     ShadowMin always(0);
-    const std::string err = phases_of(2);
-    EXPECT_TRUE(std::regex_match(
-        err, phase_line("2 \\(shadow\\)",
-                        "shape subtract mark sweep untrack legacy finalize delete")))
-        << err;
-    // Nothing left to find: every object reached, no sweep.
-    const std::string again = phases_of(2);
-    EXPECT_TRUE(std::regex_match(
-        again, phase_line("2 \\(shadow\\)",
-                          "shape subtract mark keep untrack legacy finalize delete")))
-        << again;
+    expect_phases(2, "shadow", {"shape", "subtract", "mark", "sweep"});
+    expect_phases(2, "shadow", {"shape", "subtract", "mark", "keep"});  // nothing left: no sweep
   }
   {
     ShadowMin by_shape(-1);  // 127 objects: too few for the shadow
-    const std::string err = phases_of(2);
-    EXPECT_TRUE(std::regex_match(
-        err, phase_line("2 \\(list\\)", "shape subtract mark untrack legacy finalize delete")))
-        << err;
+    expect_phases(2, "list", {"shape", "subtract", "mark"});
   }
   {
     Ref<TNode> b = rcgc::make<TNode>();
     b->left = b;
   }
-  const std::string young = phases_of(0);
-  EXPECT_TRUE(std::regex_match(
-      young, phase_line("0 \\(young\\)", "subtract mark untrack legacy finalize delete")))
-      << young;
+  expect_phases(0, "young", {"subtract", "mark"});
   testing::internal::CaptureStderr();
   gc::collect();
   EXPECT_EQ(testing::internal::GetCapturedStderr(), "");

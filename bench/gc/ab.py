@@ -36,7 +36,7 @@ def run(b, w):
     p = subprocess.run([b, w], capture_output=True, text=True, env=env)
     if p.returncode != 0:
         sys.exit("%s %s failed (%d):\n%s" % (b, w, p.returncode, p.stderr))
-    figures = {l.split()[0]: float(l.split()[1])
+    figures = {l.split()[0]: [float(l.split()[1])]
                for l in p.stdout.splitlines() if len(l.split()) >= 2}
     for line in p.stderr.splitlines():
         m = PHASE_LINE.match(line)
@@ -56,7 +56,7 @@ for w in args[3:]:
     for r in range(rounds):
         for tag, b in (("old", old), ("new", new)):
             for k, v in run(b, w).items():
-                runs.setdefault((k, tag), []).extend(v if isinstance(v, list) else [v])
+                runs.setdefault((k, tag), []).extend(v)
     for k in sorted({k for k, _ in runs}):
         if k.endswith("_objects") or k.endswith("_collected"):
             continue  # counts, not times

@@ -18,7 +18,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -26,28 +25,17 @@
 
 #include <rcgc/rcgc.hpp>
 
+#include "timing.hpp"
+
 namespace gc = rcgc::gc;
 using rcgc::Ref;
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-// Best of `reps` timings of f() (the machine is shared: the minimum is the
-// least disturbed run).
-template <class F>
-double best_of(int reps, F&& f) {
-  double best = 1e300;
-  for (int i = 0; i < reps; ++i) {
-    auto t0 = Clock::now();
-    f();
-    best = std::min(best, seconds_since(t0));
-  }
-  return best;
-}
+using bench::best_of;
+using bench::Clock;
+using bench::seconds_since;
+using bench::timed_phases;
 
 void report(const char* name, double value, const char* unit) {
   std::printf("%s %.3f %s\n", name, value, unit);
@@ -61,19 +49,12 @@ struct FullCollect {
   double seconds;
   double ns_per_object() const { return seconds * 1e9 / objects; }
 };
-// RCGC_BENCH_PHASES set: the timed collections print the time of each of
-// their phases on stderr (gc::DEBUG_PHASES; bench/gc/ab.py --phases).
-void print_phases(bool on) {
-  static const bool wanted = std::getenv("RCGC_BENCH_PHASES") != nullptr;
-  if (wanted) gc::set_debug(on ? gc::DEBUG_PHASES : 0);
-}
-
 FullCollect full_collect(int reps) {
   gc::collect();
   double n = static_cast<double>(gc::get_objects().size());
-  print_phases(true);
+  timed_phases(true);
   const double best = best_of(reps, [] { gc::collect(); });
-  print_phases(false);
+  timed_phases(false);
   return {n, best};
 }
 
@@ -239,11 +220,11 @@ void cycles() {
     gc::collect();
     auto all = create_gc_cycles(kCycles, kLinks);
     all.clear();
-    print_phases(true);
+    timed_phases(true);
     auto t0 = Clock::now();
     collected = gc::collect();
     best = std::min(best, seconds_since(t0));
-    print_phases(false);
+    timed_phases(false);
   }
   report("cycles_collected", static_cast<double>(collected), "objects");
   report("cycles_ns_per_object", best * 1e9 / static_cast<double>(collected), "ns");

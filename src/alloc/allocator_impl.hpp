@@ -70,12 +70,17 @@ inline AllocSite site_of(const void* caller) noexcept { return AllocSite{nullptr
 // Allocation fast path: n in 1..512 from the pools. `site`: an AllocSite or
 // a caller's return address.
 // `tracked`: a tracked object's block (its own lane of pools).
+// The pools a block of n bytes comes from on the fast path (n in 1..512,
+// the pools in use without the debug hooks); nullptr otherwise.
+inline PoolAllocator* small_pools(const Allocator& a, std::size_t n) noexcept {
+  return n - 1 < kMaxSmallSize ? a.fast_pools() : nullptr;
+}
+
 template <class Site>
 inline __attribute__((always_inline)) void* allocate_inline(const Allocator& a, std::size_t n,
                                                             Domain d, const Site& site,
                                                             bool tracked = false) {
-  PoolAllocator* pools = a.fast_pools();
-  if (pools != nullptr && n - 1 < kMaxSmallSize) [[likely]]
+  if (PoolAllocator* pools = small_pools(a, n)) [[likely]]
     return tracked ? pools->allocate_tracked_class(size_class_of(n))
                    : pools->allocate_class(size_class_of(n));
   return a.impl()->allocate_slow(n, d, site_of(site), tracked);

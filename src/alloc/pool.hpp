@@ -104,7 +104,6 @@ struct Arena {
 };
 static_assert(sizeof(Arena) <= 4096);
 
-
 inline Arena* arena_of(const void* p) noexcept {
   return reinterpret_cast<Arena*>(reinterpret_cast<std::uintptr_t>(p) &
                                   ~(std::uintptr_t{kArenaSize} - 1));

@@ -379,16 +379,26 @@ void remember_big(const Object* op) noexcept {
       op, std::memory_order_relaxed);
 }
 
-struct PrefetchVisitor : Visitor {
-  explicit PrefetchVisitor(const RegionView& r) noexcept : Visitor(&visit, Mode::prefetch) {
+// A visitor that counts its visits in visits_ (the lookaheads' and the
+// shape sample's): traverses an object and remembers it as big when it
+// reported more than kBigObject references.
+struct BigNotingVisitor : Visitor {
+  using Visitor::Visitor;
+  void traverse_noting_big(Object* op) noexcept {
+    const std::size_t before = visits_;
+    op->traverse(*this);
+    if (RCGC_UNLIKELY(visits_ - before > kBigObject)) remember_big(op);
+  }
+};
+
+struct PrefetchVisitor : BigNotingVisitor {
+  explicit PrefetchVisitor(const RegionView& r) noexcept
+      : BigNotingVisitor(&visit, Mode::prefetch) {
     set_shadow(r.base, r.size, r.shadow);
   }
   // Prefetches what op references, unless it is big.
   void prefetch_for(Object* op) noexcept {
-    if (is_big(op)) return;
-    const std::size_t before = visits_;
-    op->traverse(*this);
-    if (RCGC_UNLIKELY(visits_ - before > kBigObject)) remember_big(op);
+    if (!is_big(op)) traverse_noting_big(op);
   }
   static void visit(Visitor&, Object*) {}  // never called: Mode::prefetch is inline
 };
@@ -489,9 +499,10 @@ struct HeapShape {
   bool untracked = false;  // a third of the references or more are to untracked objects
 };
 
-class SampleVisitor : public Visitor {
+class SampleVisitor : public BigNotingVisitor {
  public:
-  explicit SampleVisitor(std::uint16_t heap_id) noexcept : Visitor(&visit), heap_id_(heap_id) {}
+  explicit SampleVisitor(std::uint16_t heap_id) noexcept
+      : BigNotingVisitor(&visit), heap_id_(heap_id) {}
   static constexpr std::size_t kObjects = 4096;
   static constexpr std::size_t kVisits = 4096;  // references sampled, at most
   static constexpr std::size_t kSlots = 2 * kObjects;  // open addressing, at most half full
@@ -513,9 +524,7 @@ class SampleVisitor : public Visitor {
     }
     ++objects;
     std::size_t far_before = far;
-    const std::size_t reported_before = reported_;
-    op->traverse(*this);
-    if (RCGC_UNLIKELY(reported_ - reported_before > kBigObject)) remember_big(op);
+    traverse_noting_big(op);
     if (far != far_before) ++objects_with_far;
   }
   std::size_t near = 0, far = 0, objects = 0, objects_with_far = 0;
@@ -536,7 +545,7 @@ class SampleVisitor : public Visitor {
   }
   static void visit(Visitor& base, Object* op) {
     auto& self = static_cast<SampleVisitor&>(base);
-    ++self.reported_;
+    ++self.visits_;  // every reference reported, sampled or not
     // The sample is complete: the rest of a large object's references (the
     // program's main container, often made first) only cost.
     if (self.near + self.far >= kVisits) return;
@@ -567,7 +576,6 @@ class SampleVisitor : public Visitor {
   }
 
   std::uint16_t heap_id_;
-  std::size_t reported_ = 0;  // references traversals reported, sampled or not
   std::uintptr_t from_ = 0;
   std::uintptr_t last_far_ = 0;
   std::unique_ptr<std::uintptr_t[]> table_{new (std::nothrow) std::uintptr_t[kSlots]()};
@@ -1424,13 +1432,15 @@ class PhaseClock {
   void lap(const char* phase) noexcept {
     if (!on_) return;
     const Clock::time_point now = Clock::now();
-    if (n_ < kMaxLaps) laps_[n_++] = {phase, std::chrono::duration<double, std::milli>(now - last_).count()};
+    if (n_ < kMaxLaps)
+      laps_[n_++] = {phase, std::chrono::duration<double, std::milli>(now - last_).count()};
     last_ = now;
   }
   void print(int generation, const char* path) const noexcept {
     if (!on_) return;
     char line[512];
-    int len = std::snprintf(line, sizeof line, "gc: phases of generation %d (%s):", generation, path);
+    int len =
+        std::snprintf(line, sizeof line, "gc: phases of generation %d (%s):", generation, path);
     for (int i = 0; i < n_ && len > 0 && len < static_cast<int>(sizeof line); ++i)
       len += std::snprintf(line + len, sizeof line - static_cast<std::size_t>(len), "%s %s %.3f ms",
                            i == 0 ? "" : ",", laps_[i].phase, laps_[i].ms);

@@ -146,8 +146,9 @@ class Collector {
   // walk (as it passes an object, its word becomes member, gc_refs = refcnt
   // less the references its word counted from the objects walked before;
   // those outside the region get kCollecting and gc_refs in the header),
-  // then mark and sweep_reached (or keep_all_in_shadow) with the shadow,
-  // which return every word to zero. A visit finds an object's word from
+  // then mark, then keep_all_in_shadow, or sweep_reached followed by
+  // PoolAllocator::clear_shadow, with the shadow: either returns every word
+  // to zero. A visit finds an object's word from
   // its address, so the objects a traversal references are not read: the
   // collection touches a table an eighth the size of the heap instead of
   // the heap's cache lines. A visit counts in a word only if the region's

@@ -13,6 +13,8 @@
 
 #include <rcgc/rcgc.hpp>
 
+#include "../timing.hpp"
+
 namespace unseen {
 
 // splitmix64, the same sequence as harness.py's.
@@ -64,16 +66,11 @@ inline double traverse_floor() {
     static void visit(rcgc::Visitor& v, rcgc::Object*) { ++static_cast<Count&>(v).refs; }
   };
   const rcgc::ObjectList all = rcgc::gc::get_objects();
-  double best = 1e300;
-  std::size_t refs = 0;
-  for (int i = 0; i < 5; ++i) {
-    Count c;
-    const auto t0 = std::chrono::steady_clock::now();
+  Count c;
+  const double best = bench::best_of(5, [&] {
     for (const rcgc::Ref<rcgc::Object>& r : all) r->traverse(c);
-    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    refs = c.refs;
-  }
-  if (refs == 0) std::puts("");  // keeps the loop
+  });
+  if (c.refs == 0) std::puts("");  // keeps the loop
   return best * 1e9 / static_cast<double>(all.size());
 }
 
@@ -96,20 +93,13 @@ int run(int argc, char** argv, const char* program, const Workload (&workloads)[
     std::fprintf(stderr, "usage: %s %s\n", program, names.c_str());
     return 2;
   }
-  using Clock = std::chrono::steady_clock;
   rcgc::gc::disable();
   rcgc::Ref<rcgc::Object> heap = w->build();
   rcgc::gc::collect();
   const std::size_t objects = rcgc::gc::get_objects().size();
-  double best = 1e300;
-  // RCGC_BENCH_PHASES set: the timed collections print their phases.
-  if (std::getenv("RCGC_BENCH_PHASES") != nullptr) rcgc::gc::set_debug(rcgc::gc::DEBUG_PHASES);
-  for (int i = 0; i < 5; ++i) {
-    const auto t0 = Clock::now();
-    rcgc::gc::collect();
-    best = std::min(best, std::chrono::duration<double>(Clock::now() - t0).count());
-  }
-  rcgc::gc::set_debug(0);
+  bench::timed_phases(true);
+  const double best = bench::best_of(5, [] { rcgc::gc::collect(); });
+  bench::timed_phases(false);
   if (w->more != nullptr) w->more(heap, objects);
   std::printf("%s_traverse_floor_ns_per_object %.3f\n", w->name, traverse_floor());
   std::printf("%s_ns_per_object %.3f\n", w->name, best * 1e9 / static_cast<double>(objects));

@@ -491,15 +491,11 @@ Ref<Object> build_orm() {
 // scattered through malloc's heap by the evictions), in ns per object of
 // the heap, to set beside the collection's.
 void lru_map_walk(const Ref<Object>& heap, std::size_t objects) {
-  using Clock = std::chrono::steady_clock;
   const auto& map = static_cast<const LruCache&>(*heap).map;
-  double walk = 1e300;
   std::uintptr_t sum = 0;
-  for (int i = 0; i < 5; ++i) {
-    const auto t0 = Clock::now();
+  const double walk = bench::best_of(5, [&] {
     for (const auto& [key, link] : map) sum += reinterpret_cast<std::uintptr_t>(link.get());
-    walk = std::min(walk, std::chrono::duration<double>(Clock::now() - t0).count());
-  }
+  });
   if (sum == 0) std::puts("");  // keeps the loop
   std::printf("lru_cache_map_walk_ns_per_object %.3f\n",
               walk * 1e9 / static_cast<double>(objects));

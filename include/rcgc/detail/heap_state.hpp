@@ -145,8 +145,9 @@ class HeapState {
     GcList::remove(as_gc(op));
   }
 
-  // Reference counting death (src/core/dealloc.cpp).
-  void release(Object* op) noexcept;
+  // Reference counting death: defined inline in src/core/dealloc.cpp,
+  // called only by detail::release there.
+  inline void release(Object* op) noexcept;
 
   // Weak references (src/core/weakref.cpp).
   WeakRefObject*& weaklist(const Object* op);
