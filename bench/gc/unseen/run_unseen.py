@@ -5,15 +5,18 @@ whole-heap collect() times).
 
     python3 bench/gc/unseen/run_unseen.py build/release/bench/gc/unseen/gc_unseen
     python3 bench/gc/unseen/run_unseen.py build/release/bench/gc/unseen2/gc_unseen2
+    python3 bench/gc/unseen/run_unseen.py build/release/bench/gc/unseen3/gc_unseen3
 
 The set is told by the binary's name: gc_unseen (bench/gc/unseen/, by the
-first helper) or gc_unseen2 (bench/gc/unseen2/, by the second)."""
+first helper), gc_unseen2 (bench/gc/unseen2/, by the second) or gc_unseen3
+(bench/gc/unseen3/, by the third)."""
 import os
 import subprocess
 import sys
 
 SETS = {"gc_unseen": ("unseen", ["parse_tree", "flow_graph", "lru_cache", "orm"]),
-        "gc_unseen2": ("unseen2", ["interpreter", "gui", "ssa", "actors"])}
+        "gc_unseen2": ("unseen2", ["interpreter", "gui", "ssa", "actors"]),
+        "gc_unseen3": ("unseen3", ["spreadsheet", "dom", "social", "objmodel"])}
 ROUNDS = 3
 GC = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -30,7 +33,8 @@ def run(cmd, name):
 
 def main():
     if len(sys.argv) != 2 or os.path.basename(sys.argv[1]) not in SETS:
-        sys.stderr.write("usage: run_unseen.py path/to/gc_unseen|path/to/gc_unseen2\n")
+        sys.stderr.write("usage: run_unseen.py path/to/gc_unseen|path/to/gc_unseen2|"
+                         "path/to/gc_unseen3\n")
         sys.exit(2)
     folder, workloads = SETS[os.path.basename(sys.argv[1])]
     sides = {"rcgc": [os.path.abspath(sys.argv[1])],
