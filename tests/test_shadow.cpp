@@ -10,6 +10,7 @@
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include "alloc/alloc_config.hpp"
 #include "alloc/region.hpp"
@@ -378,6 +379,47 @@ TEST_F(Shadow, ReachedBehindTheWalkThroughTheQueue) {
     anchor.reset();
     EXPECT_EQ(gc::get_objects().size(), 0u);
   }
+}
+
+// The edge buffer is first mapped with room for 4 references per object; a
+// heap whose objects hold more fills it, and it is copied to one four times
+// larger. The next full collection of the same heap maps it with room for
+// a quarter more than the last one recorded: once, without a copy.
+TEST_F(Shadow, EdgeBufferIsSizedFromTheLastFullCollection) {
+  REQUIRE_REGION();
+  ShadowMin always(0);
+  EdgeLogLimit edges(SIZE_MAX);
+  struct Fan : rcgc::Object {
+    std::vector<Ref<Fan>> to;
+    void traverse(rcgc::Visitor& visit) const override { visit.each(to); }
+  };
+  constexpr std::size_t kObjects = 20000, kRefs = 8;
+  std::vector<Ref<Fan>> all;
+  for (std::size_t i = 0; i < kObjects; ++i) all.push_back(rcgc::make<Fan>());
+  // Eight different objects each (no run of one reference counts once).
+  for (std::size_t i = 0; i < kObjects; ++i)
+    for (std::size_t k = 0; k < kRefs; ++k)
+      all[i]->to.push_back(all[(i * 7 + k * 131 + 1) % kObjects]);
+  const auto before = rcgc::detail::shadow_counters();
+  EXPECT_EQ(gc::collect(), 0u);
+  const auto first = rcgc::detail::shadow_counters();
+  EXPECT_EQ(first.edge_marks, before.edge_marks + 1);
+  EXPECT_EQ(first.edge_buffer_growths, before.edge_buffer_growths + 1);
+  EXPECT_EQ(gc::collect(), 0u);
+  const auto second = rcgc::detail::shadow_counters();
+  EXPECT_EQ(second.edge_marks, first.edge_marks + 1);
+  EXPECT_EQ(second.edge_buffer_growths, first.edge_buffer_growths);
+  // Garbage among them is still found: a ring of two.
+  {
+    Ref<Fan> a = rcgc::make<Fan>(), b = rcgc::make<Fan>();
+    a->to.push_back(b);
+    b->to.push_back(a);
+  }
+  EXPECT_EQ(gc::collect(), 2u);
+  EXPECT_EQ(rcgc::detail::shadow_counters().edge_buffer_growths, first.edge_buffer_growths);
+  EXPECT_EQ(gc::get_objects().size(), kObjects);
+  heap().verify();
+  expect_shadow_clear();
 }
 
 // A large heap built from the root, with its children next door, stays in

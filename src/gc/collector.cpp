@@ -661,6 +661,7 @@ std::atomic<std::size_t> g_shadow_without_sweep{0};
 std::atomic<std::size_t> g_shadow_leaves{0};
 std::atomic<std::size_t> g_shadow_edge_marks{0};
 std::atomic<std::size_t> g_shadow_relinks{0};
+std::atomic<std::size_t> g_edge_buffer_growths{0};
 std::atomic<std::size_t> g_young_order_first{0};
 std::atomic<std::size_t> g_young_order_first_failed{0};
 std::atomic<std::size_t> g_edge_log_limit{SIZE_MAX};  // set_edge_log_limit
@@ -1023,10 +1024,13 @@ ShadowSubtract Collector::shadow_subtract(GcList& young, std::uint16_t heap_id,
                                           const RegionView& shadow, bool lookahead, EdgeLog* log,
                                           std::vector<GcHead*>* fixed) noexcept {
   ShadowSubtract r;
-  // Room for four references to a member per object at first: most heaps
-  // have fewer.
+  // Room for log->edges_per_object references to a member per object at
+  // first (4, or what the heap's last full collection needed): pages are
+  // committed only as written, and a buffer that fills up is copied to one
+  // four times larger.
   ShadowDecrefVisitor v(heap_id, shadow,
-                        log != nullptr ? std::min({4 * log->capacity + 1, std::size_t{UINT32_MAX},
+                        log != nullptr ? std::min({log->edges_per_object * log->capacity + 1,
+                                                   std::size_t{UINT32_MAX},
                                                    g_edge_log_limit.load(std::memory_order_relaxed)})
                                        : 0);
   std::optional<Lookahead> ahead_walk;
@@ -1121,7 +1125,10 @@ void rcgc::Visitor::grow_edges(std::uint32_t index) noexcept {
     edge_out_ = edge_begin_;
     return;
   }
-  if (used != 0) std::memcpy(p, edge_begin_, used * sizeof(std::uint32_t));
+  if (used != 0) {
+    std::memcpy(p, edge_begin_, used * sizeof(std::uint32_t));
+    rcgc::detail::g_edge_buffer_growths.fetch_add(1, std::memory_order_relaxed);
+  }
   rcgc::detail::unmap_entries(edge_begin_, cap);
   edge_begin_ = p;
   edge_out_ = p + used;
@@ -1163,6 +1170,14 @@ bool EdgeLog::reserve(std::size_t n) noexcept {
   queue = start + n + 1;
   capacity = n;
   return true;
+}
+
+std::uint32_t EdgeLog::next_edges_per_object() const noexcept {
+  constexpr std::size_t kLeast = 4, kMost = 64;
+  if (!ready() || objects == 0) return kLeast;
+  const std::size_t recorded = start[objects];
+  const std::size_t want = (recorded + recorded / 4) / objects + 1;
+  return static_cast<std::uint32_t>(std::clamp(want, kLeast, kMost));
 }
 
 void EdgeLog::release() noexcept {
@@ -1411,7 +1426,8 @@ ShadowCounters shadow_counters() noexcept {
           g_shadow_without_sweep.load(std::memory_order_relaxed),
           g_shadow_leaves.load(std::memory_order_relaxed),
           g_shadow_edge_marks.load(std::memory_order_relaxed),
-          g_shadow_relinks.load(std::memory_order_relaxed)};
+          g_shadow_relinks.load(std::memory_order_relaxed),
+          g_edge_buffer_growths.load(std::memory_order_relaxed)};
 }
 
 YoungCounters young_counters() noexcept {
@@ -1505,8 +1521,10 @@ CollectResult Collector::collect(int generation) noexcept {
       // region are among them); pages are committed only as written.
       PoolAllocator& pools = h_.alloc.impl()->pools();
       const bool logging = log.reserve(pools.tracked_blocks_in_use());
+      log.edges_per_object = h_.edge_log_per_object;
       const ShadowSubtract sub =
           shadow_subtract(young, h_.id, shadow, shape.walks, logging ? &log : nullptr, &fixed_);
+      if (log.ready()) h_.edge_log_per_object = log.next_edges_per_object();
       r.candidates = sub.members;
       phases.lap("subtract");
       const bool backwards = mark_backwards(young, shadow, sub.backwards);

@@ -69,6 +69,15 @@ class EdgeLog {
   std::uint32_t* queue = nullptr;
   std::uint32_t* edges = nullptr;  // filled by shadow_subtract
   std::size_t edge_capacity = 0;   // entries the edges' mapping holds
+  // The edges' first mapping holds this many per reserved object, plus
+  // one (set by the caller; more are mapped, copying, when they do not fit).
+  std::size_t edges_per_object = 4;
+  // At least 4, or a quarter more than this log's edges per object (when
+  // ready): edges_per_object for the next collection of the heap. At most
+  // 64: a heap of few objects and one huge container does not make the
+  // next, larger heap ask for address space it will not use (the buffer
+  // still grows when needed).
+  std::uint32_t next_edges_per_object() const noexcept;
 };
 
 struct CollectResult {
@@ -285,6 +294,7 @@ struct ShadowCounters {
   std::size_t leaves = 0;  // members the mark did not traverse (kShadowLeaf)
   std::size_t edge_marks = 0;  // collections marked from the EdgeLog
   std::size_t relinks = 0;     // lists relinked in address order
+  std::size_t edge_buffer_growths = 0;  // edge buffers copied to a larger one
 };
 ShadowCounters shadow_counters() noexcept;
 // Young collections (tests).
