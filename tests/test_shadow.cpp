@@ -52,6 +52,7 @@ using MarkQueueLimit = Scoped<std::size_t, rcgc::detail::set_mark_queue_limit>;
 // The most edges the EdgeLog may hold (set_edge_log_limit; 0: no log, the
 // mark traverses the objects).
 using EdgeLogLimit = Scoped<std::size_t, rcgc::detail::set_edge_log_limit>;
+using EdgeMappingLimit = Scoped<std::size_t, rcgc::detail::set_edge_mapping_limit>;
 
 struct TNode : rcgc::Object {
   Ref<TNode> left, right;
@@ -393,7 +394,7 @@ TEST_F(Shadow, EdgeBufferIsSizedFromTheLastFullCollection) {
     std::vector<Ref<Fan>> to;
     void traverse(rcgc::Visitor& visit) const override { visit.each(to); }
   };
-  constexpr std::size_t kObjects = 20000, kRefs = 8;
+  constexpr std::size_t kObjects = 30000, kRefs = 8;
   std::vector<Ref<Fan>> all;
   for (std::size_t i = 0; i < kObjects; ++i) all.push_back(rcgc::make<Fan>());
   // Eight different objects each (no run of one reference counts once).
@@ -418,6 +419,22 @@ TEST_F(Shadow, EdgeBufferIsSizedFromTheLastFullCollection) {
   EXPECT_EQ(gc::collect(), 2u);
   EXPECT_EQ(rcgc::detail::shadow_counters().edge_buffer_growths, first.edge_buffer_growths);
   EXPECT_EQ(gc::get_objects().size(), kObjects);
+  heap().verify();
+  expect_shadow_clear();
+  // Three references each now, and mappings of more than 6 entries per
+  // object refused: the room the last collection asked for (11 per
+  // object) is refused, and the buffer is mapped with room for 4 per
+  // object instead, which holds them all: the log is ready, nothing grows.
+  // (Without that second try, the buffer would grow from its first
+  // 65,536 entries, be refused past them (90,000 edges), and the log would
+  // be lost.)
+  for (const Ref<Fan>& f : all) f->to.resize(3);
+  EdgeMappingLimit mappings(6 * kObjects);
+  const auto third = rcgc::detail::shadow_counters();
+  EXPECT_EQ(gc::collect(), 0u);
+  const auto fourth = rcgc::detail::shadow_counters();
+  EXPECT_EQ(fourth.edge_marks, third.edge_marks + 1);
+  EXPECT_EQ(fourth.edge_buffer_growths, third.edge_buffer_growths);
   heap().verify();
   expect_shadow_clear();
 }

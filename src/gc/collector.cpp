@@ -32,9 +32,13 @@ namespace {
 
 using A = ObjectAccess;
 
+// set_edge_mapping_limit (tests): the most entries one mapping may have.
+std::atomic<std::size_t> g_edge_mapping_limit{SIZE_MAX};
+
 // The EdgeLog's arrays of 32-bit entries (os_map_scratch: huge pages for
 // the large ones; malloc'd memory would take a page fault every 4 KiB).
 std::uint32_t* map_entries(std::size_t n) noexcept {
+  if (n > g_edge_mapping_limit.load(std::memory_order_relaxed)) return nullptr;
   return static_cast<std::uint32_t*>(os_map_scratch(n * sizeof(std::uint32_t)));
 }
 void unmap_entries(std::uint32_t* p, std::size_t n) noexcept {
@@ -175,13 +179,16 @@ struct ShadowDecrefVisitor : GenerationDecrefVisitor {
   using Visitor::visits_;
   // `edges`: Mode::decref_edges, into a buffer of its own, first of room
   // for that many (a mapping: its pages are committed as they are
-  // written).
-  ShadowDecrefVisitor(std::uint16_t id, const RegionView& r, std::size_t edges) noexcept
+  // written), or for `fewer` if the system refuses that much.
+  ShadowDecrefVisitor(std::uint16_t id, const RegionView& r, std::size_t edges,
+                      std::size_t fewer) noexcept
       : GenerationDecrefVisitor(edges != 0 ? Mode::decref_edges : Mode::decref_shadow, id,
                                 gc::kNumGenerations - 1) {
     set_shadow(r.base, r.size, r.shadow, r.pool_tags);
     if (edges != 0) {
       edge_begin_ = edge_out_ = map_entries(edges);
+      if (edge_begin_ == nullptr && fewer != 0 && fewer < edges)
+        edge_begin_ = edge_out_ = map_entries(edges = fewer);
       if (edge_begin_ != nullptr) edge_end_ = edge_begin_ + edges;
     }
   }
@@ -1028,11 +1035,13 @@ ShadowSubtract Collector::shadow_subtract(GcList& young, std::uint16_t heap_id,
   // first (4, or what the heap's last full collection needed): pages are
   // committed only as written, and a buffer that fills up is copied to one
   // four times larger.
-  ShadowDecrefVisitor v(heap_id, shadow,
-                        log != nullptr ? std::min({log->edges_per_object * log->capacity + 1,
-                                                   std::size_t{UINT32_MAX},
-                                                   g_edge_log_limit.load(std::memory_order_relaxed)})
-                                       : 0);
+  const auto room = [&](std::size_t per_object) {
+    return log != nullptr ? std::min({per_object * log->capacity + 1, std::size_t{UINT32_MAX},
+                                      g_edge_log_limit.load(std::memory_order_relaxed)})
+                          : 0;
+  };
+  ShadowDecrefVisitor v(heap_id, shadow, room(log != nullptr ? log->edges_per_object : 0),
+                        room(EdgeLog::kEdgesPerObject));
   std::optional<Lookahead> ahead_walk;
   if (lookahead) ahead_walk.emplace(young, shadow);
   std::size_t i = 0;
@@ -1173,7 +1182,7 @@ bool EdgeLog::reserve(std::size_t n) noexcept {
 }
 
 std::uint32_t EdgeLog::next_edges_per_object() const noexcept {
-  constexpr std::size_t kLeast = 4, kMost = 64;
+  constexpr std::size_t kLeast = kEdgesPerObject, kMost = 64;
   if (!ready() || objects == 0) return kLeast;
   const std::size_t recorded = start[objects];
   const std::size_t want = (recorded + recorded / 4) / objects + 1;
@@ -1418,6 +1427,9 @@ long long set_shadow_min(long long objects) noexcept {
 }
 std::size_t set_edge_log_limit(std::size_t edges) noexcept {
   return g_edge_log_limit.exchange(edges, std::memory_order_relaxed);
+}
+std::size_t set_edge_mapping_limit(std::size_t entries) noexcept {
+  return g_edge_mapping_limit.exchange(entries, std::memory_order_relaxed);
 }
 
 ShadowCounters shadow_counters() noexcept {

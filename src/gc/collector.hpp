@@ -70,8 +70,10 @@ class EdgeLog {
   std::uint32_t* edges = nullptr;  // filled by shadow_subtract
   std::size_t edge_capacity = 0;   // entries the edges' mapping holds
   // The edges' first mapping holds this many per reserved object, plus
-  // one (set by the caller; more are mapped, copying, when they do not fit).
-  std::size_t edges_per_object = 4;
+  // one (set by the caller; more are mapped, copying, when they do not fit;
+  // kEdgesPerObject if the system refuses that much address space).
+  static constexpr std::size_t kEdgesPerObject = 4;
+  std::size_t edges_per_object = kEdgesPerObject;
   // At least 4, or a quarter more than this log's edges per object (when
   // ready): edges_per_object for the next collection of the heap. At most
   // 64: a heap of few objects and one huge container does not make the
@@ -287,6 +289,10 @@ std::size_t set_mark_queue_limit(std::size_t objects) noexcept;
 // much as memory allows, up to 2^32 - 1; 0: no log). Past it the log is
 // lost and the mark traverses the objects. Returns the previous limit.
 std::size_t set_edge_log_limit(std::size_t edges) noexcept;
+// For tests: the most entries one of the EdgeLog's mappings may have
+// (SIZE_MAX by default); a larger one is refused, as the system may refuse
+// it. Returns the previous limit.
+std::size_t set_edge_mapping_limit(std::size_t entries) noexcept;
 struct ShadowCounters {
   std::size_t collections = 0;  // full collections that used the shadow
   std::size_t backwards = 0;    // of which marked walking the list backwards
