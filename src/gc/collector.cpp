@@ -1533,7 +1533,8 @@ CollectResult Collector::collect(int generation) noexcept {
       // region are among them); pages are committed only as written.
       PoolAllocator& pools = h_.alloc.impl()->pools();
       const bool logging = log.reserve(pools.tracked_blocks_in_use());
-      log.edges_per_object = h_.edge_log_per_object;
+      log.edges_per_object =
+          std::max<std::size_t>(h_.edge_log_per_object, EdgeLog::kEdgesPerObject);
       const ShadowSubtract sub =
           shadow_subtract(young, h_.id, shadow, shape.walks, logging ? &log : nullptr, &fixed_);
       if (log.ready()) h_.edge_log_per_object = log.next_edges_per_object();

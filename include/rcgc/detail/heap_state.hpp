@@ -177,13 +177,13 @@ class HeapState {
   // Bit g: the last collection of young generation g found it ordered
   // (Collector::young_ordered), so the next one checks the order first.
   std::uint8_t young_ordered = 0;
-  // Room per object the edge buffer of the next full collection that logs
-  // its edges is first mapped with (Collector::shadow_subtract): 4, or a
-  // quarter more than the last such collection recorded, up to 64
-  // (EdgeLog::next_edges_per_object), so that a heap whose objects hold
-  // more references than 4 maps the buffer once, not once and then again
-  // four times larger, copying it.
-  std::uint32_t edge_log_per_object = 4;
+  // Room per object for the edge buffer of the next full collection that
+  // logs its edges (Collector::shadow_subtract): a quarter more than the
+  // last such collection recorded (EdgeLog::next_edges_per_object), so that
+  // a heap whose objects hold many references maps the buffer once, not
+  // once and then again four times larger, copying it. 0 until then: the
+  // collector's default (EdgeLog::kEdgesPerObject).
+  std::uint32_t edge_log_per_object = 0;
   std::array<gc::GenerationStats, gc::kNumGenerations> stats{};
   gc::GarbageList garbage;
   std::vector<std::pair<gc::CallbackId, gc::Callback>> callbacks;
