@@ -4,6 +4,7 @@
 // they leave every shadow word at zero.
 #include <algorithm>
 #include <cstdlib>
+#include <functional>
 #include <string>
 #include <random>
 #include <regex>
@@ -395,6 +396,20 @@ TEST_F(Shadow, EdgeBufferIsSizedFromTheLastFullCollection) {
     void traverse(rcgc::Visitor& visit) const override { visit.each(to); }
   };
   constexpr std::size_t kObjects = 30000, kRefs = 8;
+  // A ring of two first, reachable only from an object made after it: its
+  // first member has no referrer before it, its second none after it, so
+  // the list's order proves nothing (ShadowSubtract::ordered) and every
+  // collection marks.
+  Ref<Fan> knot;
+  {
+    Ref<Fan> a = rcgc::make<Fan>(), b = rcgc::make<Fan>();
+    a->to.push_back(b);
+    b->to.push_back(a);
+    Ref<Fan> holder = rcgc::make<Fan>();
+    holder->to.push_back(a);
+    knot = holder;
+  }
+  constexpr std::size_t kKnot = 3;
   std::vector<Ref<Fan>> all;
   for (std::size_t i = 0; i < kObjects; ++i) all.push_back(rcgc::make<Fan>());
   // Eight different objects each (no run of one reference counts once).
@@ -418,7 +433,7 @@ TEST_F(Shadow, EdgeBufferIsSizedFromTheLastFullCollection) {
   }
   EXPECT_EQ(gc::collect(), 2u);
   EXPECT_EQ(rcgc::detail::shadow_counters().edge_buffer_growths, first.edge_buffer_growths);
-  EXPECT_EQ(gc::get_objects().size(), kObjects);
+  EXPECT_EQ(gc::get_objects().size(), kObjects + kKnot);
   heap().verify();
   expect_shadow_clear();
   // Three references each now, and mappings of more than 6 entries per
@@ -435,6 +450,106 @@ TEST_F(Shadow, EdgeBufferIsSizedFromTheLastFullCollection) {
   const auto fourth = rcgc::detail::shadow_counters();
   EXPECT_EQ(fourth.edge_marks, third.edge_marks + 1);
   EXPECT_EQ(fourth.edge_buffer_growths, third.edge_buffer_growths);
+  heap().verify();
+  expect_shadow_clear();
+}
+
+// A list whose order proves that nothing is garbage needs no mark
+// (ShadowSubtract::ordered): forwards, every member is referenced from
+// outside or by a member before it; backwards, by one after it. The next
+// full collection then logs no edges; when garbage turns up after all, the
+// proof fails (the first garbage object has no referrer before it, the
+// last none after it) and the mark finds it.
+TEST_F(Shadow, OrderedListNeedsNoMark) {
+  REQUIRE_REGION();
+  ShadowMin always(0);
+  EdgeLogLimit edges(SIZE_MAX);
+  struct PNode : rcgc::Object {
+    Ref<PNode> left, right, parent;
+    void traverse(rcgc::Visitor& visit) const override {
+      visit(left);
+      visit(right);
+      visit(parent);
+    }
+  };
+  // Forwards: a doubly linked list made from its head (cycles everywhere,
+  // each node referenced by the one before).
+  constexpr std::size_t kNodes = 5000;
+  Ref<PNode> head = rcgc::make<PNode>();
+  {
+    Ref<PNode> tail = head;
+    for (std::size_t i = 1; i < kNodes; ++i) {
+      Ref<PNode> n = rcgc::make<PNode>();
+      n->parent = tail;
+      tail->right = n;
+      tail = n;
+    }
+  }
+  auto before = rcgc::detail::shadow_counters();
+  EXPECT_EQ(gc::collect(), 0u);
+  auto after = rcgc::detail::shadow_counters();
+  EXPECT_EQ(after.collections, before.collections + 1);
+  EXPECT_EQ(after.ordered, before.ordered + 1);
+  EXPECT_EQ(gc::get_objects().size(), kNodes);
+  expect_shadow_clear();
+  // Again, without the edge log: no mark marks from it.
+  before = after;
+  EXPECT_EQ(gc::collect(), 0u);
+  after = rcgc::detail::shadow_counters();
+  EXPECT_EQ(after.ordered, before.ordered + 1);
+  EXPECT_EQ(after.edge_marks, before.edge_marks);
+  EXPECT_EQ(after.unordered_unlogged, before.unordered_unlogged);
+  // A ring of two made after the list, then dropped: garbage. Its first
+  // member has no referrer before it: the proof fails, and the collection,
+  // which logged nothing, marks by traversing.
+  {
+    Ref<PNode> a = rcgc::make<PNode>(), b = rcgc::make<PNode>();
+    a->right = b;
+    b->right = a;
+  }
+  before = after;
+  EXPECT_EQ(gc::collect(), 2u);
+  after = rcgc::detail::shadow_counters();
+  EXPECT_EQ(after.ordered, before.ordered);
+  EXPECT_EQ(after.unordered_unlogged, before.unordered_unlogged + 1);
+  EXPECT_EQ(gc::get_objects().size(), kNodes);
+  heap().verify();
+  expect_shadow_clear();
+  head.reset();
+  EXPECT_EQ(gc::collect(), kNodes);
+  EXPECT_EQ(gc::get_objects().size(), 0u);
+
+  // Backwards: a tree made children first, each child holding its parent
+  // (made after it); only the root is referenced from outside.
+  std::function<Ref<PNode>(int)> build = [&](int depth) {
+    Ref<PNode> n;
+    Ref<PNode> l = depth > 0 ? build(depth - 1) : nullptr;
+    Ref<PNode> r = depth > 0 ? build(depth - 1) : nullptr;
+    n = rcgc::make<PNode>();
+    if (l) l->parent = n;
+    if (r) r->parent = n;
+    n->left = std::move(l);
+    n->right = std::move(r);
+    return n;
+  };
+  Ref<PNode> root = build(11);  // 4095 nodes
+  before = rcgc::detail::shadow_counters();
+  EXPECT_EQ(gc::collect(), 0u);
+  after = rcgc::detail::shadow_counters();
+  EXPECT_EQ(after.ordered, before.ordered + 1);
+  EXPECT_EQ(gc::get_objects().size(), 4095u);
+  expect_shadow_clear();
+  // An object that only references itself, made last: its own reference is
+  // no referrer after it (counted as one, it would prove it reachable).
+  {
+    Ref<PNode> self = rcgc::make<PNode>();
+    self->parent = self;
+  }
+  before = rcgc::detail::shadow_counters();
+  EXPECT_EQ(gc::collect(), 1u);
+  after = rcgc::detail::shadow_counters();
+  EXPECT_EQ(after.ordered, before.ordered);
+  EXPECT_EQ(gc::get_objects().size(), 4095u);
   heap().verify();
   expect_shadow_clear();
 }

@@ -424,8 +424,22 @@ constexpr int kLookahead = 16;
 // and its mark then queues what it reached as it walked (parse_tree: mark
 // 9 -> 14-19 ms), but its other walks gain about as much (parse_tree 0.99
 // the time over 7 alternated runs).
+//
+// A list whose order proves that nothing is garbage (ShadowSubtract::
+// ordered) spares every later collection its mark (and its edge log) while
+// the order lasts, and relinking usually breaks it. Such a list is relinked
+// only when its walk jumps about: when more than one step in
+// kRelinkJumping continues none of the last kStreams sequences it walked
+// (jumping_steps). The parse trees of bench/gc/unseen and the SSA heap of
+// unseen2, made in a few interleaved sequences, keep their order (whole
+// collection 0.67x and 0.87x against relinking them); the social network of
+// unseen3 and the actors of unseen2, whose lists jump between blocks
+// scattered by frees (46% and 17% of their steps), are relinked (keeping
+// them cost 1.35x and 2x).
 constexpr std::size_t kStreamStep = 16;  // words: 512 bytes
 constexpr std::size_t kRelinkScattered = 8;
+constexpr std::size_t kStreams = 4;
+constexpr std::size_t kRelinkJumping = 16;
 
 class Lookahead {
  public:
@@ -669,6 +683,8 @@ std::atomic<std::size_t> g_shadow_leaves{0};
 std::atomic<std::size_t> g_shadow_edge_marks{0};
 std::atomic<std::size_t> g_shadow_relinks{0};
 std::atomic<std::size_t> g_edge_buffer_growths{0};
+std::atomic<std::size_t> g_shadow_ordered{0};
+std::atomic<std::size_t> g_shadow_unordered_unlogged{0};
 std::atomic<std::size_t> g_young_order_first{0};
 std::atomic<std::size_t> g_young_order_first_failed{0};
 std::atomic<std::size_t> g_edge_log_limit{SIZE_MAX};  // set_edge_log_limit
@@ -969,6 +985,27 @@ static std::size_t scattered_steps(const EdgeLog& log) noexcept {
   return n;
 }
 
+// Steps of the list that continue none of the last kStreams sequences of
+// words it walked (a step a little ahead of a sequence's last word
+// continues it; one that does not starts a sequence, in place of the
+// oldest).
+static std::size_t jumping_steps(const EdgeLog& log) noexcept {
+  const std::uint32_t* const x = log.index;
+  std::uint32_t last[kStreams] = {};
+  std::size_t oldest = 0, n = 0;
+  for (std::size_t i = 0; i < log.objects; ++i) {
+    std::size_t s = 0;
+    while (s < kStreams && x[i] - last[s] >= kStreamStep) ++s;
+    if (s == kStreams) {
+      s = oldest;
+      oldest = (oldest + 1) % kStreams;
+      ++n;
+    }
+    last[s] = x[i];
+  }
+  return n;
+}
+
 bool Collector::relink_by_address(GcList& young, std::uint16_t new_gen,
                                   const RegionView& shadow, std::size_t members) noexcept {
   // Under the debug hooks a block starts with the hooks' own header, not
@@ -1028,7 +1065,7 @@ void Collector::keep_all_in_shadow(GcList& young, std::uint16_t new_gen,
 }
 
 ShadowSubtract Collector::shadow_subtract(GcList& young, std::uint16_t heap_id,
-                                          const RegionView& shadow, bool lookahead, EdgeLog* log,
+                                          const RegionView& shadow, EdgeLog* log,
                                           std::vector<GcHead*>* fixed) noexcept {
   ShadowSubtract r;
   // Room for log->edges_per_object references to a member per object at
@@ -1042,17 +1079,25 @@ ShadowSubtract Collector::shadow_subtract(GcList& young, std::uint16_t heap_id,
   };
   ShadowDecrefVisitor v(heap_id, shadow, room(log != nullptr ? log->edges_per_object : 0),
                         room(EdgeLog::kEdgesPerObject));
-  std::optional<Lookahead> ahead_walk;
-  if (lookahead) ahead_walk.emplace(young, shadow);
   std::size_t i = 0;
   std::size_t ahead = 0;  // references counted before the walk reached their object
+  // The order proof (ShadowSubtract::ordered), by induction along the list.
+  // Forwards: a member that no member before it referenced (its word was
+  // still zero when the walk got there) must end with a count above zero
+  // (a root); those are noted here, and past kUnreferencedMost of them
+  // there is no proof. Backwards: a member whose count is zero right after
+  // its own traversal (which counted its references to itself) has no
+  // referrer after it and none outside, so there is no proof.
+  constexpr std::size_t kUnreferencedMost = 1024;
+  std::uint32_t* unreferenced[kUnreferencedMost];
+  std::size_t n_unreferenced = 0;
+  bool forwards = true, backwards = true;
   auto give_up_log = [&] {
     log->release();
     log = nullptr;
     v.stop_logging();
   };
   for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next, ++i) {
-    if (ahead_walk) ahead_walk->step();
     Object* op = from_gc(gc);
     const std::uint32_t rc = A::refcnt(op);
     RCGC_DCHECK_AT(2, rc > 0);
@@ -1071,8 +1116,14 @@ ShadowSubtract Collector::shadow_subtract(GcList& young, std::uint16_t heap_id,
       // A count beyond the word's field (2^28 references, or as many from
       // the objects before it): reachable from outside for all practical
       // purposes, so a root, and no member: visits leave its word alone.
-      *w = rc < kShadowCount && p <= rc ? kShadowBehind | (rc - p)
-                                        : kShadowReached | kShadowWalked;
+      const bool counted = rc < kShadowCount && p <= rc;
+      *w = counted ? kShadowBehind | (rc - p) : kShadowReached | kShadowWalked;
+      if (p == 0 && counted && forwards) {
+        if (n_unreferenced < kUnreferencedMost)
+          unreferenced[n_unreferenced++] = w;
+        else
+          forwards = false;
+      }
     } else {
       touch(gc);  // outside the region: in the header
       ++r.outside;
@@ -1091,13 +1142,19 @@ ShadowSubtract Collector::shadow_subtract(GcList& young, std::uint16_t heap_id,
     v.met_member_ = false;
     const std::size_t visits = v.visits_;
     op->traverse(v);
-    if (w && v.visits_ == visits && !v.met_member_) {
-      *w |= kShadowLeaf;
-      ++r.leaves;
-      if (fixed != nullptr) note_fixed(*fixed, gc);
+    if (w != nullptr) {
+      if ((*w & (kShadowReached | kShadowCount)) == 0) backwards = false;
+      if (v.visits_ == visits && !v.met_member_) {
+        *w |= kShadowLeaf;
+        ++r.leaves;
+        if (fixed != nullptr) note_fixed(*fixed, gc);
+      }
     }
   }
   r.members = i;
+  for (std::size_t k = 0; forwards && k < n_unreferenced; ++k)
+    forwards = (*unreferenced[k] & (kShadowReached | kShadowCount)) != 0;
+  r.ordered = r.outside == 0 && (forwards || backwards);
   // References ahead of the walk less those behind it (a reference to an
   // object that never was walked counts as behind).
   r.backwards = 2 * ahead < v.visits_;
@@ -1439,7 +1496,9 @@ ShadowCounters shadow_counters() noexcept {
           g_shadow_leaves.load(std::memory_order_relaxed),
           g_shadow_edge_marks.load(std::memory_order_relaxed),
           g_shadow_relinks.load(std::memory_order_relaxed),
-          g_edge_buffer_growths.load(std::memory_order_relaxed)};
+          g_edge_buffer_growths.load(std::memory_order_relaxed),
+          g_shadow_ordered.load(std::memory_order_relaxed),
+          g_shadow_unordered_unlogged.load(std::memory_order_relaxed)};
 }
 
 YoungCounters young_counters() noexcept {
@@ -1532,28 +1591,40 @@ CollectResult Collector::collect(int generation) noexcept {
       // Room for every tracked block of the heap's pools (members in the
       // region are among them); pages are committed only as written.
       PoolAllocator& pools = h_.alloc.impl()->pools();
-      const bool logging = log.reserve(pools.tracked_blocks_in_use());
+      const bool expect_ordered = h_.full_ordered;
+      const bool logging = !expect_ordered && log.reserve(pools.tracked_blocks_in_use());
       log.edges_per_object =
           std::max<std::size_t>(h_.edge_log_per_object, EdgeLog::kEdgesPerObject);
       const ShadowSubtract sub =
-          shadow_subtract(young, h_.id, shadow, shape.walks, logging ? &log : nullptr, &fixed_);
+          shadow_subtract(young, h_.id, shadow, logging ? &log : nullptr, &fixed_);
       if (log.ready()) h_.edge_log_per_object = log.next_edges_per_object();
       r.candidates = sub.members;
       phases.lap("subtract");
-      const bool backwards = mark_backwards(young, shadow, sub.backwards);
-      const bool marked_from_log = log.ready();
+      // Ordered: every member is reachable, and nothing needs the mark
+      // (debug level 2 marks all the same, and checks that it reached all).
+      const bool skip_mark = sub.ordered && RCGC_DEBUG_LEVEL < 2;
+      const bool backwards = !skip_mark && mark_backwards(young, shadow, sub.backwards);
+      const bool marked_from_log = !skip_mark && log.ready();
       const MarkResult marked =
-          marked_from_log ? mark_edges(log, shadow, backwards)
-                          : mark(young, shape.walks, shape.large, shadow,
-                                 backwards && sub.outside == 0, old_gen_, sub.members);
+          skip_mark          ? MarkResult{}
+          : marked_from_log ? mark_edges(log, shadow, backwards)
+                            : mark(young, shape.walks, shape.large, shadow,
+                                   backwards && sub.outside == 0, old_gen_, sub.members);
+      if (expect_ordered && !sub.ordered)
+        g_shadow_unordered_unlogged.fetch_add(1, std::memory_order_relaxed);
       // Every object passed unreached was reached later: all are
       // reachable, and unless the queue had to link some through their
       // headers, no prev link was overwritten.
       const bool all_kept = sub.outside == 0 &&
                             marked.passed_unreached == marked.reached_behind && !marked.linked;
+      RCGC_DCHECK_AT(2, !sub.ordered || marked.passed_unreached == marked.reached_behind);
       // Known before the log goes (its index array is the list's order).
-      const bool relink = all_kept && marked_from_log &&
-                          scattered_steps(log) > sub.members / kRelinkScattered;
+      const bool relink = all_kept && log.ready() &&
+                          scattered_steps(log) > sub.members / kRelinkScattered &&
+                          (!sub.ordered || jumping_steps(log) > sub.members / kRelinkJumping);
+      // A relinked list has a new order, which the next collection's proof
+      // would more likely fail on: it logs.
+      h_.full_ordered = sub.ordered && !relink;
       log.release();
       phases.lap("mark");
       if (all_kept) {
@@ -1574,6 +1645,7 @@ CollectResult Collector::collect(int generation) noexcept {
       g_shadow_collections.fetch_add(1, std::memory_order_relaxed);
       g_shadow_leaves.fetch_add(sub.leaves, std::memory_order_relaxed);
       if (marked_from_log) g_shadow_edge_marks.fetch_add(1, std::memory_order_relaxed);
+      if (sub.ordered) g_shadow_ordered.fetch_add(1, std::memory_order_relaxed);
       if (backwards && sub.outside == 0) g_shadow_backwards.fetch_add(1, std::memory_order_relaxed);
     } else {
       path = "list";

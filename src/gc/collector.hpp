@@ -37,6 +37,11 @@ struct ShadowSubtract {
   std::size_t outside = 0;
   std::size_t leaves = 0;    // marked kShadowLeaf
   bool backwards = false;    // most references lead backwards in the list
+  // Nothing can be garbage, by the list's order alone (shadow_subtract):
+  // every member is referenced from outside or by a member before it
+  // (forwards), or every member is referenced from outside or by a member
+  // after it (backwards). No member is outside the region.
+  bool ordered = false;
 };
 
 // What shadow_subtract's traversals met (Mode::decref_edges), for
@@ -169,7 +174,8 @@ class Collector {
   // it walked (and of those, outside the region), whether most
   // references in the heap point backwards in the list (objects made after
   // what they reference: a heap built bottom-up; then the mark walks it from
-  // the end, if it can) and how many leaves it marked.
+  // the end, if it can), how many leaves it marked, and whether the list's
+  // order alone proves that nothing is garbage (ShadowSubtract::ordered).
   // With `log` (reserved for at most log->capacity objects), it also
   // records what each traversal met there (Mode::decref_edges); if the
   // edges did not fit in memory, or an object outside the region or more
@@ -177,8 +183,7 @@ class Collector {
   // `fixed`, when given, gets the members whose type promises fixed
   // references and whose traversal met no member, for untrack_fixed.
   static ShadowSubtract shadow_subtract(GcList& young, std::uint16_t heap_id,
-                                        const RegionView& shadow, bool lookahead,
-                                        EdgeLog* log = nullptr,
+                                        const RegionView& shadow, EdgeLog* log = nullptr,
                                         std::vector<GcHead*>* fixed = nullptr) noexcept;
   // mark with the shadow from what shadow_subtract logged: the same walk,
   // queue and result, over the log's arrays and the shadow words alone (no
@@ -301,6 +306,8 @@ struct ShadowCounters {
   std::size_t edge_marks = 0;  // collections marked from the EdgeLog
   std::size_t relinks = 0;     // lists relinked in address order
   std::size_t edge_buffer_growths = 0;  // edge buffers copied to a larger one
+  std::size_t ordered = 0;  // that kept every member by the order alone, without a mark
+  std::size_t unordered_unlogged = 0;  // that expected that, logged no edges, and had to mark
 };
 ShadowCounters shadow_counters() noexcept;
 // Young collections (tests).

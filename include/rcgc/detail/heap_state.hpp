@@ -184,6 +184,11 @@ class HeapState {
   // once and then again four times larger, copying it. 0 until then: the
   // collector's default (EdgeLog::kEdgesPerObject).
   std::uint32_t edge_log_per_object = 0;
+  // The last full collection in the shadow kept every member by the list's
+  // order alone (ShadowSubtract::ordered) and left the order as it was:
+  // the next one logs no edges, which it would not mark from if the order
+  // holds again (if not, it marks by traversing the objects).
+  bool full_ordered = false;
   std::array<gc::GenerationStats, gc::kNumGenerations> stats{};
   gc::GarbageList garbage;
   std::vector<std::pair<gc::CallbackId, gc::Callback>> callbacks;
