@@ -1118,7 +1118,8 @@ ShadowSubtract Collector::shadow_subtract(GcList& young, std::uint16_t heap_id,
       // purposes, so a root, and no member: visits leave its word alone.
       const bool counted = rc < kShadowCount && p <= rc;
       *w = counted ? kShadowBehind | (rc - p) : kShadowReached | kShadowWalked;
-      if (p == 0 && counted && forwards) {
+      // (Tested first: a heap that has disproved it costs no branch on p.)
+      if (forwards && p == 0 && counted) {
         if (n_unreferenced < kUnreferencedMost)
           unreferenced[n_unreferenced++] = w;
         else
@@ -1143,7 +1144,7 @@ ShadowSubtract Collector::shadow_subtract(GcList& young, std::uint16_t heap_id,
     const std::size_t visits = v.visits_;
     op->traverse(v);
     if (w != nullptr) {
-      if ((*w & (kShadowReached | kShadowCount)) == 0) backwards = false;
+      if (backwards && (*w & (kShadowReached | kShadowCount)) == 0) backwards = false;
       if (v.visits_ == visits && !v.met_member_) {
         *w |= kShadowLeaf;
         ++r.leaves;
