@@ -697,6 +697,14 @@ bool use_shadow(GcList& young, const HeapShape& shape) noexcept {
   return shape.large && (shape.walks || shape.bottom_up || shape.far_apart || shape.untracked);
 }
 
+// A member's word after the subtract walk (or, for the order proof, after
+// its own traversal) says it is referenced from outside (or, before the
+// walk is over, by members not yet traversed): a count above zero, or a
+// root's kShadowReached.
+inline bool counted_root(std::uint32_t w) noexcept {
+  return (w & (kShadowCount | kShadowReached)) != 0;
+}
+
 // Which way the shadow mark walks the list. An object referenced from
 // outside at one end of the list and not at the other (the root made last,
 // holding everything; a tree made from its root) says: from that end, the
@@ -707,8 +715,7 @@ bool mark_backwards(GcList& young, const RegionView& shadow, bool most_backwards
   const std::uint32_t* first = shadow.word(from_gc(young.first()));
   const std::uint32_t* last = shadow.word(from_gc(young.last()));
   if (first == nullptr || last == nullptr) return most_backwards;
-  auto root = [](std::uint32_t w) { return (w & (kShadowCount | kShadowReached)) != 0; };
-  if (root(*first) != root(*last)) return root(*last);
+  if (counted_root(*first) != counted_root(*last)) return counted_root(*last);
   return most_backwards;
 }
 
@@ -1091,7 +1098,7 @@ ShadowSubtract Collector::shadow_subtract(GcList& young, std::uint16_t heap_id,
   constexpr std::size_t kUnreferencedMost = 1024;
   std::uint32_t* unreferenced[kUnreferencedMost];
   std::size_t n_unreferenced = 0;
-  bool forwards = true, backwards = true;
+  bool proof_forwards = true, proof_backwards = true;
   auto give_up_log = [&] {
     log->release();
     log = nullptr;
@@ -1119,11 +1126,11 @@ ShadowSubtract Collector::shadow_subtract(GcList& young, std::uint16_t heap_id,
       const bool counted = rc < kShadowCount && p <= rc;
       *w = counted ? kShadowBehind | (rc - p) : kShadowReached | kShadowWalked;
       // (Tested first: a heap that has disproved it costs no branch on p.)
-      if (forwards && p == 0 && counted) {
+      if (proof_forwards && p == 0 && counted) {
         if (n_unreferenced < kUnreferencedMost)
           unreferenced[n_unreferenced++] = w;
         else
-          forwards = false;
+          proof_forwards = false;
       }
     } else {
       touch(gc);  // outside the region: in the header
@@ -1144,7 +1151,7 @@ ShadowSubtract Collector::shadow_subtract(GcList& young, std::uint16_t heap_id,
     const std::size_t visits = v.visits_;
     op->traverse(v);
     if (w != nullptr) {
-      if (backwards && (*w & (kShadowReached | kShadowCount)) == 0) backwards = false;
+      if (proof_backwards && !counted_root(*w)) proof_backwards = false;
       if (v.visits_ == visits && !v.met_member_) {
         *w |= kShadowLeaf;
         ++r.leaves;
@@ -1153,9 +1160,9 @@ ShadowSubtract Collector::shadow_subtract(GcList& young, std::uint16_t heap_id,
     }
   }
   r.members = i;
-  for (std::size_t k = 0; forwards && k < n_unreferenced; ++k)
-    forwards = (*unreferenced[k] & (kShadowReached | kShadowCount)) != 0;
-  r.ordered = r.outside == 0 && (forwards || backwards);
+  for (std::size_t k = 0; proof_forwards && k < n_unreferenced; ++k)
+    proof_forwards = counted_root(*unreferenced[k]);
+  r.ordered = r.outside == 0 && (proof_forwards || proof_backwards);
   // References ahead of the walk less those behind it (a reference to an
   // object that never was walked counts as behind).
   r.backwards = 2 * ahead < v.visits_;
