@@ -555,6 +555,66 @@ TEST_F(Shadow, OrderedListNeedsNoMark) {
   expect_shadow_clear();
 }
 
+// An ordered list that is relinked (its walk jumps between five pools in
+// turn, more than the walk's four sequences) loses its order, so the next
+// collection must log its edges again: the hint that spares the log is
+// cleared by the relink. Kept, the hint would leave that collection
+// without a log, to mark by traversing (unordered_unlogged).
+template <std::size_t Pad>
+struct PadLink : Link {
+  char pad[Pad] = {};
+};
+
+TEST_F(Shadow, RelinkedOrderedListLogsAgain) {
+  REQUIRE_REGION();
+  ShadowMin always(0);
+  EdgeLogLimit edges(SIZE_MAX);
+  constexpr std::size_t kLinks = 10000;
+  Ref<rcgc::Object> chain;
+  {
+    // Made in turn from five sizes, each link referencing the next one
+    // made: forwards in the list's order (allocation order).
+    std::vector<Ref<Link>> made;
+    for (std::size_t i = 0; i < kLinks; ++i) {
+      switch (i % 5) {
+        case 0: made.push_back(rcgc::make<Link>()); break;
+        case 1: made.push_back(rcgc::make<PadLink<48>>()); break;
+        case 2: made.push_back(rcgc::make<PadLink<112>>()); break;
+        case 3: made.push_back(rcgc::make<PadLink<176>>()); break;
+        default: made.push_back(rcgc::make<PadLink<240>>()); break;
+      }
+    }
+    for (std::size_t i = 0; i + 1 < kLinks; ++i) made[i]->next = made[i + 1];
+    chain = made[0];
+  }
+  auto before = rcgc::detail::shadow_counters();
+  EXPECT_EQ(gc::collect(), 0u);
+  auto after = rcgc::detail::shadow_counters();
+  EXPECT_EQ(after.ordered, before.ordered + 1);
+  // Under the debug hooks the list keeps its order (relink_by_address).
+  const bool relinked = !rcgc::detail::Allocator::debug_enabled();
+  EXPECT_EQ(after.relinks, before.relinks + relinked);
+  EXPECT_EQ(in_address_order(), relinked);
+  heap().verify();
+  expect_shadow_clear();
+  // In address order, pool by pool, no link but the first has its referrer
+  // before it in every pool's run, nor every link after it: no proof.
+  before = after;
+  EXPECT_EQ(gc::collect(), 0u);
+  after = rcgc::detail::shadow_counters();
+  EXPECT_EQ(after.ordered, before.ordered + !relinked);
+  EXPECT_EQ(after.unordered_unlogged, before.unordered_unlogged);
+  EXPECT_EQ(after.edge_marks, before.edge_marks + relinked);
+  EXPECT_EQ(gc::get_objects().size(), kLinks);
+  heap().verify();
+  expect_shadow_clear();
+  std::size_t reached = 0;
+  for (const rcgc::Object* p = chain.get(); p != nullptr;
+       p = static_cast<const Link*>(p)->next.get())
+    ++reached;
+  EXPECT_EQ(reached, kLinks);
+}
+
 // A large heap built from the root, with its children next door, stays in
 // the headers: the shadow would only add a walk.
 TEST_F(Shadow, LargeHeapBuiltRootFirstStaysInHeaders) {
