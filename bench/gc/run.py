@@ -108,6 +108,9 @@ for name, what in (("linked_list", "doubly linked list, 1M nodes appended at the
 # harness, in session 12; its first run (at e573f5f) gave 8.56x, 6.07x,
 # 2.87x and 8.71x. The edge buffer's sizing (8b78213) came after, in part
 # from the copy social's buffer made (5.2 edges per object).
+# bench/gc/unseen4/: by a fourth helper who read only README, API.md, the
+# public headers and the harness, in session 14; its first run (at
+# dabb3fa) gave 4.88x, 16.26x, 12.00x and 9.55x.
 # Beside each: one bare traversal of the same heap (harness.hpp's
 # traverse_floor), under which no collector goes, and CPython's figure
 # over it: the most any collector could be faster than CPython there.
@@ -127,7 +130,12 @@ for folder, who, workloads in (
          (("spreadsheet", "spreadsheet: cells, formula ASTs, dependents, 511k"),
           ("dom", "DOM: elements, sibling lists, CSS rules, listeners, 537k"),
           ("social", "social network: users, posts, comments, std::list notifications, 763k"),
-          ("objmodel", "Python-like object model: classes, instances, tracebacks, 669k")))):
+          ("objmodel", "Python-like object model: classes, instances, tracebacks, 669k"))),
+        ("unseen4", "a fourth helper",
+         (("scene", "game scene graph and entity-component system, 550k objects"),
+          ("editor", "text editor: piece tables, undo tree, marks, registers, 374k"),
+          ("chess", "chess analysis: search trees, transposition table, weak refs, 547k"),
+          ("broker", "message broker: topics, partitions, consumers, timers, 307k")))):
     binary = [os.path.join(build, "bench", "gc", folder, "gc_" + folder)]
     script = [sys.executable, os.path.join(here, folder, folder + ".py")]
     for name, what in workloads:

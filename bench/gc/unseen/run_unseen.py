@@ -6,17 +6,20 @@ whole-heap collect() times).
     python3 bench/gc/unseen/run_unseen.py build/release/bench/gc/unseen/gc_unseen
     python3 bench/gc/unseen/run_unseen.py build/release/bench/gc/unseen2/gc_unseen2
     python3 bench/gc/unseen/run_unseen.py build/release/bench/gc/unseen3/gc_unseen3
+    python3 bench/gc/unseen/run_unseen.py build/release/bench/gc/unseen4/gc_unseen4
 
 The set is told by the binary's name: gc_unseen (bench/gc/unseen/, by the
-first helper), gc_unseen2 (bench/gc/unseen2/, by the second) or gc_unseen3
-(bench/gc/unseen3/, by the third)."""
+first helper), gc_unseen2 (bench/gc/unseen2/, by the second), gc_unseen3
+(bench/gc/unseen3/, by the third) or gc_unseen4 (bench/gc/unseen4/, by the
+fourth)."""
 import os
 import subprocess
 import sys
 
 SETS = {"gc_unseen": ("unseen", ["parse_tree", "flow_graph", "lru_cache", "orm"]),
         "gc_unseen2": ("unseen2", ["interpreter", "gui", "ssa", "actors"]),
-        "gc_unseen3": ("unseen3", ["spreadsheet", "dom", "social", "objmodel"])}
+        "gc_unseen3": ("unseen3", ["spreadsheet", "dom", "social", "objmodel"]),
+        "gc_unseen4": ("unseen4", ["scene", "editor", "chess", "broker"])}
 ROUNDS = 3
 GC = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -34,7 +37,7 @@ def run(cmd, name):
 def main():
     if len(sys.argv) != 2 or os.path.basename(sys.argv[1]) not in SETS:
         sys.stderr.write("usage: run_unseen.py path/to/gc_unseen|path/to/gc_unseen2|"
-                         "path/to/gc_unseen3\n")
+                         "path/to/gc_unseen3|path/to/gc_unseen4\n")
         sys.exit(2)
     folder, workloads = SETS[os.path.basename(sys.argv[1])]
     sides = {"rcgc": [os.path.abspath(sys.argv[1])],
