@@ -215,6 +215,14 @@ Ref<rcgc::Object> interleaved_chain(std::size_t n, const std::vector<std::size_t
   return made[order[0]];
 }
 
+// The links reached from `first` through `next`, itself included.
+std::size_t chain_length(const rcgc::Object* first) {
+  std::size_t n = 0;
+  for (const rcgc::Object* p = first; p != nullptr; p = static_cast<const Link*>(p)->next.get())
+    ++n;
+  return n;
+}
+
 // The tracked objects are listed in address order, pool by pool: the
 // objects of each pool form one run, ascending.
 bool in_address_order() {
@@ -262,11 +270,7 @@ TEST_F(Shadow, ScatteredListIsRelinkedInAddressOrder) {
   heap().verify();  // links, flags and generations
   expect_shadow_clear();
   // The chain is intact: every link reached from the first.
-  std::size_t reached = 0;
-  for (const rcgc::Object* p = chain.get(); p != nullptr;
-       p = static_cast<const Link*>(p)->next.get())
-    ++reached;
-  EXPECT_EQ(reached, kLinks);
+  EXPECT_EQ(chain_length(chain.get()), kLinks);
   // In order now, it stays as it is.
   EXPECT_EQ(gc::collect(), 0u);
   EXPECT_EQ(rcgc::detail::shadow_counters().relinks, before.relinks + relinked);
@@ -608,11 +612,7 @@ TEST_F(Shadow, RelinkedOrderedListLogsAgain) {
   EXPECT_EQ(gc::get_objects().size(), kLinks);
   heap().verify();
   expect_shadow_clear();
-  std::size_t reached = 0;
-  for (const rcgc::Object* p = chain.get(); p != nullptr;
-       p = static_cast<const Link*>(p)->next.get())
-    ++reached;
-  EXPECT_EQ(reached, kLinks);
+  EXPECT_EQ(chain_length(chain.get()), kLinks);
 }
 
 // A large heap built from the root, with its children next door, stays in
