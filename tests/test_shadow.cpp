@@ -624,6 +624,31 @@ TEST_F(Shadow, LargeHeapBuiltRootFirstStaysInHeaders) {
   expect_live_heap(131071u, /*in_headers=*/true);
 }
 
+// Whether a heap is large is first read off generation 2's count, the
+// last full collection's survivors less the deaths since: a heap that
+// shrank below the size is not taken for large (a count that ignored the
+// deaths would send these 1000 lists, a third of whose references lead to
+// untracked objects, through the shadow).
+TEST_F(Shadow, HeapThatShrankIsNotLarge) {
+  REQUIRE_REGION();
+  ShadowMin by_shape(-1);
+  using rcgc_test::List;
+  std::vector<Ref<List>> lists;
+  for (std::size_t i = 0; i < 200000; ++i) {
+    Ref<List> l = rcgc::make<List>();
+    l->append(rcgc::make<rcgc_test::Blob>());
+    lists.push_back(std::move(l));
+  }
+  auto before = rcgc::detail::shadow_counters();
+  EXPECT_EQ(gc::collect(), 0u);
+  EXPECT_EQ(rcgc::detail::shadow_counters().collections, before.collections + 1);
+  lists.resize(1000);
+  before = rcgc::detail::shadow_counters();
+  EXPECT_EQ(gc::collect(), 0u);
+  EXPECT_EQ(rcgc::detail::shadow_counters().collections, before.collections);
+  EXPECT_EQ(gc::get_objects().size(), 1000u);
+}
+
 // Objects whose attribute dicts reference untracked values next door and
 // two other objects anywhere (far, forwards, few of the references): the
 // shadow, which reads a far object's word instead of its header. Garbage

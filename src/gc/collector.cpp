@@ -604,7 +604,8 @@ class SampleVisitor : public BigNotingVisitor {
 };
 
 // `counted`: the objects the heap's counts give generation 2 (its size
-// after the last full collection and its net growth since). Twice kLarge
+// after the last full collection and its net growth since, deaths
+// taken off: Shadow.HeapThatShrankIsNotLarge). Twice kLarge
 // or more is large without walking the list to find out: a pointer chase
 // that took 2.6 ms of the 32 of a full collection of unseen2's GUI heap,
 // whose list, in allocation order, jumps about memory. The shape only
@@ -1596,10 +1597,11 @@ CollectResult Collector::collect(int generation) noexcept {
     // order, mostly memory order), so that the next one walks the heap
     // sequentially; move_unreachable would leave them in the order it
     // reached them.
+    // Generation 2's count: never below zero (left_generation_two).
     const HeapShape shape = shape_of(
         young, h_.id,
-        h_.long_lived_total + static_cast<std::size_t>(std::max<std::ptrdiff_t>(
-                                  h_.long_lived_pending, 0)));
+        static_cast<std::size_t>(static_cast<std::ptrdiff_t>(h_.long_lived_total) +
+                                 h_.long_lived_pending));
     const RegionView shadow = ArenaRegion::view();
     phases.lap("shape");
     if (shadow.size != 0 && use_shadow(young, shape) &&
