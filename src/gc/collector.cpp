@@ -604,13 +604,12 @@ class SampleVisitor : public BigNotingVisitor {
 };
 
 // `counted`: the objects the heap's counts give generation 2 (its size
-// after the last full collection and its net growth since, deaths
-// taken off: Shadow.HeapThatShrankIsNotLarge). Twice kLarge
-// or more is large without walking the list to find out: a pointer chase
-// that took 2.6 ms of the 32 of a full collection of unseen2's GUI heap,
-// whose list, in allocation order, jumps about memory. The shape only
-// chooses how the collection walks, so a count that is off costs time,
-// never a result.
+// after the last full collection and its net growth since, deaths taken
+// off: Shadow.HeapThatShrankIsNotLarge). Twice kLarge or more is large
+// without walking the list to find out: a pointer chase that took 2.6 ms
+// of the 32 of a full collection of unseen2's GUI heap, whose list, in
+// allocation order, jumps about memory. The shape only chooses how the
+// collection walks, so a count that is off costs time, never a result.
 HeapShape shape_of(GcList& list, std::uint16_t heap_id, std::size_t counted) noexcept {
   constexpr std::size_t kLarge = 64 * 1024;  // objects
   constexpr std::size_t kSampleVisits = SampleVisitor::kVisits;
