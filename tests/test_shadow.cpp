@@ -601,8 +601,9 @@ TEST_F(Shadow, RelinkedOrderedListLogsAgain) {
   EXPECT_EQ(in_address_order(), relinked);
   heap().verify();
   expect_shadow_clear();
-  // In address order, pool by pool, no link but the first has its referrer
-  // before it in every pool's run, nor every link after it: no proof.
+  // In address order, pool by pool, the chain goes from each pool's run to
+  // the next one's and back: some link has its only referrer after it
+  // (no forwards proof) and some link before it (no backwards proof).
   before = after;
   EXPECT_EQ(gc::collect(), 0u);
   after = rcgc::detail::shadow_counters();
@@ -627,7 +628,7 @@ TEST_F(Shadow, LargeHeapBuiltRootFirstStaysInHeaders) {
 // Whether a heap is large is first read off generation 2's count, the
 // last full collection's survivors less the deaths since: a heap that
 // shrank below the size is not taken for large (a count that ignored the
-// deaths would send these 1000 lists, a third of whose references lead to
+// deaths would send these 1000 lists, whose references all lead to
 // untracked objects, through the shadow).
 TEST_F(Shadow, HeapThatShrankIsNotLarge) {
   REQUIRE_REGION();

@@ -17,6 +17,8 @@ gc_bench = os.path.join(build, "bench", "gc", "gc_bench")
 trees = os.path.join(build, "bench", "gc", "binary_trees")
 boehm = os.path.join(build, "bench", "gc", "binary_trees_boehm")
 py = [sys.executable, os.path.join(here, "gc_bench.py")]
+sys.path.insert(0, os.path.join(here, "unseen"))
+from run_unseen import SETS  # noqa: E402  (the out-of-sample sets, with what each workload builds)
 
 
 def run(cmd):
@@ -115,27 +117,7 @@ for name, what in (("linked_list", "doubly linked list, 1M nodes appended at the
 # traverse_floor), under which no collector goes, and CPython's figure
 # over it: the most any collector could be faster than CPython there.
 floors = []
-for folder, who, workloads in (
-        ("unseen", "a helper",
-         (("parse_tree", "parse trees with parent pointers, 1.07M objects"),
-          ("flow_graph", "flow network as a dict of adjacency lists, 560k"),
-          ("lru_cache", "LRU cache: std::unordered_map + linked nodes, 442k"),
-          ("orm", "ORM-like object graph, 630k"))),
-        ("unseen2", "a second helper",
-         (("interpreter", "interpreter: ASTs, scopes and closures, 356k objects"),
-          ("gui", "GUI widget tree with signals and bindings, 489k"),
-          ("ssa", "SSA code: blocks, instructions, use lists, 676k"),
-          ("actors", "actors with mailboxes, promises and supervisors, 452k"))),
-        ("unseen3", "a third helper",
-         (("spreadsheet", "spreadsheet: cells, formula ASTs, dependents, 511k"),
-          ("dom", "DOM: elements, sibling lists, CSS rules, listeners, 537k"),
-          ("social", "social network: users, posts, comments, std::list notifications, 763k"),
-          ("objmodel", "Python-like object model: classes, instances, tracebacks, 669k"))),
-        ("unseen4", "a fourth helper",
-         (("scene", "game scene graph and entity-component system, 550k objects"),
-          ("editor", "text editor: piece tables, undo tree, marks, registers, 374k"),
-          ("chess", "chess analysis: search trees, transposition table, weak refs, 547k"),
-          ("broker", "message broker: topics, partitions, consumers, timers, 307k")))):
+for folder, who, workloads in SETS.values():
     binary = [os.path.join(build, "bench", "gc", folder, "gc_" + folder)]
     script = [sys.executable, os.path.join(here, folder, folder + ".py")]
     for name, what in workloads:

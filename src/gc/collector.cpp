@@ -1086,13 +1086,12 @@ ShadowSubtract Collector::shadow_subtract(GcList& young, std::uint16_t heap_id,
   // first (4, or what the heap's last full collection needed): pages are
   // committed only as written, and a buffer that fills up is copied to one
   // four times larger.
-  const auto room = [&](std::size_t per_object) {
-    return log != nullptr ? std::min({per_object * log->capacity + 1, std::size_t{UINT32_MAX},
-                                      g_edge_log_limit.load(std::memory_order_relaxed)})
-                          : 0;
+  const auto room = [&](std::size_t per_object) -> std::size_t {
+    return std::min({per_object * log->capacity + 1, std::size_t{UINT32_MAX},
+                     g_edge_log_limit.load(std::memory_order_relaxed)});
   };
-  ShadowDecrefVisitor v(heap_id, shadow, room(log != nullptr ? log->edges_per_object : 0),
-                        room(EdgeLog::kEdgesPerObject));
+  ShadowDecrefVisitor v(heap_id, shadow, log != nullptr ? room(log->edges_per_object) : 0,
+                        log != nullptr ? room(EdgeLog::kEdgesPerObject) : 0);
   std::size_t i = 0;
   std::size_t ahead = 0;  // references counted before the walk reached their object
   // The order proof (ShadowSubtract::ordered), by induction along the list.

@@ -16,10 +16,30 @@ import os
 import subprocess
 import sys
 
-SETS = {"gc_unseen": ("unseen", ["parse_tree", "flow_graph", "lru_cache", "orm"]),
-        "gc_unseen2": ("unseen2", ["interpreter", "gui", "ssa", "actors"]),
-        "gc_unseen3": ("unseen3", ["spreadsheet", "dom", "social", "objmodel"]),
-        "gc_unseen4": ("unseen4", ["scene", "editor", "chess", "broker"])}
+# Each set: its binary's name -> its folder, who wrote it, and its
+# workloads with what each builds (bench/gc/run.py prints these in its table).
+SETS = {
+    "gc_unseen": ("unseen", "a helper", (
+        ("parse_tree", "parse trees with parent pointers, 1.07M objects"),
+        ("flow_graph", "flow network as a dict of adjacency lists, 560k"),
+        ("lru_cache", "LRU cache: std::unordered_map + linked nodes, 442k"),
+        ("orm", "ORM-like object graph, 630k"))),
+    "gc_unseen2": ("unseen2", "a second helper", (
+        ("interpreter", "interpreter: ASTs, scopes and closures, 356k objects"),
+        ("gui", "GUI widget tree with signals and bindings, 489k"),
+        ("ssa", "SSA code: blocks, instructions, use lists, 676k"),
+        ("actors", "actors with mailboxes, promises and supervisors, 452k"))),
+    "gc_unseen3": ("unseen3", "a third helper", (
+        ("spreadsheet", "spreadsheet: cells, formula ASTs, dependents, 511k"),
+        ("dom", "DOM: elements, sibling lists, CSS rules, listeners, 537k"),
+        ("social", "social network: users, posts, comments, std::list notifications, 763k"),
+        ("objmodel", "Python-like object model: classes, instances, tracebacks, 669k"))),
+    "gc_unseen4": ("unseen4", "a fourth helper", (
+        ("scene", "game scene graph and entity-component system, 550k objects"),
+        ("editor", "text editor: piece tables, undo tree, marks, registers, 374k"),
+        ("chess", "chess analysis: search trees, transposition table, weak refs, 547k"),
+        ("broker", "message broker: topics, partitions, consumers, timers, 307k"))),
+}
 ROUNDS = 3
 GC = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -36,10 +56,10 @@ def run(cmd, name):
 
 def main():
     if len(sys.argv) != 2 or os.path.basename(sys.argv[1]) not in SETS:
-        sys.stderr.write("usage: run_unseen.py path/to/gc_unseen|path/to/gc_unseen2|"
-                         "path/to/gc_unseen3|path/to/gc_unseen4\n")
+        sys.stderr.write("usage: run_unseen.py %s\n" % "|".join("path/to/" + b for b in SETS))
         sys.exit(2)
-    folder, workloads = SETS[os.path.basename(sys.argv[1])]
+    folder, _, described = SETS[os.path.basename(sys.argv[1])]
+    workloads = [name for name, _ in described]
     sides = {"rcgc": [os.path.abspath(sys.argv[1])],
              "cpython": [sys.executable, os.path.join(GC, folder, folder + ".py")]}
     best = {(w, s): None for w in workloads for s in sides}
