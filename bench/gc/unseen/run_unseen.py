@@ -7,11 +7,12 @@ whole-heap collect() times).
     python3 bench/gc/unseen/run_unseen.py build/release/bench/gc/unseen2/gc_unseen2
     python3 bench/gc/unseen/run_unseen.py build/release/bench/gc/unseen3/gc_unseen3
     python3 bench/gc/unseen/run_unseen.py build/release/bench/gc/unseen4/gc_unseen4
+    python3 bench/gc/unseen/run_unseen.py build/release/bench/gc/unseen5/gc_unseen5
 
 The set is told by the binary's name: gc_unseen (bench/gc/unseen/, by the
 first helper), gc_unseen2 (bench/gc/unseen2/, by the second), gc_unseen3
-(bench/gc/unseen3/, by the third) or gc_unseen4 (bench/gc/unseen4/, by the
-fourth)."""
+(bench/gc/unseen3/, by the third), gc_unseen4 (bench/gc/unseen4/, by the
+fourth) or gc_unseen5 (bench/gc/unseen5/, by the fifth)."""
 import os
 import subprocess
 import sys
@@ -39,6 +40,11 @@ SETS = {
         ("editor", "text editor: piece tables, undo tree, marks, registers, 374k"),
         ("chess", "chess analysis: search trees, transposition table, weak refs, 547k"),
         ("broker", "message broker: topics, partitions, consumers, timers, 307k"))),
+    "gc_unseen5": ("unseen5", "a fifth helper", (
+        ("build_graph", "build system: packages, versions, targets, actions, cache, 340k objects"),
+        ("vfs", "filesystem: inodes, dentries, hard links, page maps, processes, 514k"),
+        ("mesh", "CAD half-edge meshes, an edge map, BVH trees, feature history, 640k"),
+        ("http_server", "HTTP server: routes, sessions, connections, requests, 496k"))),
 }
 ROUNDS = 3
 GC = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
