@@ -19,6 +19,8 @@ cmake --build --preset release
 echo "== collector"
 python3 bench/gc/run.py build/release "$rounds"
 echo "== allocator"
-bench/run_alloc.sh "$rounds"
+# The Release build above has the allocator's benchmarks too (the same
+# options run_alloc.sh configures): no second build of the library.
+BUILD_DIR=build/release bench/run_alloc.sh "$rounds"
 echo "== rcgc::Dict against std::unordered_map"
 build/release/bench/bench_dict --benchmark_min_time=0.2
