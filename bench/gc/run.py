@@ -170,11 +170,15 @@ for depth in depths:
     if os.path.exists(boehm):
         variants.append(("boehm", [boehm]))
     variants.append(("cpython", py + ["binary_trees"]))
-    # The C++ variants take seconds: at least 5 rounds below depth 20 and
-    # `rounds` at 20 (the machine is noisy and rcgc's ratio to shared_ptr
-    # is close to 1). CPython takes 7 s at 18 and 40 s at 20: `rounds`,
-    # and once at 20.
-    cpp_rounds = max(rounds, 5) if depth < 20 else rounds
+    # The C++ variants take seconds: at least 5 rounds at 16 (the machine
+    # is noisy, and a run there takes a fifth of a second), `rounds` at 18
+    # and once at 20 (4-7 s each; rcgc's time there is 0.63-0.73x
+    # shared_ptr's in the ten tables docs/benchmarks.md keeps, far from the
+    # line). CPython takes 7 s at 18 and 40 s at 20: `rounds`, and once at
+    # 20. (bench/run.sh must stay under 10 minutes from a fresh clone: it
+    # took 9 min 40 s with the fifth out-of-sample set and the C++ variants
+    # at 5, 5 and `rounds` rounds.)
+    cpp_rounds = max(rounds, 5) if depth < 18 else rounds if depth < 20 else 1
     py_rounds = rounds if depth < 20 else 1
     for i in range(cpp_rounds):
         for name, cmd in variants:
