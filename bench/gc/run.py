@@ -172,9 +172,9 @@ for depth in depths:
     variants.append(("cpython", py + ["binary_trees"]))
     # The C++ variants take seconds: at least 5 rounds at 16 (the machine
     # is noisy, and a run there takes a fifth of a second), `rounds` at 18
-    # and once at 20 (4-7 s each; rcgc's time there is 0.63-0.73x
-    # shared_ptr's in the ten tables docs/benchmarks.md keeps, far from the
-    # line). CPython takes 7 s at 18 and 40 s at 20: `rounds`, and once at
+    # and once at 20 (4-7 s each; rcgc's time there is 0.61-0.73x
+    # shared_ptr's in the eleven tables docs/benchmarks.md keeps from
+    # session 9 on, far from the line). CPython takes 7 s at 18 and 40 s at 20: `rounds`, and once at
     # 20. (bench/run.sh must stay under 10 minutes from a fresh clone: it
     # took 9 min 40 s with the fifth out-of-sample set and the C++ variants
     # at 5, 5 and `rounds` rounds.)
