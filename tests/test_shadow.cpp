@@ -559,6 +559,38 @@ TEST_F(Shadow, OrderedListNeedsNoMark) {
   expect_shadow_clear();
 }
 
+// The forwards proof notes the members with no referrer before it, up to
+// 1024; past that it must give up, not stop noting. Here 2000 objects held
+// from outside come first (each with no referrer before it), then a
+// garbage ring of two, whose first member is the 2001st such member:
+// noted or not, it must fail the proof. (Backwards the ring fails too:
+// its last member's referrer comes before it.)
+TEST_F(Shadow, ManyUnreferencedMembersStillFindGarbage) {
+  REQUIRE_REGION();
+  ShadowMin always(0);
+  EdgeLogLimit edges(SIZE_MAX);
+  constexpr std::size_t kHeld = 2000;
+  std::vector<Ref<Link>> held;
+  for (std::size_t i = 0; i < kHeld; ++i) held.push_back(rcgc::make<Link>());
+  {
+    Ref<Link> a = rcgc::make<Link>(), b = rcgc::make<Link>();
+    a->next = b;
+    b->next = a;
+  }
+  const auto before = rcgc::detail::shadow_counters();
+  EXPECT_EQ(gc::collect(), 2u);
+  const auto after = rcgc::detail::shadow_counters();
+  EXPECT_EQ(after.collections, before.collections + 1);
+  EXPECT_EQ(after.ordered, before.ordered);
+  EXPECT_EQ(gc::get_objects().size(), kHeld);
+  heap().verify();
+  expect_shadow_clear();
+  // Without the ring, the same list is ordered backwards (every member is
+  // referenced from outside).
+  EXPECT_EQ(gc::collect(), 0u);
+  EXPECT_EQ(rcgc::detail::shadow_counters().ordered, after.ordered + 1);
+}
+
 // An ordered list that is relinked (its walk jumps between five pools in
 // turn, more than the walk's four sequences) loses its order, so the next
 // collection must log its edges again: the hint that spares the log is
