@@ -15,6 +15,16 @@
 //   binary_trees shared_ptr_bottom_up N, unique_ptr_bottom_up N
 //                                  the same bottom-up (slower for both with
 //                                  glibc's malloc: docs/benchmarks.md)
+//   binary_trees model N           no memory manager: rcgc's object model
+//                                  alone, bottom-up (a 16-byte list head, a
+//                                  vtable, a 32-bit count, flags and heap id,
+//                                  two counted references, a virtual
+//                                  destructor; rcgc's two counts of objects
+//                                  made), blocks of 48 bytes from one free
+//                                  list that keeps them all: no heap lookup,
+//                                  no pools, no trashcan, no collector. What
+//                                  rcgc's own work costs on top of its model
+//                                  is rcgc's time less this one.
 // Prints the usual output, then "seconds S" and "peak_rss_kib K" (and, with
 // RCGC_BENCH_STATS set, the collections and objects examined on stderr).
 #include <sys/resource.h>
@@ -22,8 +32,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdint>
 #include <cstdlib>
 #include <memory>
+#include <new>
 #include <string>
 
 #include <rcgc/rcgc.hpp>
@@ -69,6 +81,85 @@ struct UpNode {
       : left(std::move(l)), right(std::move(r)) {}
 };
 
+// The object model's floor (kind "model"): what make<T> and a release
+// cannot do without, with the least bookkeeping around it.
+namespace model {
+struct Head {  // GcHead's room: never linked here
+  void* next;
+  std::uintptr_t prev;
+};
+struct Object {
+  virtual ~Object() = default;
+  std::uint32_t refcnt = 1;
+  std::uint16_t flags = 0, heap = 1;
+};
+static_assert(sizeof(Head) + sizeof(Object) == 32);
+
+// One LIFO list of 48-byte blocks (a Head and a Node), carved from chunks
+// that are never given back.
+struct Blocks {
+  static constexpr std::size_t kBlock = 48, kChunk = 4096;
+  void* free = nullptr;
+  char* next = nullptr;
+  char* end = nullptr;
+  std::size_t made = 0, live = 0;  // rcgc counts both (generation 0, live_objects)
+  void* allocate() {
+    ++made;
+    ++live;
+    if (free != nullptr) {
+      void* b = free;
+      free = *static_cast<void**>(b);
+      return b;
+    }
+    if (next == end) [[unlikely]]
+      refill();
+    void* b = next;
+    next += kBlock;
+    return b;
+  }
+  __attribute__((noinline)) void refill() {
+    next = static_cast<char*>(std::malloc(kBlock * kChunk));
+    if (next == nullptr) throw std::bad_alloc();
+    end = next + kBlock * kChunk;
+  }
+  void deallocate(void* b) noexcept {
+    if (made > 0) --made;
+    --live;
+    *static_cast<void**>(b) = free;
+    free = b;
+  }
+};
+Blocks g_blocks;
+
+__attribute__((noinline)) void release(Object* op) noexcept {
+  op->~Object();
+  g_blocks.deallocate(reinterpret_cast<char*>(op) - sizeof(Head));
+}
+
+template <class T>
+class Ref {
+ public:
+  Ref(std::nullptr_t) noexcept {}
+  explicit Ref(T* p) noexcept : p_(p) {}
+  Ref(Ref&& o) noexcept : p_(o.p_) { o.p_ = nullptr; }
+  Ref(const Ref&) = delete;
+  Ref& operator=(const Ref&) = delete;
+  ~Ref() {
+    if (p_ != nullptr && --p_->refcnt == 0) release(p_);
+  }
+  T* operator->() const noexcept { return p_; }
+  explicit operator bool() const noexcept { return p_ != nullptr; }
+
+ private:
+  T* p_ = nullptr;
+};
+
+struct Node final : Object {
+  const Ref<Node> left, right;
+  Node(Ref<Node> l, Ref<Node> r) noexcept : left(std::move(l)), right(std::move(r)) {}
+};
+}  // namespace model
+
 // The benchmark's two operations: check, the same for every handle, and
 // make, per node type, handle and allocation (the only part that differs
 // between the memory managers), in each order: New() makes a node whose
@@ -101,6 +192,11 @@ struct BottomUp {
 rcgc::Ref<RcNode> new_rc(rcgc::Ref<RcNode> l, rcgc::Ref<RcNode> r) {
   return rcgc::make<RcNode>(std::move(l), std::move(r));
 }
+model::Ref<model::Node> new_model(model::Ref<model::Node> l, model::Ref<model::Node> r) {
+  void* b = model::g_blocks.allocate();
+  return model::Ref<model::Node>(
+      ::new (static_cast<char*>(b) + sizeof(model::Head)) model::Node(std::move(l), std::move(r)));
+}
 rcgc::Ref<RcMutableNode> new_rc_mutable() { return rcgc::make<RcMutableNode>(); }
 std::shared_ptr<SpNode> new_sp() { return std::make_shared<SpNode>(); }
 std::shared_ptr<SpNode> new_sp2(std::shared_ptr<SpNode> l, std::shared_ptr<SpNode> r) {
@@ -112,6 +208,7 @@ std::unique_ptr<UpNode> new_up2(std::unique_ptr<UpNode> l, std::unique_ptr<UpNod
 }
 
 using RcTrees = BottomUp<rcgc::Ref<RcNode>, new_rc>;
+using ModelTrees = BottomUp<model::Ref<model::Node>, new_model>;
 using RcTopDownTrees = TopDown<rcgc::Ref<RcMutableNode>, new_rc_mutable>;
 using SpTrees = TopDown<std::shared_ptr<SpNode>, new_sp>;
 using SpBottomUpTrees = BottomUp<std::shared_ptr<SpNode>, new_sp2>;
@@ -141,7 +238,7 @@ void run(int n) {
 int main(int argc, char** argv) {
   if (argc < 3) {
     std::fprintf(stderr,
-                 "usage: binary_trees rcgc|rcgc_nogc|rcgc_topdown|shared_ptr|unique_ptr|"
+                 "usage: binary_trees rcgc|rcgc_nogc|rcgc_topdown|model|shared_ptr|unique_ptr|"
                  "shared_ptr_bottom_up|unique_ptr_bottom_up DEPTH\n");
     return 2;
   }
@@ -159,6 +256,8 @@ int main(int argc, char** argv) {
     run<RcTrees>(n);
   } else if (kind == "rcgc_topdown") {
     run<RcTopDownTrees>(n);
+  } else if (kind == "model") {
+    run<ModelTrees>(n);
   } else if (kind == "shared_ptr") {
     run<SpTrees>(n);
   } else if (kind == "unique_ptr") {

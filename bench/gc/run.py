@@ -161,7 +161,11 @@ for depth in depths:
     # depth 20 (a few seconds in all) the other orders too, for the record:
     # rcgc top-down (the program before 2026-11-22 10:00, every node tracked
     # until it dies) and the peers bottom-up.
+    # "model": rcgc's object model with no memory manager around it (a
+    # free list, no pools, heap or collector; binary_trees.cpp), the floor
+    # under rcgc's time: no target, it shows what rcgc's own work costs.
     variants = [("rcgc", [trees, "rcgc"]), ("rcgc_nogc", [trees, "rcgc_nogc"]),
+                ("model", [trees, "model"]),
                 ("shared_ptr", [trees, "shared_ptr"]),
                 ("unique_ptr", [trees, "unique_ptr"])]
     if depth < 20:
@@ -218,18 +222,20 @@ for name, rc, floor, cp, rc_n, cp_n, whole in floors:
         name, rc, floor, rc / floor, cp, cp / floor, rc_n, cp_n, whole))
 
 print("\nbinary-trees (seconds / peak RSS MiB; ratio = rcgc / peer, < 1 is better for rcgc)\n")
-names = [n for n in ("rcgc", "rcgc_nogc", "rcgc_topdown", "shared_ptr", "unique_ptr",
+names = [n for n in ("rcgc", "rcgc_nogc", "model", "rcgc_topdown", "shared_ptr", "unique_ptr",
                      "shared_ptr_bottom_up", "unique_ptr_bottom_up", "boehm", "cpython")
          if any(n in res for _, res in bt_rows)]
-print("| depth | " + " | ".join(names) + " | rcgc/shared_ptr time | rcgc/shared_ptr RSS | cpython/rcgc time |")
-print("|---" * (len(names) + 4) + "|")
+print("| depth | " + " | ".join(names) + " | rcgc/shared_ptr time | rcgc/shared_ptr RSS "
+      "| cpython/rcgc time | rcgc/model time | cpython/model time |")
+print("|---" * (len(names) + 6) + "|")
 for depth, res in bt_rows:
     cells = ["%.3f s / %.0f MiB" % (res[n]["seconds"], res[n]["peak_rss_kib"] / 1024)
              if n in res else "-" for n in names]
-    rc, sp, cp = res["rcgc"], res["shared_ptr"], res["cpython"]
-    print("| %d | %s | %.2f | %.2f | %.1f |" % (
+    rc, sp, cp, mo = res["rcgc"], res["shared_ptr"], res["cpython"], res["model"]
+    print("| %d | %s | %.2f | %.2f | %.1f | %.2f | %.1f |" % (
         depth, " | ".join(cells), rc["seconds"] / sp["seconds"],
-        rc["peak_rss_kib"] / sp["peak_rss_kib"], cp["seconds"] / rc["seconds"]))
+        rc["peak_rss_kib"] / sp["peak_rss_kib"], cp["seconds"] / rc["seconds"],
+        rc["seconds"] / mo["seconds"], cp["seconds"] / mo["seconds"]))
 cpu = "unknown"
 try:
     for line in open("/proc/cpuinfo"):
