@@ -22,9 +22,12 @@
 //                                  destructor; rcgc's two counts of objects
 //                                  made), blocks of 48 bytes from one free
 //                                  list that keeps them all: no heap lookup,
-//                                  no pools, no trashcan, no collector. What
-//                                  rcgc's own work costs on top of its model
-//                                  is rcgc's time less this one.
+//                                  no pools, no trashcan, no collector. At
+//                                  depth 16 rcgc's time less this one is
+//                                  what rcgc's own work costs; on larger
+//                                  trees the free list, reused in a
+//                                  scrambled order, is slower than rcgc's
+//                                  pools (docs/benchmarks.md, session 16).
 // Prints the usual output, then "seconds S" and "peak_rss_kib K" (and, with
 // RCGC_BENCH_STATS set, the collections and objects examined on stderr).
 #include <sys/resource.h>
@@ -81,7 +84,7 @@ struct UpNode {
       : left(std::move(l)), right(std::move(r)) {}
 };
 
-// The object model's floor (kind "model"): what make<T> and a release
+// The object model alone (kind "model"): what make<T> and a release
 // cannot do without, with the least bookkeeping around it.
 namespace model {
 struct Head {  // GcHead's room: never linked here

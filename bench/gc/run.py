@@ -157,18 +157,22 @@ bt_rows = []
 for depth in depths:
     res = {}
     # rcgc builds its trees bottom-up with nodes whose references are fixed
-    # (as Python's tuples); the peers top-down, their faster order. Below
-    # depth 20 (a few seconds in all) the other orders too, for the record:
-    # rcgc top-down (the program before 2026-11-22 10:00, every node tracked
-    # until it dies) and the peers bottom-up.
-    # "model": rcgc's object model with no memory manager around it (a
-    # free list, no pools, heap or collector; binary_trees.cpp), the floor
-    # under rcgc's time: no target, it shows what rcgc's own work costs.
+    # (as Python's tuples); the peers top-down, their faster order. At depth
+    # 16 the other orders too, for the record: rcgc top-down (the program
+    # before 2026-11-22 10:00, every node tracked until it dies) and the
+    # peers bottom-up (at 18 too until session 16, when bench/run.sh took
+    # 11 min 6 s on a slower host: 19 s of it were these at 18).
+    # "model" (below 20): rcgc's object model with no memory manager
+    # around it (one LIFO free list, no pools, heap or collector;
+    # binary_trees.cpp). No target: at 16 it shows what rcgc's own work
+    # costs per object; at 18 and 20 its free list, reused in scrambled
+    # order, makes it no floor (session 16: 1.12x and 0.68x rcgc's time).
     variants = [("rcgc", [trees, "rcgc"]), ("rcgc_nogc", [trees, "rcgc_nogc"]),
-                ("model", [trees, "model"]),
                 ("shared_ptr", [trees, "shared_ptr"]),
                 ("unique_ptr", [trees, "unique_ptr"])]
     if depth < 20:
+        variants.append(("model", [trees, "model"]))
+    if depth < 18:
         variants += [(k, [trees, k]) for k in ("rcgc_topdown", "shared_ptr_bottom_up",
                                                "unique_ptr_bottom_up")]
     if os.path.exists(boehm):
@@ -231,11 +235,12 @@ print("|---" * (len(names) + 6) + "|")
 for depth, res in bt_rows:
     cells = ["%.3f s / %.0f MiB" % (res[n]["seconds"], res[n]["peak_rss_kib"] / 1024)
              if n in res else "-" for n in names]
-    rc, sp, cp, mo = res["rcgc"], res["shared_ptr"], res["cpython"], res["model"]
-    print("| %d | %s | %.2f | %.2f | %.1f | %.2f | %.1f |" % (
+    rc, sp, cp, mo = res["rcgc"], res["shared_ptr"], res["cpython"], res.get("model")
+    print("| %d | %s | %.2f | %.2f | %.1f | %s | %s |" % (
         depth, " | ".join(cells), rc["seconds"] / sp["seconds"],
         rc["peak_rss_kib"] / sp["peak_rss_kib"], cp["seconds"] / rc["seconds"],
-        rc["seconds"] / mo["seconds"], cp["seconds"] / mo["seconds"]))
+        "%.2f" % (rc["seconds"] / mo["seconds"]) if mo else "-",
+        "%.1f" % (cp["seconds"] / mo["seconds"]) if mo else "-"))
 cpu = "unknown"
 try:
     for line in open("/proc/cpuinfo"):
