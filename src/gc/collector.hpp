@@ -310,6 +310,11 @@ struct ShadowCounters {
   std::size_t unordered_unlogged = 0;  // that expected that, logged no edges, and had to mark
 };
 ShadowCounters shadow_counters() noexcept;
+// For tests: whether op is among the objects remembered as big (more than
+// 4096 references reported by one traversal), which the lookaheads do not
+// traverse again and the shape sample skips; and forgetting them all.
+bool big_object_hint(const Object* op) noexcept;
+void clear_big_object_hints() noexcept;
 // Young collections (tests).
 struct YoungCounters {
   std::size_t order_first = 0;  // that checked the order alone first
