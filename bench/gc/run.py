@@ -9,6 +9,7 @@ import platform
 import re
 import subprocess
 import sys
+import time
 
 build = sys.argv[1]
 rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
@@ -39,10 +40,11 @@ def best(runs):
     return out
 
 
-def measure(workload, rcgc_cmd=None, python_cmd=None):
-    """rcgc's and CPython's figures for a workload, rounds interleaved."""
+def measure(workload, rcgc_cmd=None, python_cmd=None, times=None):
+    """rcgc's and CPython's figures for a workload, `times` (default:
+    rounds) interleaved."""
     rc, cp = [], []
-    for _ in range(rounds):
+    for _ in range(times or rounds):
         rc.append(run((rcgc_cmd or [gc_bench]) + [workload]))
         cp.append(run((python_cmd or py) + [workload]))
     return best(rc), best(cp)
@@ -70,6 +72,15 @@ def within(what, rcgc, peer, peer_name, limit):
 
 
 print("collector workloads: %d interleaved rounds, best kept" % rounds, file=sys.stderr)
+started = time.monotonic()
+
+
+def progress(what):
+    """Seconds since the workloads started (bench/run.sh must stay under
+    10 minutes from a fresh clone), on stderr."""
+    print("%s at %.0f s" % (what, time.monotonic() - started), file=sys.stderr)
+
+
 tr, tp = measure("traversal")
 faster("gc_traversal (1000 nested lists): full collect, ns per reference",
        tr["traversal_ns_per_edge"], tp["traversal_ns_per_edge"], "CPython", 5)
@@ -98,6 +109,7 @@ for name, what in (("linked_list", "doubly linked list, 1M nodes appended at the
     s1, s2 = measure(name)
     faster("%s (written session 4, tuned on since): full collect, ns per object" % what,
            s1[name + "_ns_per_object"], s2[name + "_ns_per_object"], "CPython", 5)
+progress("gc_bench's workloads done")
 # The out-of-sample sets, each in its folder as gc_FOLDER and FOLDER.py.
 # bench/gc/unseen/: written by a helper who saw the API and none of the
 # tuning; its first run gave 3.84x, 2.96x, 1.04x and 7.56x. The shape
@@ -128,12 +140,14 @@ for folder, who, workloads in SETS.values():
                        u1[name + "_traverse_floor_ns_per_object"], u2[name + "_ns_per_object"],
                        u1[name + "_objects"], u2[name + "_objects"],
                        u2[name + "_best_ms"] / u1[name + "_best_ms"]))
+progress("out-of-sample sets done")
 # The helper's LRU cache with one change, made in session 7: rcgc::Dict
 # (entries in one array) as its map instead of std::unordered_map. Not a
 # program unseen, so no target: what the map's layout costs the collection.
+# One round (from session 16, to keep bench/run.sh under 10 minutes).
 unseen1 = [os.path.join(build, "bench", "gc", "unseen", "gc_unseen")]
 d1, d2 = measure("lru_cache_dict", unseen1,
-                 [sys.executable, os.path.join(here, "unseen", "unseen.py")])
+                 [sys.executable, os.path.join(here, "unseen", "unseen.py")], times=1)
 info("LRU cache as above with rcgc::Dict for its map (session 7's variant): full collect, ns per object",
      d1["lru_cache_dict_ns_per_object"], d2["lru_cache_dict_ns_per_object"], "CPython")
 young = best([run([gc_bench, "young"]) for _ in range(rounds)])
@@ -162,32 +176,33 @@ for depth in depths:
     # before 2026-11-22 10:00, every node tracked until it dies) and the
     # peers bottom-up (at 18 too until session 16, when bench/run.sh took
     # 11 min 6 s on a slower host: 19 s of it were these at 18).
-    # "model" (below 20): rcgc's object model with no memory manager
-    # around it (one LIFO free list, no pools, heap or collector;
-    # binary_trees.cpp). No target: at 16 it shows what rcgc's own work
-    # costs per object; at 18 and 20 its free list, reused in scrambled
-    # order, makes it no floor (session 16: 1.12x and 0.68x rcgc's time).
-    variants = [("rcgc", [trees, "rcgc"]), ("rcgc_nogc", [trees, "rcgc_nogc"]),
-                ("shared_ptr", [trees, "shared_ptr"]),
+    # "model" (at 16): rcgc's object model with no memory manager around
+    # it (one LIFO free list, no pools, heap or collector;
+    # binary_trees.cpp). No target: it shows what rcgc's own work costs
+    # per object. It is no floor on larger trees (session 16: 1.12x and
+    # 0.68x rcgc's time at 18 and 20). rcgc_nogc (reference counting
+    # alone) below 20.
+    variants = [("rcgc", [trees, "rcgc"]), ("shared_ptr", [trees, "shared_ptr"]),
                 ("unique_ptr", [trees, "unique_ptr"])]
     if depth < 20:
-        variants.append(("model", [trees, "model"]))
+        variants.append(("rcgc_nogc", [trees, "rcgc_nogc"]))
     if depth < 18:
-        variants += [(k, [trees, k]) for k in ("rcgc_topdown", "shared_ptr_bottom_up",
+        variants += [(k, [trees, k]) for k in ("model", "rcgc_topdown", "shared_ptr_bottom_up",
                                                "unique_ptr_bottom_up")]
     if os.path.exists(boehm):
         variants.append(("boehm", [boehm]))
     variants.append(("cpython", py + ["binary_trees"]))
     # The C++ variants take seconds: at least 5 rounds at 16 (the machine
-    # is noisy, and a run there takes a fifth of a second), `rounds` at 18
-    # and once at 20 (4-7 s each; rcgc's time there is 0.61-0.73x
-    # shared_ptr's in the eleven tables docs/benchmarks.md keeps from
-    # session 9 on, far from the line). CPython takes 7 s at 18 and 40 s at 20: `rounds`, and once at
-    # 20. (bench/run.sh must stay under 10 minutes from a fresh clone: it
-    # took 9 min 40 s with the fifth out-of-sample set and the C++ variants
-    # at 5, 5 and `rounds` rounds.)
-    cpp_rounds = max(rounds, 5) if depth < 18 else rounds if depth < 20 else 1
-    py_rounds = rounds if depth < 20 else 1
+    # is noisy, and a run there takes a fifth of a second), at most 2 at 18
+    # and once at 20 (4-8 s each; rcgc's time there is 0.43-0.73x
+    # shared_ptr's in the tables docs/benchmarks.md keeps from session 9
+    # on, far from the line). CPython takes 7-9 s at 18 and 40-54 s at 20:
+    # `rounds` at 16, at most 2 at 18 and once at 20. (bench/run.sh must
+    # stay under 10 minutes from a fresh clone: it took 9 min 40 s with the
+    # fifth out-of-sample set and the C++ variants at 5, 5 and `rounds`
+    # rounds; 10 min 1 s on session 16's slower host with `rounds` at 18.)
+    cpp_rounds = max(rounds, 5) if depth < 18 else min(rounds, 2) if depth < 20 else 1
+    py_rounds = rounds if depth < 18 else min(rounds, 2) if depth < 20 else 1
     for i in range(cpp_rounds):
         for name, cmd in variants:
             if name == "cpython" and i >= py_rounds:
@@ -196,6 +211,7 @@ for depth in depths:
             prev = res.get(name)
             res[name] = r if prev is None or r["seconds"] < prev["seconds"] else prev
     bt_rows.append((depth, res))
+    progress("binary-trees at depth %d done" % depth)
     # SPEC: <= 1.0x shared_ptr's time and peak memory, >= 10x CPython's time.
     rc, sp, cp = res["rcgc"], res["shared_ptr"], res["cpython"]
     within("binary-trees depth %d: time vs std::shared_ptr, s" % depth, rc["seconds"],
