@@ -55,6 +55,15 @@ using MarkQueueLimit = Scoped<std::size_t, rcgc::detail::set_mark_queue_limit>;
 using EdgeLogLimit = Scoped<std::size_t, rcgc::detail::set_edge_log_limit>;
 using EdgeMappingLimit = Scoped<std::size_t, rcgc::detail::set_edge_mapping_limit>;
 
+// The current heap's record of which way its last shadow marks walked and
+// how many members each passed before reaching them (mark_direction).
+void forget_mark_directions() {
+  rcgc::detail::current_heap_state().mark_passed_unreached.fill(
+      rcgc::detail::HeapState::kMarkShareUnknown);
+}
+// The shadow mark's guess of its way (set_mark_direction_guess).
+using MarkDirectionGuess = Scoped<int, rcgc::detail::set_mark_direction_guess>;
+
 struct TNode : rcgc::Object {
   Ref<TNode> left, right;
   void traverse(rcgc::Visitor& visit) const override {
@@ -360,6 +369,10 @@ TEST_F(Shadow, ReachedBehindTheWalkThroughTheQueue) {
       holder->left = std::move(root);
     }
     gc::collect();  // to generation 2, in this order
+    // That collection's mark passed most of the tree before reaching it, so
+    // the heap's record would send this one backwards (mark_direction):
+    // forgotten, so that this one walks the way of the guess.
+    forget_mark_directions();
     const auto before = rcgc::detail::shadow_counters();
     EXPECT_EQ(gc::collect(), 0u);
     const auto after = rcgc::detail::shadow_counters();
@@ -589,6 +602,59 @@ TEST_F(Shadow, ManyUnreferencedMembersStillFindGarbage) {
   // referenced from outside).
   EXPECT_EQ(gc::collect(), 0u);
   EXPECT_EQ(rcgc::detail::shadow_counters().ordered, after.ordered + 1);
+}
+
+// The mark walks the way that passed fewer members before reaching them
+// (mark_direction). A chain whose nodes each reference the one made before
+// it, held by its last node, and one node made after it that only the
+// first references (so neither order proof holds): walking forwards, the
+// mark passes every node before the holder reaches it and queues them all;
+// backwards, it reaches each before passing it. With the guess pinned
+// forwards, the first collection walks forwards, the next tries backwards,
+// and the one after keeps to it.
+TEST_F(Shadow, MarkWalksTheWayThatPassedFewerUnreached) {
+  REQUIRE_REGION();
+  ShadowMin always(0);
+  EdgeLogLimit edges(SIZE_MAX);
+  MarkDirectionGuess forwards(0);
+  forget_mark_directions();
+  constexpr std::size_t kNodes = 5000;
+  Ref<Link> holder;
+  Link* last = nullptr;
+  {
+    Ref<Link> first = rcgc::make<Link>();
+    holder = first;
+    for (std::size_t i = 1; i < kNodes; ++i) {
+      Ref<Link> n = rcgc::make<Link>();
+      n->next = holder;
+      holder = n;
+    }
+    Ref<Link> made_last = rcgc::make<Link>();
+    last = made_last.get();
+    first->next = std::move(made_last);
+  }
+  const auto& passed = rcgc::detail::current_heap_state().mark_passed_unreached;
+  for (int i = 0; i < 3; ++i) {
+    SCOPED_TRACE(testing::Message() << "collection " << i);
+    const auto before = rcgc::detail::shadow_counters();
+    EXPECT_EQ(gc::collect(), 0u);
+    const auto after = rcgc::detail::shadow_counters();
+    EXPECT_EQ(after.collections, before.collections + 1);
+    EXPECT_EQ(after.ordered, before.ordered);
+    EXPECT_EQ(after.relinks, before.relinks);
+    EXPECT_EQ(after.backwards, before.backwards + (i == 0 ? 0 : 1));
+    EXPECT_EQ(gc::get_objects().size(), kNodes + 1);
+  }
+  EXPECT_GT(passed[0], 990);  // forwards: all but the holder and the last node
+  EXPECT_LT(passed[1], 10);   // backwards: the last node only
+  heap().verify();
+  expect_shadow_clear();
+  // Garbage is found whichever way the mark walks: the last node made
+  // closes the chain into a ring.
+  last->next = holder;
+  holder.reset();
+  EXPECT_EQ(gc::collect(), kNodes + 1);
+  EXPECT_EQ(gc::get_objects().size(), 0u);
 }
 
 // The subtract walk remembers an object that reports more than 4096

@@ -727,6 +727,26 @@ bool mark_backwards(GcList& young, const RegionView& shadow, bool most_backwards
   return most_backwards;
 }
 
+// The way the shadow mark walks, from what the last marks of the heap met.
+// mark_backwards guesses from the list's ends and the references' balance;
+// the guess can be wrong after a relink (the fifth set's build graph: its
+// forwards mark passed 340,423 of 340,425 members before reaching them,
+// walking backwards 63,009; the object model and the social network the
+// same). When the guessed way passed more than half the members
+// unreached, the next mark walks the other way, and once both ways have
+// been walked, the one that passed fewer: counts, not times, so the
+// host's noise cannot make it flip. A relink forgets both.
+std::atomic<int> g_mark_direction_guess{-1};  // set_mark_direction_guess
+bool mark_direction(const std::array<std::uint16_t, 2>& passed, bool guess) noexcept {
+  const int forced = g_mark_direction_guess.load(std::memory_order_relaxed);
+  if (forced >= 0) guess = forced == 1;
+  constexpr std::uint16_t kUnknown = HeapState::kMarkShareUnknown;
+  const std::uint16_t mine = passed[guess], other = passed[!guess];
+  if (mine == kUnknown) return guess;
+  if (other == kUnknown) return mine > 500 ? !guess : guess;
+  return other < mine ? !guess : guess;
+}
+
 // One collection at a time uses the shadow (collections of heaps in other
 // threads meanwhile use headers): a word then belongs to the collection
 // that set it, whatever heaps reference each other.
@@ -1496,6 +1516,9 @@ void Collector::handle_legacy_finalizers(GcList& finalizers, GcList& old) noexce
   old.merge_from(finalizers);
 }
 
+int set_mark_direction_guess(int way) noexcept {
+  return g_mark_direction_guess.exchange(way, std::memory_order_relaxed);
+}
 std::size_t set_mark_queue_limit(std::size_t objects) noexcept {
   return g_mark_queue_limit.exchange(objects, std::memory_order_relaxed);
 }
@@ -1633,7 +1656,9 @@ CollectResult Collector::collect(int generation) noexcept {
       // Ordered: every member is reachable, and nothing needs the mark
       // (debug level 2 marks all the same, and checks that it reached all).
       const bool skip_mark = sub.ordered && RCGC_DEBUG_LEVEL < 2;
-      const bool backwards = !skip_mark && mark_backwards(young, shadow, sub.backwards);
+      const bool backwards =
+          !skip_mark && mark_direction(h_.mark_passed_unreached,
+                                       mark_backwards(young, shadow, sub.backwards));
       const bool marked_from_log = !skip_mark && log.ready();
       const MarkResult marked =
           skip_mark          ? MarkResult{}
@@ -1655,6 +1680,15 @@ CollectResult Collector::collect(int generation) noexcept {
       // A relinked list has a new order, which the next collection's proof
       // would more likely fail on: it logs.
       h_.full_ordered = sub.ordered && !relink;
+      // What this mark's way cost in the queue (mark_direction); a relink
+      // makes both ways' counts stale.
+      if (relink) {
+        h_.mark_passed_unreached.fill(HeapState::kMarkShareUnknown);
+      } else if (!skip_mark && sub.members != 0) {
+        const bool walked_backwards = marked_from_log ? backwards : backwards && sub.outside == 0;
+        h_.mark_passed_unreached[walked_backwards] = static_cast<std::uint16_t>(
+            std::min<std::size_t>(marked.passed_unreached, sub.members) * 1000 / sub.members);
+      }
       log.release();
       phases.lap("mark");
       if (all_kept) {

@@ -290,6 +290,11 @@ long long set_shadow_min(long long objects) noexcept;
 // by default, as much as memory allows); past it, objects are queued
 // through their gc_refs fields. Returns the previous limit.
 std::size_t set_mark_queue_limit(std::size_t objects) noexcept;
+// For tests: what the shadow mark's guess of its way (mark_backwards) says,
+// whatever the list: 0 forwards, 1 backwards, -1 (default) the guess
+// itself. The heap's record of the last marks' ways still applies
+// (mark_direction). Returns the previous setting.
+int set_mark_direction_guess(int way) noexcept;
 // For tests: the most edges the EdgeLog may hold (SIZE_MAX by default, as
 // much as memory allows, up to 2^32 - 1; 0: no log). Past it the log is
 // lost and the mark traverses the objects. Returns the previous limit.

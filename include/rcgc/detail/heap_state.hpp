@@ -189,6 +189,12 @@ class HeapState {
   // the next one logs no edges, which it would not mark from if the order
   // holds again (if not, it marks by traversing the objects).
   bool full_ordered = false;
+  // The share of the members (per mille) that the last shadow mark walking
+  // forwards ([0]) and backwards ([1]) passed before reaching them, each of
+  // which then went through the queue; kMarkShareUnknown until a mark has
+  // walked that way, and again after a relink (Collector::mark_direction).
+  static constexpr std::uint16_t kMarkShareUnknown = 0xFFFF;
+  std::array<std::uint16_t, 2> mark_passed_unreached{kMarkShareUnknown, kMarkShareUnknown};
   std::array<gc::GenerationStats, gc::kNumGenerations> stats{};
   gc::GarbageList garbage;
   std::vector<std::pair<gc::CallbackId, gc::Callback>> callbacks;
