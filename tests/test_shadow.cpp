@@ -268,12 +268,21 @@ TEST_F(Shadow, ScatteredListIsRelinkedInAddressOrder) {
   std::shuffle(order.begin(), order.end(), std::mt19937(7));
   Ref<rcgc::Object> chain = interleaved_chain(kLinks, order);
   EXPECT_FALSE(in_address_order());
+  // A record of the marks' ways (mark_direction), which the relink makes
+  // stale: it forgets it.
+  auto& passed = rcgc::detail::current_heap_state().mark_passed_unreached;
+  passed = {100, 900};
   const auto before = rcgc::detail::shadow_counters();
   EXPECT_EQ(gc::collect(), 0u);
   // Under the debug hooks a block starts with the hooks' header, not the
   // object's: the list keeps its order (relink_by_address).
   const bool relinked = !rcgc::detail::Allocator::debug_enabled();
   EXPECT_EQ(rcgc::detail::shadow_counters().relinks, before.relinks + relinked);
+  if (relinked) {
+    constexpr auto kUnknown = rcgc::detail::HeapState::kMarkShareUnknown;
+    EXPECT_EQ(passed[0], kUnknown);
+    EXPECT_EQ(passed[1], kUnknown);
+  }
   EXPECT_EQ(gc::get_objects(2).size(), kLinks);
   EXPECT_EQ(in_address_order(), relinked);
   heap().verify();  // links, flags and generations
