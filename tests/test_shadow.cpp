@@ -670,7 +670,7 @@ TEST_F(Shadow, MarkWalksTheWayThatPassedFewerUnreached) {
 // references (big_object_hint) so that the next shape sample skips it: a
 // shadow collection runs no lookahead, which remembered them before, so
 // the first sample to meet a program's main container traversed all of it
-// (5.3 ms of the fifth set's build graph's 33 ms collection).
+// (5.3 ms of one 37 ms collection of the fifth set's build graph).
 struct Bag : rcgc::Object {
   std::vector<Ref<Link>> items;
   void traverse(rcgc::Visitor& visit) const override { visit.each(items); }

@@ -25,9 +25,10 @@
 //                                  no pools, no trashcan, no collector. At
 //                                  depth 16 rcgc's time less this one is
 //                                  what rcgc's own work costs; on larger
-//                                  trees the free list, reused in a
-//                                  scrambled order, is slower than rcgc's
-//                                  pools (docs/benchmarks.md, session 16).
+//                                  trees it is slower than rcgc (1.12x
+//                                  rcgc's time at 18, 0.68x at 20 in one
+//                                  run; why was not looked into:
+//                                  docs/benchmarks.md, session 16).
 // Prints the usual output, then "seconds S" and "peak_rss_kib K" (and, with
 // RCGC_BENCH_STATS set, the collections and objects examined on stderr).
 #include <sys/resource.h>

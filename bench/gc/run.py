@@ -175,7 +175,8 @@ for depth in depths:
     # 16 the other orders too, for the record: rcgc top-down (the program
     # before 2026-11-22 10:00, every node tracked until it dies) and the
     # peers bottom-up (at 18 too until session 16, when bench/run.sh took
-    # 11 min 6 s on a slower host: 19 s of it were these at 18).
+    # 11 min 6 s on a slower host: about 19 s of it were these at 18, three
+    # rounds of their best times).
     # "model" (at 16): rcgc's object model with no memory manager around
     # it (one LIFO free list, no pools, heap or collector;
     # binary_trees.cpp). No target: it shows what rcgc's own work costs
@@ -194,7 +195,7 @@ for depth in depths:
     variants.append(("cpython", py + ["binary_trees"]))
     # The C++ variants take seconds: at least 5 rounds at 16 (the machine
     # is noisy, and a run there takes a fifth of a second), at most 2 at 18
-    # and once at 20 (4-8 s each; rcgc's time there is 0.43-0.73x
+    # and once at 20 (4-8 s each; rcgc's time there is 0.53-0.73x
     # shared_ptr's in the tables docs/benchmarks.md keeps from session 9
     # on, far from the line). CPython takes 7-9 s at 18 and 40-54 s at 20:
     # `rounds` at 16, at most 2 at 18 and once at 20. (bench/run.sh must

@@ -385,6 +385,13 @@ void remember_big(const Object* op) noexcept {
   g_big[g_big_next.fetch_add(1, std::memory_order_relaxed) % kBigObjects].store(
       op, std::memory_order_relaxed);
 }
+// After a traversal of op that reported `visits` references: remembers op
+// as big when they were more than kBigObject, unless it is already (a walk
+// that traverses every object, such as the shadow's subtract, meets it in
+// every collection: it keeps one slot, not one more each time).
+inline void note_big(const Object* op, std::size_t visits) noexcept {
+  if (RCGC_UNLIKELY(visits > kBigObject) && !is_big(op)) remember_big(op);
+}
 
 // A visitor that counts its visits in visits_ (the lookaheads' and the
 // shape sample's): traverses an object and remembers it as big when it
@@ -394,7 +401,7 @@ struct BigNotingVisitor : Visitor {
   void traverse_noting_big(Object* op) noexcept {
     const std::size_t before = visits_;
     op->traverse(*this);
-    if (RCGC_UNLIKELY(visits_ - before > kBigObject)) remember_big(op);
+    note_big(op, visits_ - before);
   }
 };
 
@@ -1182,7 +1189,7 @@ ShadowSubtract Collector::shadow_subtract(GcList& young, std::uint16_t heap_id,
     // else the first shape sample to meet it traverses all of it (the fifth
     // set's build graph: 5.3 ms of its first collection after the relink,
     // which had put its registry at the list's end, where sampling starts).
-    if (RCGC_UNLIKELY(v.visits_ - visits > kBigObject) && !is_big(op)) remember_big(op);
+    note_big(op, v.visits_ - visits);
     if (w != nullptr) {
       if (proof_backwards && !counted_root(*w)) proof_backwards = false;
       if (v.visits_ == visits && !v.met_member_) {
@@ -1656,15 +1663,17 @@ CollectResult Collector::collect(int generation) noexcept {
       // Ordered: every member is reachable, and nothing needs the mark
       // (debug level 2 marks all the same, and checks that it reached all).
       const bool skip_mark = sub.ordered && RCGC_DEBUG_LEVEL < 2;
+      // Backwards only when every member is in the region (prev links
+      // intact: no gc_refs in them); the edge log implies it.
       const bool backwards =
-          !skip_mark && mark_direction(h_.mark_passed_unreached,
-                                       mark_backwards(young, shadow, sub.backwards));
+          !skip_mark && sub.outside == 0 &&
+          mark_direction(h_.mark_passed_unreached, mark_backwards(young, shadow, sub.backwards));
       const bool marked_from_log = !skip_mark && log.ready();
       const MarkResult marked =
           skip_mark          ? MarkResult{}
           : marked_from_log ? mark_edges(log, shadow, backwards)
                             : mark(young, shape.walks, shape.large, shadow,
-                                   backwards && sub.outside == 0, old_gen_, sub.members);
+                                   backwards, old_gen_, sub.members);
       if (expect_ordered && !sub.ordered)
         g_shadow_unordered_unlogged.fetch_add(1, std::memory_order_relaxed);
       // Every object passed unreached was reached later: all are
@@ -1685,8 +1694,7 @@ CollectResult Collector::collect(int generation) noexcept {
       if (relink) {
         h_.mark_passed_unreached.fill(HeapState::kMarkShareUnknown);
       } else if (!skip_mark && sub.members != 0) {
-        const bool walked_backwards = marked_from_log ? backwards : backwards && sub.outside == 0;
-        h_.mark_passed_unreached[walked_backwards] = static_cast<std::uint16_t>(
+        h_.mark_passed_unreached[backwards] = static_cast<std::uint16_t>(
             std::min<std::size_t>(marked.passed_unreached, sub.members) * 1000 / sub.members);
       }
       log.release();
@@ -1710,7 +1718,7 @@ CollectResult Collector::collect(int generation) noexcept {
       g_shadow_leaves.fetch_add(sub.leaves, std::memory_order_relaxed);
       if (marked_from_log) g_shadow_edge_marks.fetch_add(1, std::memory_order_relaxed);
       if (sub.ordered) g_shadow_ordered.fetch_add(1, std::memory_order_relaxed);
-      if (backwards && sub.outside == 0) g_shadow_backwards.fetch_add(1, std::memory_order_relaxed);
+      if (backwards) g_shadow_backwards.fetch_add(1, std::memory_order_relaxed);
     } else {
       path = "list";
       r.candidates = subtract_refs_young(young, h_.id, generation, shape.walks, &fixed_);
