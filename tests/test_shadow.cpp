@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <functional>
+#include <limits>
 #include <string>
 #include <random>
 #include <regex>
@@ -611,6 +612,117 @@ TEST_F(Shadow, ManyUnreferencedMembersStillFindGarbage) {
   // referenced from outside).
   EXPECT_EQ(gc::collect(), 0u);
   EXPECT_EQ(rcgc::detail::shadow_counters().ordered, after.ordered + 1);
+}
+
+// The same proof on a full collection that keeps its state in the headers
+// (Collector::subtract_refs_young): a list it proves ordered needs no mark,
+// and a walk restores the prev links that gc_refs overwrote. Forwards (a
+// doubly linked list made from its head: its last node has no referrer
+// after it, so backwards fails) and backwards (a tree made children first,
+// each child holding its parent: a leaf's only referrer comes after it, so
+// forwards fails); garbage defeats both. Debug level 2 marks all the same
+// and checks that the mark kept everything.
+TEST_F(Shadow, OrderedListNeedsNoMarkInTheHeaders) {
+  ShadowMin never(std::numeric_limits<long long>::max());
+  struct PNode : rcgc::Object {
+    Ref<PNode> left, right, parent;
+    void traverse(rcgc::Visitor& visit) const override {
+      visit(left);
+      visit(right);
+      visit(parent);
+    }
+  };
+  constexpr std::size_t kNodes = 5000;
+  Ref<PNode> head = rcgc::make<PNode>();
+  {
+    Ref<PNode> tail = head;
+    for (std::size_t i = 1; i < kNodes; ++i) {
+      Ref<PNode> n = rcgc::make<PNode>();
+      n->parent = tail;
+      tail->right = n;
+      tail = n;
+    }
+  }
+  const auto shadow_before = rcgc::detail::shadow_counters();
+  auto before = rcgc::detail::list_counters();
+  EXPECT_EQ(gc::collect(), 0u);
+  auto after = rcgc::detail::list_counters();
+  EXPECT_EQ(after.collections, before.collections + 1);
+  EXPECT_EQ(after.ordered, before.ordered + 1);
+  EXPECT_EQ(rcgc::detail::shadow_counters().collections, shadow_before.collections);
+  EXPECT_EQ(gc::get_objects().size(), kNodes);
+  heap().verify();  // the prev links, restored without a mark
+  // A ring of two made after the list, then dropped: its first member has
+  // no referrer before it, its last none after it.
+  {
+    Ref<PNode> a = rcgc::make<PNode>(), b = rcgc::make<PNode>();
+    a->right = b;
+    b->right = a;
+  }
+  before = after;
+  EXPECT_EQ(gc::collect(), 2u);
+  after = rcgc::detail::list_counters();
+  EXPECT_EQ(after.ordered, before.ordered);
+  EXPECT_EQ(gc::get_objects().size(), kNodes);
+  heap().verify();
+  head.reset();
+  EXPECT_EQ(gc::collect(), kNodes);
+  EXPECT_EQ(gc::get_objects().size(), 0u);
+
+  std::function<Ref<PNode>(int)> build = [&](int depth) {
+    Ref<PNode> l = depth > 0 ? build(depth - 1) : nullptr;
+    Ref<PNode> r = depth > 0 ? build(depth - 1) : nullptr;
+    Ref<PNode> n = rcgc::make<PNode>();
+    if (l) l->parent = n;
+    if (r) r->parent = n;
+    n->left = std::move(l);
+    n->right = std::move(r);
+    return n;
+  };
+  Ref<PNode> root = build(11);  // 4095 nodes
+  before = rcgc::detail::list_counters();
+  EXPECT_EQ(gc::collect(), 0u);
+  after = rcgc::detail::list_counters();
+  EXPECT_EQ(after.ordered, before.ordered + 1);
+  EXPECT_EQ(gc::get_objects().size(), 4095u);
+  heap().verify();
+  // An object that only references itself, made last: its own reference is
+  // no referrer after it.
+  {
+    Ref<PNode> self = rcgc::make<PNode>();
+    self->parent = self;
+  }
+  before = after;
+  EXPECT_EQ(gc::collect(), 1u);
+  after = rcgc::detail::list_counters();
+  EXPECT_EQ(after.ordered, before.ordered);
+  EXPECT_EQ(gc::get_objects().size(), 4095u);
+  heap().verify();
+}
+
+// In the headers too, the forwards proof gives up past 1024 members with no
+// referrer before them, rather than stop noting them: 2000 objects held
+// from outside, then a garbage ring whose first member is the 2001st such.
+TEST_F(Shadow, ManyUnreferencedMembersStillFindGarbageInTheHeaders) {
+  ShadowMin never(std::numeric_limits<long long>::max());
+  constexpr std::size_t kHeld = 2000;
+  std::vector<Ref<Link>> held;
+  for (std::size_t i = 0; i < kHeld; ++i) held.push_back(rcgc::make<Link>());
+  {
+    Ref<Link> a = rcgc::make<Link>(), b = rcgc::make<Link>();
+    a->next = b;
+    b->next = a;
+  }
+  const auto before = rcgc::detail::list_counters();
+  EXPECT_EQ(gc::collect(), 2u);
+  const auto after = rcgc::detail::list_counters();
+  EXPECT_EQ(after.collections, before.collections + 1);
+  EXPECT_EQ(after.ordered, before.ordered);
+  EXPECT_EQ(gc::get_objects().size(), kHeld);
+  heap().verify();
+  // Without the ring: ordered backwards (each is referenced from outside).
+  EXPECT_EQ(gc::collect(), 0u);
+  EXPECT_EQ(rcgc::detail::list_counters().ordered, after.ordered + 1);
 }
 
 // The mark walks the way that passed fewer members before reaching them
@@ -1397,7 +1509,14 @@ TEST_F(Shadow, DebugPhasesTimesEachPhaseOfEachPath) {
   }
   {
     ShadowMin by_shape(-1);  // 127 objects: too few for the shadow
+    {
+      Ref<TNode> c = rcgc::make<TNode>();
+      c->left = c;  // garbage: the order proves nothing
+    }
     expect_phases(2, "list", {"shape", "subtract", "mark"});
+    // Nothing left: the order proves it, and a walk keeps them all (debug
+    // level 2 marks all the same).
+    expect_phases(2, "list", {"shape", "subtract", RCGC_DEBUG_LEVEL < 2 ? "keep" : "mark"});
   }
   {
     Ref<TNode> b = rcgc::make<TNode>();

@@ -700,6 +700,8 @@ std::atomic<std::size_t> g_shadow_relinks{0};
 std::atomic<std::size_t> g_edge_buffer_growths{0};
 std::atomic<std::size_t> g_shadow_ordered{0};
 std::atomic<std::size_t> g_shadow_unordered_unlogged{0};
+std::atomic<std::size_t> g_list_collections{0};
+std::atomic<std::size_t> g_list_ordered{0};
 std::atomic<std::size_t> g_young_order_first{0};
 std::atomic<std::size_t> g_young_order_first_failed{0};
 std::atomic<std::size_t> g_edge_log_limit{SIZE_MAX};  // set_edge_log_limit
@@ -813,16 +815,35 @@ void Collector::subtract_refs(GcList& young, std::uint16_t heap_id) noexcept {
 
 std::size_t Collector::subtract_refs_young(GcList& young, std::uint16_t heap_id,
                                            int generation, bool lookahead,
-                                           std::vector<GcHead*>* fixed) noexcept {
+                                           std::vector<GcHead*>* fixed, bool* ordered) noexcept {
   YoungDecrefVisitor v(heap_id, generation);
   std::optional<Lookahead> ahead;
   if (lookahead) ahead.emplace(young, RegionView{});
+  // The order proof, as shadow_subtract's: forwards, an object the walk
+  // touches first (no object before it referenced it) must end as a root;
+  // past kUnreferencedMost of them there is no proof. Backwards, an object
+  // whose gc_refs is zero right after its own traversal has no referrer
+  // after it and none outside: no proof.
+  constexpr std::size_t kUnreferencedMost = 1024;
+  GcHead* unreferenced[kUnreferencedMost];
+  std::size_t n_unreferenced = 0;
+  bool proof_forwards = ordered != nullptr, proof_backwards = ordered != nullptr;
   std::size_t n = 0;
   for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next, ++n) {
     if (ahead) ahead->step();
+    if (proof_forwards && !(flags_of(gc) & kCollecting)) {
+      if (n_unreferenced < kUnreferencedMost)
+        unreferenced[n_unreferenced++] = gc;
+      else
+        proof_forwards = false;
+    }
     subtract_one(v, gc);
+    if (proof_backwards && gc_refs(gc) == 0) proof_backwards = false;
     if (fixed != nullptr) note_fixed(*fixed, gc);
   }
+  for (std::size_t k = 0; proof_forwards && k < n_unreferenced; ++k)
+    proof_forwards = gc_refs(unreferenced[k]) > 0;
+  if (ordered != nullptr) *ordered = proof_forwards || proof_backwards;
   return n;
 }
 
@@ -1557,6 +1578,11 @@ ShadowCounters shadow_counters() noexcept {
           g_shadow_unordered_unlogged.load(std::memory_order_relaxed)};
 }
 
+ListCounters list_counters() noexcept {
+  return {g_list_collections.load(std::memory_order_relaxed),
+          g_list_ordered.load(std::memory_order_relaxed)};
+}
+
 YoungCounters young_counters() noexcept {
   return {g_young_order_first.load(std::memory_order_relaxed),
           g_young_order_first_failed.load(std::memory_order_relaxed)};
@@ -1721,11 +1747,23 @@ CollectResult Collector::collect(int generation) noexcept {
       if (backwards) g_shadow_backwards.fetch_add(1, std::memory_order_relaxed);
     } else {
       path = "list";
-      r.candidates = subtract_refs_young(young, h_.id, generation, shape.walks, &fixed_);
+      bool ordered = false;
+      r.candidates =
+          subtract_refs_young(young, h_.id, generation, shape.walks, &fixed_, &ordered);
       phases.lap("subtract");
-      survivors = mark_reachable(young, unreachable, old_gen_, r.candidates, shape.walks,
-                                 shape.large);
-      phases.lap("mark");
+      // Ordered: every member is reachable; a walk restores the prev links
+      // (debug level 2 marks all the same, and checks that it kept all).
+      if (ordered && RCGC_DEBUG_LEVEL < 2) {
+        survivors = keep_all(young, old_gen_, false);
+        phases.lap("keep");
+      } else {
+        survivors = mark_reachable(young, unreachable, old_gen_, r.candidates, shape.walks,
+                                   shape.large);
+        RCGC_DCHECK_AT(2, !ordered || unreachable.empty());
+        phases.lap("mark");
+      }
+      g_list_collections.fetch_add(1, std::memory_order_relaxed);
+      if (ordered) g_list_ordered.fetch_add(1, std::memory_order_relaxed);
       survivors -= untrack_fixed(fixed_, h_.id);
       phases.lap("untrack");
     }

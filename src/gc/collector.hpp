@@ -128,9 +128,17 @@ class Collector {
   // whose references lead far away; see shape_of() in collector.cpp).
   // `fixed`, when given, gets the objects whose type promises fixed
   // references (Object::references_fixed), for untrack_fixed.
+  // `ordered`, when given, is set to whether the walk proved that nothing
+  // in young is garbage by the list's order alone (the shadow's proof,
+  // ShadowSubtract::ordered, on headers): forwards, every object no object
+  // before it referenced ends with gc_refs > 0; or backwards, every object
+  // has gc_refs > 0 right after its own traversal. Either way each object
+  // is referenced from outside or by one that is reachable, by induction
+  // along the list, and keep_all finishes without a mark.
   static std::size_t subtract_refs_young(GcList& young, std::uint16_t heap_id, int generation,
                                          bool lookahead = false,
-                                         std::vector<GcHead*>* fixed = nullptr) noexcept;
+                                         std::vector<GcHead*>* fixed = nullptr,
+                                         bool* ordered = nullptr) noexcept;
   static std::size_t move_unreachable(GcList& young, GcList& unreachable,
                                       std::uint16_t new_gen) noexcept;
   // The same result as move_unreachable, by a mark (a walk of the list, and
@@ -326,6 +334,12 @@ struct YoungCounters {
   std::size_t not_ordered = 0;  // of which found references both ways
 };
 YoungCounters young_counters() noexcept;
+// Full collections that kept their state in the headers (not the shadow).
+struct ListCounters {
+  std::size_t collections = 0;
+  std::size_t ordered = 0;  // of which kept every member by the order alone, without a mark
+};
+ListCounters list_counters() noexcept;
 
 // The generation bits of an object's flags.
 inline void set_generation(Object* op, std::uint16_t gen) noexcept {
