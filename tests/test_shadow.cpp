@@ -778,6 +778,58 @@ TEST_F(Shadow, MarkWalksTheWayThatPassedFewerUnreached) {
   EXPECT_EQ(gc::get_objects().size(), 0u);
 }
 
+// The EdgeLog's two mappings are kept for the next collection of the same
+// size (ScratchCache), their contents stale: debug builds fill a reused one
+// with a poison pattern, so a collection that read an entry it had not
+// written would go wrong here. The chain of MarkWalksTheWayThatPassedFewerUnreached
+// (neither order proof holds, so every collection logs and marks from the
+// log), then a ring of garbage.
+TEST_F(Shadow, EdgeLogMappingsAreKeptForTheNextCollection) {
+  REQUIRE_REGION();
+  ShadowMin always(0);
+  EdgeLogLimit edges(SIZE_MAX);
+  constexpr std::size_t kNodes = 50000, kMiddle = kNodes / 2;
+  Ref<Link> holder, middle;
+  Link* last = nullptr;
+  Link* above_middle = nullptr;  // node kMiddle + 1, which references node kMiddle
+  {
+    Ref<Link> first = rcgc::make<Link>();
+    holder = first;
+    for (std::size_t i = 1; i < kNodes; ++i) {
+      Ref<Link> n = rcgc::make<Link>();
+      n->next = holder;
+      holder = n;
+      if (i == kMiddle) middle = n;
+      if (i == kMiddle + 1) above_middle = n.get();
+    }
+    Ref<Link> made_last = rcgc::make<Link>();
+    last = made_last.get();
+    first->next = std::move(made_last);
+  }
+  EXPECT_EQ(gc::collect(), 0u);  // sizes the edge buffer (edge_log_per_object)
+  for (int i = 0; i < 3; ++i) {
+    SCOPED_TRACE(testing::Message() << "collection " << i);
+    const auto before = rcgc::detail::shadow_counters();
+    EXPECT_EQ(gc::collect(), 0u);
+    const auto after = rcgc::detail::shadow_counters();
+    EXPECT_EQ(after.edge_marks, before.edge_marks + 1);
+    EXPECT_EQ(after.mappings_reused, before.mappings_reused + 2);  // the objects' and the edges'
+    EXPECT_EQ(gc::get_objects().size(), kNodes + 1);
+  }
+  heap().verify();
+  expect_shadow_clear();
+  // Half the chain becomes a ring of garbage: nodes kMiddle .. 0 and the
+  // last node made, which now references node kMiddle; the rest stays.
+  last->next = std::move(middle);
+  above_middle->next.reset();
+  const auto before = rcgc::detail::shadow_counters();
+  EXPECT_EQ(gc::collect(), kMiddle + 2);
+  EXPECT_EQ(rcgc::detail::shadow_counters().mappings_reused, before.mappings_reused + 2);
+  EXPECT_EQ(gc::get_objects().size(), kNodes - kMiddle - 1);
+  heap().verify();
+  expect_shadow_clear();
+}
+
 // The subtract walk remembers an object that reports more than 4096
 // references (big_object_hint) so that the next shape sample skips it: a
 // shadow collection runs no lookahead, which remembered them before, so

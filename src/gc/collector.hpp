@@ -53,7 +53,8 @@ struct ShadowSubtract {
 // 2^28 of them (the mark keeps a position in a word's count) and 2^32 - 1
 // edges; the arrays are mappings of their own (os_map_scratch), and
 // without memory the mark traverses the objects as before. 12 bytes an
-// object and 4 an edge, for the length of one collection.
+// object and 4 an edge; the last two mappings are kept, their pages freed
+// lazily, for the next collection (ScratchCache in collector.cpp).
 class EdgeLog {
  public:
   EdgeLog() = default;
@@ -321,6 +322,7 @@ struct ShadowCounters {
   std::size_t edge_buffer_growths = 0;  // edge buffers copied to a larger one
   std::size_t ordered = 0;  // that kept every member by the order alone, without a mark
   std::size_t unordered_unlogged = 0;  // that expected that, logged no edges, and had to mark
+  std::size_t mappings_reused = 0;  // EdgeLog mappings kept from an earlier collection
 };
 ShadowCounters shadow_counters() noexcept;
 // For tests: whether op is among the objects remembered as big (more than
