@@ -1,6 +1,7 @@
 // Young collections of ordered generations (Collector::collect's young
 // branch): a generation in which every reference points forward in the list
-// (or every one backwards) holds no garbage. After a collection that found
+// (or every one backwards), or in which every object is held from outside
+// or by one before it (or after it), holds no garbage. After a collection that found
 // its generation so, the next one checks the order alone first (no gc_refs)
 // and, if references lead both ways after all, subtracts from the start.
 #include <vector>
@@ -115,6 +116,44 @@ TEST_F(Young, ReachableCycleAfterAnOrderedGenerationSurvives) {
   a.reset();  // now garbage: a cycle in generation 1
   EXPECT_EQ(gc::collect(1), 20u);
   EXPECT_EQ(live_nodes, 20);
+}
+
+// A doubly linked list made from its head has references both ways, so
+// the order alone proves nothing; the roots' proof does (forwards: only the
+// head has no referrer before it, and it is held from outside), and the
+// collection keeps everything by a walk. It does not check the order alone
+// next time (references led both ways). A garbage ring defeats the proof.
+TEST_F(Young, DoublyLinkedGenerationIsKeptByTheRootsProof) {
+  Ref<Node> head = rcgc::make<Node>();
+  {
+    Ref<Node> tail = head;
+    for (int i = 1; i < 100; ++i) {
+      Ref<Node> n = rcgc::make<Node>();
+      n->other = tail;
+      tail->next = n;
+      tail = n;
+    }
+  }
+  auto before = rcgc::detail::young_counters();
+  EXPECT_EQ(gc::collect(0), 0u);
+  auto after = rcgc::detail::young_counters();
+  EXPECT_EQ(after.by_roots, before.by_roots + 1);
+  EXPECT_EQ(gc::get_objects(1).size(), 100u);
+  heap().verify();  // the prev links, restored by keep_all
+  Ref<Node> more = forward_chain(10);
+  OrderFirst w = watch([] { EXPECT_EQ(gc::collect(0), 0u); });
+  EXPECT_FALSE(w.ran);
+  {
+    Ref<Node> a = rcgc::make<Node>(), b = rcgc::make<Node>();
+    a->next = b;
+    b->next = a;
+  }
+  before = rcgc::detail::young_counters();
+  EXPECT_EQ(gc::collect(0), 2u);
+  after = rcgc::detail::young_counters();
+  EXPECT_EQ(after.by_roots, before.by_roots);
+  EXPECT_EQ(live_nodes, 110);
+  heap().verify();
 }
 
 // Generations are watched apart: generation 1's collection does not use

@@ -295,6 +295,47 @@ inline void subtract_one(YoungDecrefVisitor& v, GcHead* gc) noexcept {
   op->traverse(v);
 }
 
+// The order proof on headers (shadow_subtract proves the same on its
+// words), by induction along the list, kept by a subtract walk
+// (subtract_refs_young, subtract_refs_ordered). Forwards: an object the
+// walk touches first (no visit set kCollecting before: no object before it
+// references it) must end with gc_refs above zero, a root; those are
+// noted, and past kMost of them there is no proof. Backwards: an object
+// whose gc_refs is zero right after its own traversal has no referrer
+// after it and none outside: no proof. Either proof says every object is
+// reachable, cycles or not; the first garbage object has no referrer
+// before it and the last none after it, so garbage defeats both.
+template <std::size_t kMost>
+class HeaderOrderProof {
+ public:
+  explicit HeaderOrderProof(bool on) noexcept : forwards_(on), backwards_(on) {}
+  // Before the walk touches gc (subtract_one).
+  void before(GcHead* gc) noexcept {
+    if (forwards_ && !(flags_of(gc) & kCollecting)) {
+      if (noted_ < kMost)
+        unreferenced_[noted_++] = gc;
+      else
+        forwards_ = false;
+    }
+  }
+  // Right after gc's traversal.
+  void after(GcHead* gc) noexcept {
+    if (backwards_ && gc_refs(gc) == 0) backwards_ = false;
+  }
+  // Neither proof can hold any more.
+  bool failed() const noexcept { return !forwards_ && !backwards_; }
+  // Once the walk is over.
+  bool holds() noexcept {
+    for (std::size_t k = 0; forwards_ && k < noted_; ++k) forwards_ = gc_refs(unreferenced_[k]) > 0;
+    return forwards_ || backwards_;
+  }
+
+ private:
+  bool forwards_, backwards_;
+  std::size_t noted_ = 0;
+  GcHead* unreferenced_[kMost];
+};
+
 // A subtract walk's object is a candidate for untrack_fixed if its type
 // promises fixed references (and, in the shadow, its traversal met no
 // member); untrack_fixed reads what it references. Types that do not declare
@@ -768,6 +809,7 @@ std::atomic<std::size_t> g_list_collections{0};
 std::atomic<std::size_t> g_list_ordered{0};
 std::atomic<std::size_t> g_young_order_first{0};
 std::atomic<std::size_t> g_young_order_first_failed{0};
+std::atomic<std::size_t> g_young_by_roots{0};
 std::atomic<std::size_t> g_edge_log_limit{SIZE_MAX};  // set_edge_log_limit
 
 // Whether a full collection keeps its state in the shadow: on a large heap
@@ -883,31 +925,16 @@ std::size_t Collector::subtract_refs_young(GcList& young, std::uint16_t heap_id,
   YoungDecrefVisitor v(heap_id, generation);
   std::optional<Lookahead> ahead;
   if (lookahead) ahead.emplace(young, RegionView{});
-  // The order proof, as shadow_subtract's: forwards, an object the walk
-  // touches first (no object before it referenced it) must end as a root;
-  // past kUnreferencedMost of them there is no proof. Backwards, an object
-  // whose gc_refs is zero right after its own traversal has no referrer
-  // after it and none outside: no proof.
-  constexpr std::size_t kUnreferencedMost = 1024;
-  GcHead* unreferenced[kUnreferencedMost];
-  std::size_t n_unreferenced = 0;
-  bool proof_forwards = ordered != nullptr, proof_backwards = ordered != nullptr;
+  HeaderOrderProof<1024> proof(ordered != nullptr);
   std::size_t n = 0;
   for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next, ++n) {
     if (ahead) ahead->step();
-    if (proof_forwards && !(flags_of(gc) & kCollecting)) {
-      if (n_unreferenced < kUnreferencedMost)
-        unreferenced[n_unreferenced++] = gc;
-      else
-        proof_forwards = false;
-    }
+    proof.before(gc);
     subtract_one(v, gc);
-    if (proof_backwards && gc_refs(gc) == 0) proof_backwards = false;
+    proof.after(gc);
     if (fixed != nullptr) note_fixed(*fixed, gc);
   }
-  for (std::size_t k = 0; proof_forwards && k < n_unreferenced; ++k)
-    proof_forwards = gc_refs(unreferenced[k]) > 0;
-  if (ordered != nullptr) *ordered = proof_forwards || proof_backwards;
+  if (ordered != nullptr) *ordered = proof.holds();
   return n;
 }
 
@@ -946,20 +973,37 @@ bool Collector::young_ordered(GcList& young, std::uint16_t heap_id, int generati
 }
 
 std::size_t Collector::subtract_refs_ordered(GcList& young, std::uint16_t heap_id,
-                                             int generation, bool& ordered,
+                                             int generation, bool& ordered, bool& by_roots,
                                              std::vector<GcHead*>* fixed) noexcept {
   YoungDecrefVisitor v(heap_id, generation);
   v.watch_order(true);
+  HeaderOrderProof<64> proof(true);
   std::size_t n = 0;
-  for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next, ++n) {
+  GcHead* gc = young.first();
+  for (; gc != young.end(); gc = gc->next, ++n) {
     flags_of(gc) |= kPassed;
     v.walk_at_ = from_gc(gc);
+    proof.before(gc);
+    subtract_one(v, gc);
+    proof.after(gc);
+    if (fixed != nullptr) note_fixed(*fixed, gc);
+    // Once references have led both ways, only subtract; once the roots'
+    // proof has failed too, without keeping it (the rest of the walk).
+    if (RCGC_UNLIKELY(v.both_ways())) {
+      v.watch_order(false);
+      if (proof.failed()) {
+        gc = gc->next;
+        ++n;
+        break;
+      }
+    }
+  }
+  for (; gc != young.end(); gc = gc->next, ++n) {
     subtract_one(v, gc);
     if (fixed != nullptr) note_fixed(*fixed, gc);
-    // Once references have led both ways, only subtract.
-    if (RCGC_UNLIKELY(v.both_ways())) v.watch_order(false);
   }
-  ordered = !v.both_ways();
+  by_roots = v.both_ways() && !proof.failed() && proof.holds();
+  ordered = !v.both_ways() || by_roots;
   return n;
 }
 
@@ -1650,7 +1694,8 @@ ListCounters list_counters() noexcept {
 
 YoungCounters young_counters() noexcept {
   return {g_young_order_first.load(std::memory_order_relaxed),
-          g_young_order_first_failed.load(std::memory_order_relaxed)};
+          g_young_order_first_failed.load(std::memory_order_relaxed),
+          g_young_by_roots.load(std::memory_order_relaxed)};
 }
 
 namespace {
@@ -1861,15 +1906,22 @@ CollectResult Collector::collect(int generation) noexcept {
       if (!checked_alone) g_young_order_first_failed.fetch_add(1, std::memory_order_relaxed);
     }
     bool ordered = checked_alone;
+    bool by_roots = false;  // ordered by the roots' proof only (references lead both ways)
     if (!checked_alone) {
-      r.candidates = untracked + subtract_refs_ordered(young, h_.id, generation, ordered, &fixed_);
+      r.candidates = untracked +
+                     subtract_refs_ordered(young, h_.id, generation, ordered, by_roots, &fixed_);
     }
-    h_.young_ordered = static_cast<std::uint8_t>(ordered ? h_.young_ordered | bit
-                                                         : h_.young_ordered & ~bit);
+    // The order alone, next time, only if references led one way.
+    h_.young_ordered = static_cast<std::uint8_t>(ordered && !by_roots ? h_.young_ordered | bit
+                                                                      : h_.young_ordered & ~bit);
+    if (by_roots) g_young_by_roots.fetch_add(1, std::memory_order_relaxed);
     phases.lap(checked_alone ? "order" : "subtract");
-    survivors = ordered ? keep_all(young, old_gen_, checked_alone)
-                        : move_unreachable(young, unreachable, old_gen_);
-    phases.lap(ordered ? "keep" : "mark");
+    // (Debug level 2 checks the roots' proof with the mark.)
+    const bool keep = ordered && !(by_roots && RCGC_DEBUG_LEVEL >= 2);
+    survivors = keep ? keep_all(young, old_gen_, checked_alone)
+                     : move_unreachable(young, unreachable, old_gen_);
+    RCGC_DCHECK_AT(2, !ordered || unreachable.empty());
+    phases.lap(keep ? "keep" : "mark");
     survivors -= untrack_fixed(fixed_, h_.id);
     phases.lap("untrack");
   }

@@ -204,10 +204,11 @@ class Collector {
   // subtract_refs_young for a young generation that also watches the order
   // of references: `ordered` is true when every reference within the
   // generation points forward in the list, or every one backwards (and
-  // none from an object to itself). Then nothing in the generation is
-  // garbage, and keep_all finishes.
+  // none from an object to itself), or, with `by_roots` set, when
+  // references lead both ways but the roots' proof of subtract_refs_young
+  // holds. Then nothing in the generation is garbage, and keep_all finishes.
   static std::size_t subtract_refs_ordered(GcList& young, std::uint16_t heap_id,
-                                           int generation, bool& ordered,
+                                           int generation, bool& ordered, bool& by_roots,
                                            std::vector<GcHead*>* fixed = nullptr) noexcept;
   // The same order, watched alone (no gc_refs): true, with `walked` the
   // generation's size, when it is ordered (every object then carries
@@ -334,6 +335,8 @@ void clear_big_object_hints() noexcept;
 struct YoungCounters {
   std::size_t order_first = 0;  // that checked the order alone first
   std::size_t not_ordered = 0;  // of which found references both ways
+  // that found references both ways and kept everything by the roots' proof
+  std::size_t by_roots = 0;
 };
 YoungCounters young_counters() noexcept;
 // Full collections that kept their state in the headers (not the shadow).
