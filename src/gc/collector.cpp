@@ -42,7 +42,8 @@ std::atomic<std::size_t> g_edge_mapping_limit{SIZE_MAX};
 // The last two mappings a collection gave back are kept for the next one
 // (ScratchCache): a fresh mapping takes a page fault and the zeroing of
 // every page it uses, in each collection (the fifth set's meshes, 640k
-// objects: some 20 MB of them, and 0.89x the collection's time without).
+// objects: some 20 MB of them; kept, their collection takes 0.88-0.90x the
+// time, bench/gc/ab.py).
 // A kept mapping's pages are freed lazily (MADV_FREE): the kernel takes
 // them back when it needs memory, and until then writing them again costs
 // no fault. So a kept mapping's contents are whatever they were, or zero:
