@@ -4,7 +4,6 @@
 // they leave every shadow word at zero.
 #include <algorithm>
 #include <cstdlib>
-#include <functional>
 #include <limits>
 #include <string>
 #include <random>
@@ -481,6 +480,55 @@ TEST_F(Shadow, EdgeBufferIsSizedFromTheLastFullCollection) {
   expect_shadow_clear();
 }
 
+// n objects held from outside (each with no referrer before it), then a
+// ring of two made after them and dropped: garbage.
+std::vector<Ref<Link>> held_then_a_garbage_ring(std::size_t n) {
+  std::vector<Ref<Link>> held;
+  for (std::size_t i = 0; i < n; ++i) held.push_back(rcgc::make<Link>());
+  Ref<Link> a = rcgc::make<Link>(), b = rcgc::make<Link>();
+  a->next = b;
+  b->next = a;
+  return held;
+}
+
+// The shapes of the order proof's tests: a node with two children and a
+// parent (or, in a list, a next and a previous node).
+struct PNode : rcgc::Object {
+  Ref<PNode> left, right, parent;
+  void traverse(rcgc::Visitor& visit) const override {
+    visit(left);
+    visit(right);
+    visit(parent);
+  }
+};
+// n nodes made from the head, each holding the next (right) and the one
+// before (parent): ordered forwards, not backwards (the last node's only
+// referrer comes before it).
+Ref<PNode> doubly_linked_from_head(std::size_t n) {
+  Ref<PNode> head = rcgc::make<PNode>();
+  Ref<PNode> tail = head;
+  for (std::size_t i = 1; i < n; ++i) {
+    Ref<PNode> next = rcgc::make<PNode>();
+    next->parent = tail;
+    tail->right = next;
+    tail = next;
+  }
+  return head;
+}
+// A tree of 2^(depth+1) - 1 nodes made children first, each child holding
+// its parent: ordered backwards, not forwards (a leaf's only referrer, its
+// parent, comes after it).
+Ref<PNode> children_first_with_parents(int depth) {
+  Ref<PNode> l = depth > 0 ? children_first_with_parents(depth - 1) : nullptr;
+  Ref<PNode> r = depth > 0 ? children_first_with_parents(depth - 1) : nullptr;
+  Ref<PNode> n = rcgc::make<PNode>();
+  if (l) l->parent = n;
+  if (r) r->parent = n;
+  n->left = std::move(l);
+  n->right = std::move(r);
+  return n;
+}
+
 // A list whose order proves that nothing is garbage needs no mark
 // (ShadowSubtract::ordered): forwards, every member is referenced from
 // outside or by a member before it; backwards, by one after it. The next
@@ -491,27 +539,10 @@ TEST_F(Shadow, OrderedListNeedsNoMark) {
   REQUIRE_REGION();
   ShadowMin always(0);
   EdgeLogLimit edges(SIZE_MAX);
-  struct PNode : rcgc::Object {
-    Ref<PNode> left, right, parent;
-    void traverse(rcgc::Visitor& visit) const override {
-      visit(left);
-      visit(right);
-      visit(parent);
-    }
-  };
   // Forwards: a doubly linked list made from its head (cycles everywhere,
   // each node referenced by the one before).
   constexpr std::size_t kNodes = 5000;
-  Ref<PNode> head = rcgc::make<PNode>();
-  {
-    Ref<PNode> tail = head;
-    for (std::size_t i = 1; i < kNodes; ++i) {
-      Ref<PNode> n = rcgc::make<PNode>();
-      n->parent = tail;
-      tail->right = n;
-      tail = n;
-    }
-  }
+  Ref<PNode> head = doubly_linked_from_head(kNodes);
   auto before = rcgc::detail::shadow_counters();
   EXPECT_EQ(gc::collect(), 0u);
   auto after = rcgc::detail::shadow_counters();
@@ -549,18 +580,7 @@ TEST_F(Shadow, OrderedListNeedsNoMark) {
 
   // Backwards: a tree made children first, each child holding its parent
   // (made after it); only the root is referenced from outside.
-  std::function<Ref<PNode>(int)> build = [&](int depth) {
-    Ref<PNode> n;
-    Ref<PNode> l = depth > 0 ? build(depth - 1) : nullptr;
-    Ref<PNode> r = depth > 0 ? build(depth - 1) : nullptr;
-    n = rcgc::make<PNode>();
-    if (l) l->parent = n;
-    if (r) r->parent = n;
-    n->left = std::move(l);
-    n->right = std::move(r);
-    return n;
-  };
-  Ref<PNode> root = build(11);  // 4095 nodes
+  Ref<PNode> root = children_first_with_parents(11);  // 4095 nodes
   before = rcgc::detail::shadow_counters();
   EXPECT_EQ(gc::collect(), 0u);
   after = rcgc::detail::shadow_counters();
@@ -593,13 +613,7 @@ TEST_F(Shadow, ManyUnreferencedMembersStillFindGarbage) {
   ShadowMin always(0);
   EdgeLogLimit edges(SIZE_MAX);
   constexpr std::size_t kHeld = 2000;
-  std::vector<Ref<Link>> held;
-  for (std::size_t i = 0; i < kHeld; ++i) held.push_back(rcgc::make<Link>());
-  {
-    Ref<Link> a = rcgc::make<Link>(), b = rcgc::make<Link>();
-    a->next = b;
-    b->next = a;
-  }
+  const std::vector<Ref<Link>> held = held_then_a_garbage_ring(kHeld);
   const auto before = rcgc::detail::shadow_counters();
   EXPECT_EQ(gc::collect(), 2u);
   const auto after = rcgc::detail::shadow_counters();
@@ -624,25 +638,8 @@ TEST_F(Shadow, ManyUnreferencedMembersStillFindGarbage) {
 // and checks that the mark kept everything.
 TEST_F(Shadow, OrderedListNeedsNoMarkInTheHeaders) {
   ShadowMin never(std::numeric_limits<long long>::max());
-  struct PNode : rcgc::Object {
-    Ref<PNode> left, right, parent;
-    void traverse(rcgc::Visitor& visit) const override {
-      visit(left);
-      visit(right);
-      visit(parent);
-    }
-  };
   constexpr std::size_t kNodes = 5000;
-  Ref<PNode> head = rcgc::make<PNode>();
-  {
-    Ref<PNode> tail = head;
-    for (std::size_t i = 1; i < kNodes; ++i) {
-      Ref<PNode> n = rcgc::make<PNode>();
-      n->parent = tail;
-      tail->right = n;
-      tail = n;
-    }
-  }
+  Ref<PNode> head = doubly_linked_from_head(kNodes);
   const auto shadow_before = rcgc::detail::shadow_counters();
   auto before = rcgc::detail::list_counters();
   EXPECT_EQ(gc::collect(), 0u);
@@ -669,17 +666,7 @@ TEST_F(Shadow, OrderedListNeedsNoMarkInTheHeaders) {
   EXPECT_EQ(gc::collect(), kNodes);
   EXPECT_EQ(gc::get_objects().size(), 0u);
 
-  std::function<Ref<PNode>(int)> build = [&](int depth) {
-    Ref<PNode> l = depth > 0 ? build(depth - 1) : nullptr;
-    Ref<PNode> r = depth > 0 ? build(depth - 1) : nullptr;
-    Ref<PNode> n = rcgc::make<PNode>();
-    if (l) l->parent = n;
-    if (r) r->parent = n;
-    n->left = std::move(l);
-    n->right = std::move(r);
-    return n;
-  };
-  Ref<PNode> root = build(11);  // 4095 nodes
+  Ref<PNode> root = children_first_with_parents(11);  // 4095 nodes
   before = rcgc::detail::list_counters();
   EXPECT_EQ(gc::collect(), 0u);
   after = rcgc::detail::list_counters();
@@ -706,13 +693,7 @@ TEST_F(Shadow, OrderedListNeedsNoMarkInTheHeaders) {
 TEST_F(Shadow, ManyUnreferencedMembersStillFindGarbageInTheHeaders) {
   ShadowMin never(std::numeric_limits<long long>::max());
   constexpr std::size_t kHeld = 2000;
-  std::vector<Ref<Link>> held;
-  for (std::size_t i = 0; i < kHeld; ++i) held.push_back(rcgc::make<Link>());
-  {
-    Ref<Link> a = rcgc::make<Link>(), b = rcgc::make<Link>();
-    a->next = b;
-    b->next = a;
-  }
+  const std::vector<Ref<Link>> held = held_then_a_garbage_ring(kHeld);
   const auto before = rcgc::detail::list_counters();
   EXPECT_EQ(gc::collect(), 2u);
   const auto after = rcgc::detail::list_counters();
