@@ -811,6 +811,33 @@ TEST_F(Shadow, EdgeLogMappingsAreKeptForTheNextCollection) {
   expect_shadow_clear();
 }
 
+// A heap that is destroyed gives the kept mappings back: a heap of its own
+// collects a heap whose collections log (the chain above, smaller), which
+// leaves mappings kept; its destruction unmaps them.
+TEST_F(Shadow, KeptMappingsGoWithTheHeap) {
+  REQUIRE_REGION();
+  ShadowMin always(0);
+  EdgeLogLimit edges(SIZE_MAX);
+  rcgc::detail::release_collector_scratch();
+  {
+    rcgc::Heap other;
+    auto scope = other.enter();
+    Ref<Link> holder = rcgc::make<Link>();
+    Link* first = holder.get();
+    for (int i = 1; i < 20000; ++i) {
+      Ref<Link> n = rcgc::make<Link>();
+      n->next = holder;
+      holder = n;
+    }
+    first->next = rcgc::make<Link>();  // made after the chain: neither proof holds
+    const auto before = rcgc::detail::shadow_counters();
+    EXPECT_EQ(gc::collect(), 0u);
+    EXPECT_EQ(rcgc::detail::shadow_counters().edge_marks, before.edge_marks + 1);
+    EXPECT_GT(rcgc::detail::collector_scratch_bytes(), 0u);
+  }
+  EXPECT_EQ(rcgc::detail::collector_scratch_bytes(), 0u);
+}
+
 // The subtract walk remembers an object that reports more than 4096
 // references (big_object_hint) so that the next shape sample skips it: a
 // shadow collection runs no lookahead, which remembered them before, so

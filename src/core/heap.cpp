@@ -10,6 +10,7 @@
 
 #include "alloc/allocator_impl.hpp"
 #include "core/describe.hpp"
+#include "gc/collector.hpp"
 #include "rcgc/detail/current_allocator.hpp"
 #include "rcgc/immortal.hpp"
 #include "rcgc/weakref.hpp"
@@ -82,6 +83,9 @@ HeapState::~HeapState() {
     op->~Object();
     Allocator::deallocate(block);
   }
+  // The collector's kept scratch memory (shared by every heap) goes too:
+  // another heap's next full collection maps its own.
+  release_collector_scratch();
 }
 
 }  // namespace detail

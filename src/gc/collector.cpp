@@ -83,6 +83,24 @@ class ScratchCache {
     if (out.p != nullptr) os_unmap(out.p, out.bytes);
   }
   std::size_t reused() const noexcept { return reused_.load(std::memory_order_relaxed); }
+  // Gives every kept mapping back to the OS.
+  void clear() noexcept {
+    Slot out[2];
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      for (int i = 0; i < 2; ++i) {
+        out[i] = slots_[i];
+        slots_[i] = Slot{};
+      }
+    }
+    for (const Slot& o : out)
+      if (o.p != nullptr) os_unmap(o.p, o.bytes);
+  }
+  std::size_t kept_bytes() noexcept {
+    std::lock_guard<std::mutex> lock(m_);
+    return (slots_[0].p != nullptr ? slots_[0].bytes : 0) +
+           (slots_[1].p != nullptr ? slots_[1].bytes : 0);
+  }
 
  private:
   struct Slot {
@@ -95,19 +113,25 @@ class ScratchCache {
   std::uint64_t age_ = 0;
   std::atomic<std::size_t> reused_{0};
 };
-ScratchCache g_scratch;
+// Never destroyed: a heap destroyed during static destruction (the default
+// heap) still finds it.
+ScratchCache& scratch_cache() noexcept {
+  alignas(ScratchCache) static unsigned char storage[sizeof(ScratchCache)];
+  static ScratchCache* const cache = ::new (storage) ScratchCache;
+  return *cache;
+}
 
 std::uint32_t* map_entries(std::size_t n) noexcept {
   if (n > g_edge_mapping_limit.load(std::memory_order_relaxed)) return nullptr;
   const std::size_t bytes = os_scratch_size(n * sizeof(std::uint32_t));
-  if (void* p = g_scratch.take(bytes)) {
+  if (void* p = scratch_cache().take(bytes)) {
     if constexpr (RCGC_DEBUG_LEVEL >= 1) std::memset(p, 0xA5, bytes);
     return static_cast<std::uint32_t*>(p);
   }
   return static_cast<std::uint32_t*>(os_map_scratch(n * sizeof(std::uint32_t)));
 }
 void unmap_entries(std::uint32_t* p, std::size_t n) noexcept {
-  if (p != nullptr) g_scratch.give(p, os_scratch_size(n * sizeof(std::uint32_t)));
+  if (p != nullptr) scratch_cache().give(p, os_scratch_size(n * sizeof(std::uint32_t)));
 }
 
 static_assert(kRegionGranuleShift == kShadowGranuleShift);
@@ -1685,8 +1709,11 @@ ShadowCounters shadow_counters() noexcept {
           g_edge_buffer_growths.load(std::memory_order_relaxed),
           g_shadow_ordered.load(std::memory_order_relaxed),
           g_shadow_unordered_unlogged.load(std::memory_order_relaxed),
-          g_scratch.reused()};
+          scratch_cache().reused()};
 }
+
+void release_collector_scratch() noexcept { scratch_cache().clear(); }
+std::size_t collector_scratch_bytes() noexcept { return scratch_cache().kept_bytes(); }
 
 ListCounters list_counters() noexcept {
   return {g_list_collections.load(std::memory_order_relaxed),

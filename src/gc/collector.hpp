@@ -326,6 +326,12 @@ struct ShadowCounters {
   std::size_t mappings_reused = 0;  // EdgeLog mappings kept from an earlier collection
 };
 ShadowCounters shadow_counters() noexcept;
+// The EdgeLog mappings kept for the next full collection (ScratchCache in
+// collector.cpp): given back to the OS when a heap is destroyed (a heap
+// that is gone keeps nothing mapped for its collections), and their size,
+// for tests.
+void release_collector_scratch() noexcept;
+std::size_t collector_scratch_bytes() noexcept;
 // For tests: whether op is among the objects remembered as big (more than
 // 4096 references reported by one traversal), which the lookaheads do not
 // traverse again and the shape sample skips; and forgetting them all.
