@@ -158,6 +158,9 @@ within("gen-0 collection (10k young) with 1M old objects vs none, ms",
 y1, y2 = measure("young_tree")
 info("gen-0 collection of a fresh tree (1023 nodes, children made first): ns per object",
      y1["young_tree_ns_per_object"], y2["young_tree_ns_per_object"], "CPython")
+y1, y2 = measure("young_doubly_linked")
+info("gen-0 collection of a fresh doubly linked list (1000 nodes, made from its head): ns per object",
+     y1["young_doubly_linked_ns_per_object"], y2["young_doubly_linked_ns_per_object"], "CPython")
 refs = best([run([gc_bench, "refs"]) for _ in range(rounds)])
 within("Ref copy + destroy vs std::shared_ptr, ns", refs["ref_copy_destroy_ns"],
        refs["shared_ptr_copy_destroy_ns"], "shared_ptr", 1.0)
