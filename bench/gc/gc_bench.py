@@ -225,7 +225,7 @@ def young_doubly_linked():
     linked list of 1000 nodes made from its head."""
     gc.disable()
     best = float("inf")
-    for _ in range(2000):
+    for _ in range(500):
         gc.collect()
         head = tail = DNode()
         for _ in range(999):
