@@ -924,12 +924,38 @@ TEST_F(Shadow, RelinkedOrderedListLogsAgain) {
 }
 
 // A large heap built from the root, with its children next door, stays in
-// the headers: the shadow would only add a walk.
-TEST_F(Shadow, LargeHeapBuiltRootFirstStaysInHeaders) {
+// the headers by its shape. Once two collections in a row have proved its
+// order, the next keeps its state in the shadow, expecting the order again
+// (no edge log): a subtract and the clearing of the words, where the
+// headers need a walk that restores every prev link. Garbage breaks the
+// order: that collection marks by traversing and finds it, and the one
+// after goes back to the headers.
+TEST_F(Shadow, LargeHeapBuiltRootFirstMovesToTheShadowOnceOrdered) {
   REQUIRE_REGION();
   ShadowMin by_shape(-1);
   Ref<TNode> tree = root_first(16);
+  const auto list_before = rcgc::detail::list_counters();
   expect_live_heap(131071u, /*in_headers=*/true);
+  expect_live_heap(131071u, /*in_headers=*/true);  // one ordered collection is not enough
+  EXPECT_EQ(rcgc::detail::list_counters().ordered, list_before.ordered + 2);
+  auto before = rcgc::detail::shadow_counters();
+  expect_live_heap(131071u, /*in_headers=*/false);
+  auto after = rcgc::detail::shadow_counters();
+  EXPECT_EQ(after.ordered, before.ordered + 1);
+  EXPECT_EQ(after.edge_marks, before.edge_marks);
+  expect_shadow_clear();
+  {
+    Ref<TNode> a = rcgc::make<TNode>();
+    a->left = a;
+  }
+  before = rcgc::detail::shadow_counters();
+  EXPECT_EQ(gc::collect(), 1u);
+  after = rcgc::detail::shadow_counters();
+  EXPECT_EQ(after.collections, before.collections + 1);
+  EXPECT_EQ(after.unordered_unlogged, before.unordered_unlogged + 1);
+  expect_shadow_clear();
+  expect_live_heap(131071u, /*in_headers=*/true);
+  heap().verify();
 }
 
 // Whether a heap is large is first read off generation 2's count, the

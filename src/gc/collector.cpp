@@ -838,11 +838,22 @@ std::atomic<std::size_t> g_young_by_roots{0};
 std::atomic<std::size_t> g_edge_log_limit{SIZE_MAX};  // set_edge_log_limit
 
 // Whether a full collection keeps its state in the shadow: on a large heap
-// whose shape asks for it (HeapShape), unless RCGC_GC_SHADOW_MIN says.
-bool use_shadow(GcList& young, const HeapShape& shape) noexcept {
+// whose shape asks for it (HeapShape), or whose last two full collections
+// found it ordered (`expect_ordered`, HeapState::ordered_runs), unless
+// RCGC_GC_SHADOW_MIN says. An ordered heap costs the shadow its subtract
+// and the clearing of its words, against the headers' subtract and a walk
+// that restores every prev link (keep_all): the doubly linked list of
+// gc_bench 6.7 + 0.4 ms against 5.2 + 2.5-2.7, the tree made root first
+// 6.3-6.5 ns per object against 8.0-8.2. But a heap that has turned to
+// garbage costs the shadow more: create_gc_cycles' rings, proved ordered
+// while alive and dropped, took 39-40 ns per object there against 31-33 in
+// the headers. Two ordered collections in a row, not one, then: that
+// benchmark collects once before its rings die.
+bool use_shadow(GcList& young, const HeapShape& shape, bool expect_ordered) noexcept {
   long long forced_min = shadow_min();
   if (forced_min >= 0) return at_least(young, static_cast<std::size_t>(forced_min));
-  return shape.large && (shape.walks || shape.bottom_up || shape.far_apart || shape.untracked);
+  return shape.large && (expect_ordered || shape.walks || shape.bottom_up || shape.far_apart ||
+                         shape.untracked);
 }
 
 // A member's word after the subtract walk (or, for the order proof, after
@@ -1808,7 +1819,7 @@ CollectResult Collector::collect(int generation) noexcept {
                                  h_.long_lived_pending));
     const RegionView shadow = ArenaRegion::view();
     phases.lap("shape");
-    if (shadow.size != 0 && use_shadow(young, shape) &&
+    if (shadow.size != 0 && use_shadow(young, shape, h_.ordered_runs >= 2) &&
         !g_shadow_busy.exchange(true, std::memory_order_acquire)) {
       path = "shadow";
       EdgeLog log;
@@ -1853,6 +1864,7 @@ CollectResult Collector::collect(int generation) noexcept {
       // A relinked list has a new order, which the next collection's proof
       // would more likely fail on: it logs.
       h_.full_ordered = sub.ordered && !relink;
+      h_.count_ordered_run(sub.ordered);
       // What this mark's way cost in the queue (mark_direction); a relink
       // makes both ways' counts stale.
       if (relink) {
@@ -1902,6 +1914,10 @@ CollectResult Collector::collect(int generation) noexcept {
       }
       g_list_collections.fetch_add(1, std::memory_order_relaxed);
       if (ordered) g_list_ordered.fetch_add(1, std::memory_order_relaxed);
+      // Ordered twice in a row: a large heap goes to the shadow next time
+      // (use_shadow), expecting the order again (no edge log).
+      h_.full_ordered = ordered;
+      h_.count_ordered_run(ordered);
       survivors -= untrack_fixed(fixed_, h_.id);
       phases.lap("untrack");
     }
