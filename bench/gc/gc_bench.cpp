@@ -371,15 +371,24 @@ struct DNode : rcgc::Object {
   }
 };
 
+// n nodes made from the head, each holding the next and the one before;
+// returns the head, and the tail in `tail` when given.
+Ref<DNode> doubly_linked(int n, Ref<DNode>* tail = nullptr) {
+  Ref<DNode> head = rcgc::make<DNode>(), last = head;
+  for (int i = 1; i < n; ++i) {
+    Ref<DNode> node = rcgc::make<DNode>();
+    node->prev = last;
+    last->next = node;
+    last = std::move(node);
+  }
+  if (tail != nullptr) *tail = std::move(last);
+  return head;
+}
+
 void linked_list() {
   gc::disable();
-  Ref<DNode> head = rcgc::make<DNode>(), tail = head;
-  for (int i = 1; i < 1000000; ++i) {
-    Ref<DNode> n = rcgc::make<DNode>();
-    n->prev = tail;
-    tail->next = n;
-    tail = std::move(n);
-  }
+  Ref<DNode> tail;
+  Ref<DNode> head = doubly_linked(1000000, &tail);
   report("linked_list_ns_per_object", full_collect(5).ns_per_object(), "ns");
 }
 
@@ -459,16 +468,7 @@ void young_doubly_linked() {
   double best = 1e300;
   for (int rep = 0; rep < 500; ++rep) {
     gc::collect();
-    Ref<DNode> head = rcgc::make<DNode>();
-    {
-      Ref<DNode> tail = head;
-      for (int i = 1; i < kNodes; ++i) {
-        Ref<DNode> n = rcgc::make<DNode>();
-        n->prev = tail;
-        tail->next = n;
-        tail = std::move(n);
-      }
-    }
+    Ref<DNode> head = doubly_linked(kNodes);
     auto t0 = Clock::now();
     gc::collect(0);
     best = std::min(best, seconds_since(t0));

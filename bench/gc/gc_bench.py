@@ -208,14 +208,21 @@ class DNode:
         self.value = 0
 
 
+def doubly_linked(n):
+    """n nodes made from the head, each holding the next and the one
+    before: (head, tail)."""
+    head = tail = DNode()
+    for _ in range(1, n):
+        node = DNode()
+        node.prev = tail
+        tail.next = node
+        tail = node
+    return head, tail
+
+
 def linked_list():
     gc.disable()
-    head = tail = DNode()
-    for _ in range(1, 1000000):
-        n = DNode()
-        n.prev = tail
-        tail.next = n
-        tail = n
+    head, tail = doubly_linked(1000000)
     n, t = full_collect(5)
     report("linked_list_ns_per_object", t * 1e9 / n, "ns")
 
@@ -227,13 +234,7 @@ def young_doubly_linked():
     best = float("inf")
     for _ in range(500):
         gc.collect()
-        head = tail = DNode()
-        for _ in range(999):
-            n = DNode()
-            n.prev = tail
-            tail.next = n
-            tail = n
-        del n, tail
+        head = doubly_linked(1000)[0]
         t0 = time.perf_counter()
         gc.collect(0)
         best = min(best, time.perf_counter() - t0)

@@ -42,8 +42,8 @@ std::atomic<std::size_t> g_edge_mapping_limit{SIZE_MAX};
 // The last two mappings a collection gave back are kept for the next one
 // (ScratchCache): a fresh mapping takes a page fault and the zeroing of
 // every page it uses, in each collection (the fifth set's meshes, 640k
-// objects: some 20 MB of them; kept, their collection takes 0.88-0.90x the
-// time, bench/gc/ab.py).
+// objects: 17% of a run's samples zeroing pages, part of it for the log;
+// kept, their collection takes 0.90x the time, bench/gc/ab.py).
 // A kept mapping's pages are freed lazily (MADV_FREE): the kernel takes
 // them back when it needs memory, and until then writing them again costs
 // no fault. So a kept mapping's contents are whatever they were, or zero:
@@ -320,45 +320,64 @@ inline void subtract_one(YoungDecrefVisitor& v, GcHead* gc) noexcept {
   op->traverse(v);
 }
 
-// The order proof on headers (shadow_subtract proves the same on its
-// words), by induction along the list, kept by a subtract walk
-// (subtract_refs_young, subtract_refs_ordered). Forwards: an object the
-// walk touches first (no visit set kCollecting before: no object before it
-// references it) must end with gc_refs above zero, a root; those are
+// The order proof, by induction along the list, kept by a subtract walk
+// (shadow_subtract on the shadow's words, subtract_refs_young and
+// subtract_refs_ordered on gc_refs; `Slot` is what each notes: a word, a
+// header). Forwards: an object no object before it references (the walk
+// reaches it first) must end with a count above zero, a root; those are
 // noted, and past kMost of them there is no proof. Backwards: an object
-// whose gc_refs is zero right after its own traversal has no referrer
-// after it and none outside: no proof. Either proof says every object is
+// whose count is zero right after its own traversal has no referrer after
+// it and none outside: no proof. Either proof says every object is
 // reachable, cycles or not; the first garbage object has no referrer
 // before it and the last none after it, so garbage defeats both.
-template <std::size_t kMost>
-class HeaderOrderProof {
+template <class Slot, std::size_t kMost>
+class OrderProof {
  public:
-  explicit HeaderOrderProof(bool on) noexcept : forwards_(on), backwards_(on) {}
-  // Before the walk touches gc (subtract_one).
-  void before(GcHead* gc) noexcept {
-    if (forwards_ && !(flags_of(gc) & kCollecting)) {
-      if (noted_ < kMost)
-        unreferenced_[noted_++] = gc;
-      else
-        forwards_ = false;
-    }
+  explicit OrderProof(bool on) noexcept : forwards_(on), backwards_(on) {}
+  bool forwards() const noexcept { return forwards_; }
+  bool backwards() const noexcept { return backwards_; }
+  // The walk reached an object no object before it references.
+  void unreferenced(Slot s) noexcept {
+    if (noted_ < kMost)
+      noted_slots_[noted_++] = s;
+    else
+      forwards_ = false;
   }
-  // Right after gc's traversal.
-  void after(GcHead* gc) noexcept {
-    if (backwards_ && gc_refs(gc) == 0) backwards_ = false;
-  }
+  // An object's count was zero right after its own traversal.
+  void unreferenced_after() noexcept { backwards_ = false; }
   // Neither proof can hold any more.
   bool failed() const noexcept { return !forwards_ && !backwards_; }
-  // Once the walk is over.
-  bool holds() noexcept {
-    for (std::size_t k = 0; forwards_ && k < noted_; ++k) forwards_ = gc_refs(unreferenced_[k]) > 0;
+  // Once the walk is over: `is_root` says whether a noted slot ended with
+  // a count above zero.
+  template <class IsRoot>
+  bool holds(IsRoot is_root) noexcept {
+    for (std::size_t k = 0; forwards_ && k < noted_; ++k) forwards_ = is_root(noted_slots_[k]);
     return forwards_ || backwards_;
   }
 
  private:
   bool forwards_, backwards_;
   std::size_t noted_ = 0;
-  GcHead* unreferenced_[kMost];
+  Slot noted_slots_[kMost];
+};
+
+// The proof on gc_refs: kCollecting not yet set when the walk touches an
+// object says no object before it referenced it (a visit would have).
+template <std::size_t kMost>
+class HeaderOrderProof : public OrderProof<GcHead*, kMost> {
+ public:
+  using OrderProof<GcHead*, kMost>::OrderProof;
+  // Before the walk touches gc (subtract_one).
+  void before(GcHead* gc) noexcept {
+    if (this->forwards() && !(flags_of(gc) & kCollecting)) this->unreferenced(gc);
+  }
+  // Right after gc's traversal.
+  void after(GcHead* gc) noexcept {
+    if (this->backwards() && gc_refs(gc) == 0) this->unreferenced_after();
+  }
+  bool holds() noexcept {
+    return OrderProof<GcHead*, kMost>::holds([](GcHead* gc) { return gc_refs(gc) > 0; });
+  }
 };
 
 // A subtract walk's object is a candidate for untrack_fixed if its type
@@ -1287,17 +1306,11 @@ ShadowSubtract Collector::shadow_subtract(GcList& young, std::uint16_t heap_id,
                         log != nullptr ? room(EdgeLog::kEdgesPerObject) : 0);
   std::size_t i = 0;
   std::size_t ahead = 0;  // references counted before the walk reached their object
-  // The order proof (ShadowSubtract::ordered), by induction along the list.
-  // Forwards: a member that no member before it referenced (its word was
-  // still zero when the walk got there) must end with a count above zero
-  // (a root); those are noted here, and past kUnreferencedMost of them
-  // there is no proof. Backwards: a member whose count is zero right after
-  // its own traversal (which counted its references to itself) has no
-  // referrer after it and none outside, so there is no proof.
-  constexpr std::size_t kUnreferencedMost = 1024;
-  std::uint32_t* unreferenced[kUnreferencedMost];
-  std::size_t n_unreferenced = 0;
-  bool proof_forwards = true, proof_backwards = true;
+  // The order proof (ShadowSubtract::ordered, OrderProof) on the words: a
+  // member whose word was still zero when the walk got there had no
+  // referrer before it; a member's count right after its own traversal
+  // has counted its references to itself.
+  OrderProof<std::uint32_t*, 1024> proof(true);
   auto give_up_log = [&] {
     log->release();
     log = nullptr;
@@ -1325,12 +1338,7 @@ ShadowSubtract Collector::shadow_subtract(GcList& young, std::uint16_t heap_id,
       const bool counted = rc < kShadowCount && p <= rc;
       *w = counted ? kShadowBehind | (rc - p) : kShadowReached | kShadowWalked;
       // (Tested first: a heap that has disproved it costs no branch on p.)
-      if (proof_forwards && p == 0 && counted) {
-        if (n_unreferenced < kUnreferencedMost)
-          unreferenced[n_unreferenced++] = w;
-        else
-          proof_forwards = false;
-      }
+      if (proof.forwards() && p == 0 && counted) proof.unreferenced(w);
     } else {
       touch(gc);  // outside the region: in the header
       ++r.outside;
@@ -1356,7 +1364,7 @@ ShadowSubtract Collector::shadow_subtract(GcList& young, std::uint16_t heap_id,
     // which had put its registry at the list's end, where sampling starts).
     note_big(op, v.visits_ - visits);
     if (w != nullptr) {
-      if (proof_backwards && !counted_root(*w)) proof_backwards = false;
+      if (proof.backwards() && !counted_root(*w)) proof.unreferenced_after();
       if (v.visits_ == visits && !v.met_member_) {
         *w |= kShadowLeaf;
         ++r.leaves;
@@ -1365,9 +1373,7 @@ ShadowSubtract Collector::shadow_subtract(GcList& young, std::uint16_t heap_id,
     }
   }
   r.members = i;
-  for (std::size_t k = 0; proof_forwards && k < n_unreferenced; ++k)
-    proof_forwards = counted_root(*unreferenced[k]);
-  r.ordered = r.outside == 0 && (proof_forwards || proof_backwards);
+  r.ordered = r.outside == 0 && proof.holds([](std::uint32_t* w) { return counted_root(*w); });
   // References ahead of the walk less those behind it (a reference to an
   // object that never was walked counts as behind).
   r.backwards = 2 * ahead < v.visits_;
@@ -1826,7 +1832,7 @@ CollectResult Collector::collect(int generation) noexcept {
       // Room for every tracked block of the heap's pools (members in the
       // region are among them); pages are committed only as written.
       PoolAllocator& pools = h_.alloc.impl()->pools();
-      const bool expect_ordered = h_.full_ordered;
+      const bool expect_ordered = h_.ordered_runs > 0;
       const bool logging = !expect_ordered && log.reserve(pools.tracked_blocks_in_use());
       log.edges_per_object =
           std::max<std::size_t>(h_.edge_log_per_object, EdgeLog::kEdgesPerObject);
@@ -1862,9 +1868,8 @@ CollectResult Collector::collect(int generation) noexcept {
                           scattered_steps(log) > sub.members / kRelinkScattered &&
                           (!sub.ordered || jumping_steps(log) > sub.members / kRelinkJumping);
       // A relinked list has a new order, which the next collection's proof
-      // would more likely fail on: it logs.
-      h_.full_ordered = sub.ordered && !relink;
-      h_.count_ordered_run(sub.ordered);
+      // would more likely fail on: it logs (the run starts over).
+      h_.count_ordered_run(sub.ordered && !relink);
       // What this mark's way cost in the queue (mark_direction); a relink
       // makes both ways' counts stale.
       if (relink) {
@@ -1916,7 +1921,6 @@ CollectResult Collector::collect(int generation) noexcept {
       if (ordered) g_list_ordered.fetch_add(1, std::memory_order_relaxed);
       // Ordered twice in a row: a large heap goes to the shadow next time
       // (use_shadow), expecting the order again (no edge log).
-      h_.full_ordered = ordered;
       h_.count_ordered_run(ordered);
       survivors -= untrack_fixed(fixed_, h_.id);
       phases.lap("untrack");

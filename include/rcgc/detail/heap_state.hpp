@@ -184,15 +184,13 @@ class HeapState {
   // once and then again four times larger, copying it. 0 until then: the
   // collector's default (EdgeLog::kEdgesPerObject).
   std::uint32_t edge_log_per_object = 0;
-  // The last full collection kept every member by the list's order alone
-  // (ShadowSubtract::ordered in the shadow, without relinking; the same
-  // proof in the headers): the next one, if in the shadow, logs no edges,
-  // which it would not mark from if the order holds again (if not, it
-  // marks by traversing the objects).
-  bool full_ordered = false;
-  // Full collections in a row (either path) that found the order
-  // (saturating); from 2 a large heap keeps its state in the shadow
-  // (use_shadow in src/gc/collector.cpp).
+  // Full collections in a row that kept every member by the list's order
+  // alone (ShadowSubtract::ordered in the shadow, without relinking; the
+  // same proof in the headers), saturating. From 1 the next collection, if
+  // in the shadow, logs no edges, which it would not mark from if the
+  // order holds again (if not, it marks by traversing the objects); from 2
+  // a large heap keeps its state in the shadow (use_shadow in
+  // src/gc/collector.cpp).
   std::uint8_t ordered_runs = 0;
   void count_ordered_run(bool ordered) noexcept {
     ordered_runs = !ordered ? 0 : ordered_runs < 255 ? ordered_runs + 1 : 255;
