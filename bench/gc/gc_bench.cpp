@@ -462,35 +462,36 @@ void list_of_pairs() {
 // proof keeps them all without move_unreachable); ns per object, best of
 // 500 (the Python twin took 3.4 s of CPU for 2000: bench/run.sh keeps
 // under 10 minutes).
-void young_doubly_linked() {
-  constexpr int kNodes = 1000;
+// collect(0) of `objects` objects that `make` builds fresh after a full
+// collection (what it returns is held meanwhile): the best of `reps`, in
+// ns per object.
+template <class Make>
+double young_ns_per_object(int reps, double objects, Make make) {
   gc::disable();
   double best = 1e300;
-  for (int rep = 0; rep < 500; ++rep) {
+  for (int rep = 0; rep < reps; ++rep) {
     gc::collect();
-    Ref<DNode> head = doubly_linked(kNodes);
+    auto held = make();
     auto t0 = Clock::now();
     gc::collect(0);
     best = std::min(best, seconds_since(t0));
   }
-  report("young_doubly_linked_ns_per_object", best * 1e9 / kNodes, "ns");
+  return best * 1e9 / objects;
+}
+
+void young_doubly_linked() {
+  constexpr int kNodes = 1000;
+  report("young_doubly_linked_ns_per_object",
+         young_ns_per_object(500, kNodes, [] { return doubly_linked(kNodes); }), "ns");
 }
 
 // A young collection of fresh data: a tree of 1023 nodes made children
 // first (as Python makes nested lists), then one collect(0); ns per object.
 void young_tree() {
   constexpr int kDepth = 9;
-  constexpr double kObjects = (2 << kDepth) - 1;
-  gc::disable();
-  double best = 1e300;
-  for (int rep = 0; rep < 2000; ++rep) {
-    gc::collect();
-    Ref<TreeNode> t = make_tree_bottom_up(kDepth);
-    auto t0 = Clock::now();
-    gc::collect(0);
-    best = std::min(best, seconds_since(t0));
-  }
-  report("young_tree_ns_per_object", best * 1e9 / kObjects, "ns");
+  report("young_tree_ns_per_object",
+         young_ns_per_object(2000, (2 << kDepth) - 1, [] { return make_tree_bottom_up(kDepth); }),
+         "ns");
 }
 
 // Generation 0 holds `kYoung` objects (a few rings of garbage and some live

@@ -53,18 +53,25 @@ def tree():
     del root
 
 
-def young_tree():
-    """gc_bench.cpp's young_tree: collect(0) of a fresh 1023-node tree."""
+def young_ns_per_object(reps, objects, make):
+    """gc_bench.cpp's young_ns_per_object: collect(0) of what make() builds
+    fresh after a full collection (held meanwhile), best of reps, in ns per
+    object."""
     gc.disable()
     best = float("inf")
-    for _ in range(2000):
+    for _ in range(reps):
         gc.collect()
-        t = make_tree(9)
+        held = make()
         t0 = time.perf_counter()
         gc.collect(0)
         best = min(best, time.perf_counter() - t0)
-        del t
-    report("young_tree_ns_per_object", best * 1e9 / 1023, "ns")
+        del held
+    return best * 1e9 / objects
+
+
+def young_tree():
+    """gc_bench.cpp's young_tree: collect(0) of a fresh 1023-node tree."""
+    report("young_tree_ns_per_object", young_ns_per_object(2000, 1023, lambda: make_tree(9)), "ns")
 
 
 class Node:
@@ -230,16 +237,8 @@ def linked_list():
 def young_doubly_linked():
     """gc_bench.cpp's young_doubly_linked: collect(0) of a fresh doubly
     linked list of 1000 nodes made from its head."""
-    gc.disable()
-    best = float("inf")
-    for _ in range(500):
-        gc.collect()
-        head = doubly_linked(1000)[0]
-        t0 = time.perf_counter()
-        gc.collect(0)
-        best = min(best, time.perf_counter() - t0)
-        del head
-    report("young_doubly_linked_ns_per_object", best * 1e9 / 1000, "ns")
+    report("young_doubly_linked_ns_per_object",
+           young_ns_per_object(500, 1000, lambda: doubly_linked(1000)[0]), "ns")
 
 
 class Instance:
