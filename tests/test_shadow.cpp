@@ -838,6 +838,73 @@ TEST_F(Shadow, KeptMappingsGoWithTheHeap) {
   EXPECT_EQ(rcgc::detail::collector_scratch_bytes(), 0u);
 }
 
+// The mark from the EdgeLog prefetches the words of the edges ahead of its
+// walk when a sample of the log finds most of them more than a MiB of
+// shadow (8 MiB of heap) from the word of the object whose edge it is, over
+// more than 8 MiB of shadow (64 MiB of heap; Collector::edges_far), and
+// not otherwise; either way, and walking either way, it finds what it
+// finds without. Pairs of nodes in 512-byte blocks that reference each
+// other, the second of each pair held from outside, every tenth pair
+// garbage (so neither order proof holds): half the nodes apart, or side by
+// side.
+struct Pad512 : rcgc::Object {
+  Ref<Pad512> other;
+  char pad[472] = {};
+  void traverse(rcgc::Visitor& visit) const override { visit(other); }
+};
+
+// Returns the garbage made.
+std::size_t pairs(bool far, std::size_t n, std::vector<Ref<Pad512>>& held) {
+  std::vector<Ref<Pad512>> nodes;
+  for (std::size_t i = 0; i < n; ++i) nodes.push_back(rcgc::make<Pad512>());
+  std::size_t garbage = 0;
+  for (std::size_t p = 0; p < n / 2; ++p) {
+    const std::size_t a = far ? p : 2 * p, b = far ? p + n / 2 : 2 * p + 1;
+    nodes[a]->other = nodes[b];
+    nodes[b]->other = nodes[a];
+    if (p % 10 == 0)
+      garbage += 2;
+    else
+      held.push_back(nodes[b]);
+  }
+  return garbage;
+}
+
+TEST_F(Shadow, MarkPrefetchesTheWordsOfFarEdgesOverALargeHeap) {
+  REQUIRE_REGION();
+  ShadowMin always(0);
+  EdgeLogLimit edges(SIZE_MAX);
+  static_assert(sizeof(Pad512) + sizeof(rcgc::detail::GcHead) <= 512);
+  struct Case {
+    bool far;
+    std::size_t nodes;  // of at least 496 bytes each
+    bool prefetched;
+  };
+  // 140,000 blocks: more than 64 MiB; 40,000: some 20 MiB, whose pairs are
+  // still more than 8 MiB apart.
+  for (Case c : {Case{true, 140000, true}, Case{true, 40000, false}, Case{false, 140000, false}})
+    for (int way : {0, 1}) {
+      SCOPED_TRACE(testing::Message() << (c.far ? "far, " : "near, ") << c.nodes
+                                      << (way ? " nodes, backwards" : " nodes, forwards"));
+      MarkDirectionGuess guess(way);
+      forget_mark_directions();
+      std::vector<Ref<Pad512>> held;
+      const std::size_t garbage = pairs(c.far, c.nodes, held);
+      const auto before = rcgc::detail::shadow_counters();
+      EXPECT_EQ(gc::collect(), garbage);
+      const auto after = rcgc::detail::shadow_counters();
+      EXPECT_EQ(after.edge_marks, before.edge_marks + 1);
+      EXPECT_EQ(after.prefetched_marks, before.prefetched_marks + (c.prefetched ? 1 : 0));
+      EXPECT_EQ(after.backwards, before.backwards + static_cast<std::size_t>(way));
+      EXPECT_EQ(gc::get_objects().size(), c.nodes - garbage);
+      heap().verify();
+      expect_shadow_clear();
+      held.clear();
+      EXPECT_EQ(gc::collect(), c.nodes - garbage);
+      EXPECT_EQ(gc::get_objects().size(), 0u);
+    }
+}
+
 // The subtract walk remembers an object that reports more than 4096
 // references (big_object_hint) so that the next shape sample skips it: a
 // shadow collection runs no lookahead, which remembered them before, so
