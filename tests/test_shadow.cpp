@@ -843,20 +843,21 @@ TEST_F(Shadow, KeptMappingsGoWithTheHeap) {
 // shadow (8 MiB of heap) from the word of the object whose edge it is, over
 // more than 8 MiB of shadow (64 MiB of heap; Collector::edges_far), and
 // not otherwise; either way, and walking either way, it finds what it
-// finds without. Pairs of nodes in 512-byte blocks that reference each
-// other, the second of each pair held from outside, every tenth pair
-// garbage (so neither order proof holds): half the nodes apart, or side by
-// side.
-struct Pad512 : rcgc::Object {
-  Ref<Pad512> other;
-  char pad[472] = {};
+// finds without. Pairs of nodes of 368 bytes (384-byte blocks; 496 with
+// the debug allocator's header and guard, still in the pools) that
+// reference each other, the second of each pair held from outside, every
+// tenth pair garbage (so neither order proof holds): half the nodes apart,
+// or side by side.
+struct Pad384 : rcgc::Object {
+  Ref<Pad384> other;
+  char pad[344] = {};
   void traverse(rcgc::Visitor& visit) const override { visit(other); }
 };
 
 // Returns the garbage made.
-std::size_t pairs(bool far, std::size_t n, std::vector<Ref<Pad512>>& held) {
-  std::vector<Ref<Pad512>> nodes;
-  for (std::size_t i = 0; i < n; ++i) nodes.push_back(rcgc::make<Pad512>());
+std::size_t pairs(bool far, std::size_t n, std::vector<Ref<Pad384>>& held) {
+  std::vector<Ref<Pad384>> nodes;
+  for (std::size_t i = 0; i < n; ++i) nodes.push_back(rcgc::make<Pad384>());
   std::size_t garbage = 0;
   for (std::size_t p = 0; p < n / 2; ++p) {
     const std::size_t a = far ? p : 2 * p, b = far ? p + n / 2 : 2 * p + 1;
@@ -874,21 +875,23 @@ TEST_F(Shadow, MarkPrefetchesTheWordsOfFarEdgesOverALargeHeap) {
   REQUIRE_REGION();
   ShadowMin always(0);
   EdgeLogLimit edges(SIZE_MAX);
-  static_assert(sizeof(Pad512) + sizeof(rcgc::detail::GcHead) <= 512);
+  static_assert(sizeof(Pad384) == 368);
   struct Case {
     bool far;
     std::size_t nodes;  // of at least 496 bytes each
     bool prefetched;
   };
-  // 140,000 blocks: more than 64 MiB; 40,000: some 20 MiB, whose pairs are
-  // still more than 8 MiB apart.
-  for (Case c : {Case{true, 140000, true}, Case{true, 40000, false}, Case{false, 140000, false}})
+  // 200,000 blocks: more than 64 MiB (73 MiB); 50,000: some 18 MiB, whose
+  // pairs are still more than 8 MiB apart (9.2 MiB). The small heap first:
+  // with the debug allocator (RCGC_MALLOC=debug), made after the large one
+  // it spanned more than 64 MiB and was prefetched.
+  for (Case c : {Case{true, 50000, false}, Case{true, 200000, true}, Case{false, 200000, false}})
     for (int way : {0, 1}) {
       SCOPED_TRACE(testing::Message() << (c.far ? "far, " : "near, ") << c.nodes
                                       << (way ? " nodes, backwards" : " nodes, forwards"));
       MarkDirectionGuess guess(way);
       forget_mark_directions();
-      std::vector<Ref<Pad512>> held;
+      std::vector<Ref<Pad384>> held;
       const std::size_t garbage = pairs(c.far, c.nodes, held);
       const auto before = rcgc::detail::shadow_counters();
       EXPECT_EQ(gc::collect(), garbage);
