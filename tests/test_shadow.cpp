@@ -841,7 +841,7 @@ TEST_F(Shadow, KeptMappingsGoWithTheHeap) {
 // The mark from the EdgeLog prefetches the words of the edges ahead of its
 // walk when a sample of the log finds most of them more than a MiB of
 // shadow (8 MiB of heap) from the word of the object whose edge it is, over
-// more than 8 MiB of shadow (64 MiB of heap; Collector::edges_far), and
+// more than 8 MiB of shadow (64 MiB of heap; edges_far in src/gc/collector.cpp), and
 // not otherwise; either way, and walking either way, it finds what it
 // finds without. Pairs of nodes of 368 bytes (384-byte blocks; 496 with
 // the debug allocator's header and guard, still in the pools) that

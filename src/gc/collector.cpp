@@ -1483,11 +1483,13 @@ void EdgeLog::release() noexcept {
 // references stay near, or whose shadow stays in the caches, the
 // prefetches only cost instructions and cache lines (docs/benchmarks.md,
 // session 18, with this machine's caches: 1 MiB of L2 a core, 32 MiB of
-// L3 shared; always prefetching, the meshes' mark took 1.20x its time and
-// attr_objects' 1.27x, against 0.62x for the HTTP server's; the scene's,
-// whose sample finds 48% of its edges far, 0.88x in two runs of 3 rounds
-// and 1.14x and 1.08x in two more, of 3 and 7: so "more than half").
-bool Collector::edges_far(const EdgeLog& log) noexcept {
+// L3 shared. Always prefetching, the meshes' mark took 1.20x its time,
+// against 0.62x for the HTTP server's; with the first test alone,
+// attr_objects' took 1.27x, its words spanning 6.2 MiB. The scene's,
+// whose sample finds 48% of its edges far, took 0.88x in two runs of 3
+// rounds and 1.14x and 1.08x in two more, of 3 and 7: so "more than
+// half").
+static bool edges_far(const EdgeLog& log) noexcept {
   constexpr std::uint32_t kFarWords = (1u << 20) / sizeof(std::uint32_t);
   constexpr std::uint32_t kSpanWords = (8u << 20) / sizeof(std::uint32_t);
   constexpr std::size_t kRuns = 16, kRun = 64;
@@ -1522,9 +1524,10 @@ bool Collector::edges_far(const EdgeLog& log) noexcept {
   return 2 * far > all && highest - lowest > kSpanWords;
 }
 
+// mark_edges, with the words of the walk's edges prefetched or not.
 template <bool kPrefetch>
-MarkResult Collector::mark_edges_as(const EdgeLog& log, const RegionView& shadow,
-                                    bool backwards) noexcept {
+static MarkResult mark_edges_as(const EdgeLog& log, const RegionView& shadow,
+                                bool backwards) noexcept {
   std::uint32_t* const sh = shadow.shadow;
   const std::uint32_t* const index = log.index;
   const std::uint32_t* const start = log.start;

@@ -199,14 +199,10 @@ class Collector {
   // object is read). A member the walk passes unreached has its position
   // put in its word's count (0 then, and needed no more), so a visit that
   // reaches it later finds its edges.
-  // When most edges lead far (edges_far), the walk prefetches the words of
-  // the edges ahead of it.
+  // When most edges lead far (edges_far in collector.cpp), the walk
+  // prefetches the words of the edges ahead of it.
   static MarkResult mark_edges(const EdgeLog& log, const RegionView& shadow,
                                bool backwards) noexcept;
-  static bool edges_far(const EdgeLog& log) noexcept;
-  template <bool kPrefetch>
-  static MarkResult mark_edges_as(const EdgeLog& log, const RegionView& shadow,
-                                  bool backwards) noexcept;
   // subtract_refs_young for a young generation that also watches the order
   // of references: `ordered` is true when every reference within the
   // generation points forward in the list, or every one backwards (and
@@ -330,7 +326,7 @@ struct ShadowCounters {
   std::size_t ordered = 0;  // that kept every member by the order alone, without a mark
   std::size_t unordered_unlogged = 0;  // that expected that, logged no edges, and had to mark
   std::size_t mappings_reused = 0;  // EdgeLog mappings kept from an earlier collection
-  std::size_t prefetched_marks = 0;  // of edge_marks, that prefetched (Collector::edges_far)
+  std::size_t prefetched_marks = 0;  // of edge_marks, that prefetched (edges_far)
 };
 ShadowCounters shadow_counters() noexcept;
 // The EdgeLog mappings kept for the next full collection (ScratchCache in
