@@ -262,8 +262,12 @@ RCGC_ALWAYS_INLINE void Visitor::visit_as(Object* op, std::uintptr_t n) {
   // Mode::clear: raw pointers cannot be reset.
 }
 
-// One visit: the mode picks the body. An if-chain, not a switch: no jump
-// table on the hottest path (young collections' modes first).
+// One visit: the mode picks the body, young collections' modes first. GCC 12
+// at -O3 turns the chain into a switch with a jump table all the same (an
+// indirect jump a visit); keeping it a chain (each test marked unlikely, so
+// that the next visit of a traverse() skips to its mode's body) measured no
+// clear gain over the host's noise, and losses on some heaps
+// (docs/benchmarks.md, session 19).
 RCGC_ALWAYS_INLINE void Visitor::visit(Object* op, std::uintptr_t n) {
   if (mode_ == Mode::order) return visit_as<Mode::order>(op, n);
   if (mode_ == Mode::decref_order) return visit_as<Mode::decref_order>(op, n);
