@@ -186,14 +186,14 @@ class HeapState {
   std::uint32_t edge_log_per_object = 0;
   // Full collections in a row that kept every member by the list's order
   // alone (ShadowSubtract::ordered in the shadow, without relinking; the
-  // same proof in the headers), saturating. From 1 the next collection, if
-  // in the shadow, logs no edges, which it would not mark from if the
-  // order holds again (if not, it marks by traversing the objects); from 2
-  // a large heap keeps its state in the shadow (use_shadow in
-  // src/gc/collector.cpp).
+  // same proof in the headers), counted up to 2, all the collector asks:
+  // from 1 the next collection, if in the shadow, logs no edges, which it
+  // would not mark from if the order holds again (if not, it marks by
+  // traversing the objects); from 2 a large heap keeps its state in the
+  // shadow (use_shadow in src/gc/collector.cpp).
   std::uint8_t ordered_runs = 0;
   void count_ordered_run(bool ordered) noexcept {
-    ordered_runs = !ordered ? 0 : ordered_runs < 255 ? ordered_runs + 1 : 255;
+    ordered_runs = !ordered ? 0 : ordered_runs < 2 ? ordered_runs + 1 : 2;
   }
   // The share of the members (per mille) that the last shadow mark walking
   // forwards ([0]) and backwards ([1]) passed before reaching them, each of
