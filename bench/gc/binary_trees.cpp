@@ -4,10 +4,15 @@
 //              Game's programs, and Python's tuples)
 //   top-down   a node is made first, its children assigned to it after
 // Kinds:
-//   binary_trees rcgc N            rcgc::Ref + make, bottom-up, nodes whose
-//                                  references are fixed (the collector stops
-//                                  tracking them, as CPython its tuples)
-//   binary_trees rcgc_nogc N       the same with gc::disable(): reference counting only
+//   binary_trees rcgc N            rcgc::Ref + make_fixed, bottom-up: nodes
+//                                  whose references are those they are made
+//                                  with (Python's tuples), never tracked, made
+//                                  without a GC header (32-byte blocks)
+//   binary_trees rcgc_make N       the same nodes made with make: each has the
+//                                  16-byte GC header, and make<T> leaves it
+//                                  untracked (the program of 2026-11-22 10:00
+//                                  to 2026-11-23)
+//   binary_trees rcgc_nogc N       rcgc with gc::disable(): reference counting only
 //   binary_trees rcgc_topdown N    rcgc, top-down: nodes the collector tracks
 //                                  until they die (the program before 2026-11-22 10:00)
 //   binary_trees shared_ptr N      std::shared_ptr + make_shared, top-down
@@ -16,11 +21,12 @@
 //                                  the same bottom-up (slower for both with
 //                                  glibc's malloc: docs/benchmarks.md)
 //   binary_trees model N           no memory manager: rcgc's object model
-//                                  alone, bottom-up (a 16-byte list head, a
-//                                  vtable, a 32-bit count, flags and heap id,
-//                                  two counted references, a virtual
-//                                  destructor; rcgc's two counts of objects
-//                                  made), blocks of 48 bytes from one free
+//                                  alone, bottom-up (a vtable, a 32-bit
+//                                  count, flags and heap id, two counted
+//                                  references, a virtual destructor; rcgc's
+//                                  two counts of objects made: make_fixed's
+//                                  node; until 2026-11-23 a 16-byte list head
+//                                  too, make's), blocks of 32 bytes from one free
 //                                  list that keeps them all: no heap lookup,
 //                                  no pools, no trashcan, no collector. At
 //                                  depth 16 rcgc's time less this one is
@@ -55,8 +61,8 @@ const bool g_stats = std::getenv("RCGC_BENCH_STATS") != nullptr;
 std::size_t g_candidates = 0;
 
 // Built bottom-up: its children never change once it is made (a Python
-// tuple's items), and it says so; the collector stops tracking a node once
-// it finds both children untracked.
+// tuple's items), and it says so: make<T> finds both children untracked and
+// leaves the node untracked; make_fixed<T> makes it without a GC header.
 struct RcNode : rcgc::Object {
   const rcgc::Ref<RcNode> left, right;
   RcNode(rcgc::Ref<RcNode> l, rcgc::Ref<RcNode> r) noexcept
@@ -88,24 +94,20 @@ struct UpNode {
       : left(std::move(l)), right(std::move(r)) {}
 };
 
-// The object model alone (kind "model"): what make<T> and a release
+// The object model alone (kind "model"): what make_fixed<T> and a release
 // cannot do without, with the least bookkeeping around it.
 namespace model {
-struct Head {  // GcHead's room: never linked here
-  void* next;
-  std::uintptr_t prev;
-};
 struct Object {
   virtual ~Object() = default;
   std::uint32_t refcnt = 1;
   std::uint16_t flags = 0, heap = 1;
 };
-static_assert(sizeof(Head) + sizeof(Object) == 32);
+static_assert(sizeof(Object) == 16);
 
-// One LIFO list of 48-byte blocks (a Head and a Node), carved from chunks
-// that are never given back.
+// One LIFO list of 32-byte blocks (a Node), carved from chunks that are
+// never given back.
 struct Blocks {
-  static constexpr std::size_t kBlock = 48, kChunk = 4096;
+  static constexpr std::size_t kBlock = 32, kChunk = 4096;
   void* free = nullptr;
   char* next = nullptr;
   char* end = nullptr;
@@ -140,7 +142,7 @@ Blocks g_blocks;
 
 __attribute__((noinline)) void release(Object* op) noexcept {
   op->~Object();
-  g_blocks.deallocate(reinterpret_cast<char*>(op) - sizeof(Head));
+  g_blocks.deallocate(op);
 }
 
 template <class T>
@@ -197,12 +199,14 @@ struct BottomUp {
 };
 
 rcgc::Ref<RcNode> new_rc(rcgc::Ref<RcNode> l, rcgc::Ref<RcNode> r) {
+  return rcgc::make_fixed<RcNode>(std::move(l), std::move(r));
+}
+rcgc::Ref<RcNode> new_rc_make(rcgc::Ref<RcNode> l, rcgc::Ref<RcNode> r) {
   return rcgc::make<RcNode>(std::move(l), std::move(r));
 }
 model::Ref<model::Node> new_model(model::Ref<model::Node> l, model::Ref<model::Node> r) {
   void* b = model::g_blocks.allocate();
-  return model::Ref<model::Node>(
-      ::new (static_cast<char*>(b) + sizeof(model::Head)) model::Node(std::move(l), std::move(r)));
+  return model::Ref<model::Node>(::new (b) model::Node(std::move(l), std::move(r)));
 }
 rcgc::Ref<RcMutableNode> new_rc_mutable() { return rcgc::make<RcMutableNode>(); }
 std::shared_ptr<SpNode> new_sp() { return std::make_shared<SpNode>(); }
@@ -215,6 +219,7 @@ std::unique_ptr<UpNode> new_up2(std::unique_ptr<UpNode> l, std::unique_ptr<UpNod
 }
 
 using RcTrees = BottomUp<rcgc::Ref<RcNode>, new_rc>;
+using RcMakeTrees = BottomUp<rcgc::Ref<RcNode>, new_rc_make>;
 using ModelTrees = BottomUp<model::Ref<model::Node>, new_model>;
 using RcTopDownTrees = TopDown<rcgc::Ref<RcMutableNode>, new_rc_mutable>;
 using SpTrees = TopDown<std::shared_ptr<SpNode>, new_sp>;
@@ -245,8 +250,8 @@ void run(int n) {
 int main(int argc, char** argv) {
   if (argc < 3) {
     std::fprintf(stderr,
-                 "usage: binary_trees rcgc|rcgc_nogc|rcgc_topdown|model|shared_ptr|unique_ptr|"
-                 "shared_ptr_bottom_up|unique_ptr_bottom_up DEPTH\n");
+                 "usage: binary_trees rcgc|rcgc_make|rcgc_nogc|rcgc_topdown|model|shared_ptr|"
+                 "unique_ptr|shared_ptr_bottom_up|unique_ptr_bottom_up DEPTH\n");
     return 2;
   }
   std::string kind = argv[1];
@@ -258,6 +263,8 @@ int main(int argc, char** argv) {
     });
   if (kind == "rcgc") {
     run<RcTrees>(n);
+  } else if (kind == "rcgc_make") {
+    run<RcMakeTrees>(n);
   } else if (kind == "rcgc_nogc") {  // the same with the cycle collector off
     rcgc::gc::disable();
     run<RcTrees>(n);

@@ -181,7 +181,10 @@ bt_rows = []
 for depth in depths:
     res = {}
     # rcgc builds its trees bottom-up with nodes whose references are fixed
-    # (as Python's tuples); the peers top-down, their faster order. At depth
+    # (as Python's tuples), made with make_fixed, without a GC header (from
+    # session 20; rcgc_make, below 20, is the same program with make<T>: a
+    # header on each node, which stays untracked); the peers top-down,
+    # their faster order. At depth
     # 16 the other orders too, for the record: rcgc top-down (the program
     # before 2026-11-22 10:00, every node tracked until it dies) and the
     # peers bottom-up (at 18 too until session 16, when bench/run.sh took
@@ -196,7 +199,7 @@ for depth in depths:
     variants = [("rcgc", [trees, "rcgc"]), ("shared_ptr", [trees, "shared_ptr"]),
                 ("unique_ptr", [trees, "unique_ptr"])]
     if depth < 20:
-        variants.append(("rcgc_nogc", [trees, "rcgc_nogc"]))
+        variants += [(k, [trees, k]) for k in ("rcgc_make", "rcgc_nogc")]
     if depth < 18:
         variants += [(k, [trees, k]) for k in ("model", "rcgc_topdown", "shared_ptr_bottom_up",
                                                "unique_ptr_bottom_up")]
@@ -253,7 +256,7 @@ for name, rc, floor, cp, rc_n, cp_n, whole in floors:
         name, rc, floor, rc / floor, cp, cp / floor, rc_n, cp_n, whole))
 
 print("\nbinary-trees (seconds / peak RSS MiB; ratio = rcgc / peer, < 1 is better for rcgc)\n")
-names = [n for n in ("rcgc", "rcgc_nogc", "model", "rcgc_topdown", "shared_ptr", "unique_ptr",
+names = [n for n in ("rcgc", "rcgc_make", "rcgc_nogc", "model", "rcgc_topdown", "shared_ptr", "unique_ptr",
                      "shared_ptr_bottom_up", "unique_ptr_bottom_up", "boehm", "cpython")
          if any(n in res for _, res in bt_rows)]
 print("| depth | " + " | ".join(names) + " | rcgc/shared_ptr time | rcgc/shared_ptr RSS "

@@ -10,8 +10,10 @@
 //
 // Trashcan: releasing a long chain would recurse once per link through
 // destructors. Deaths nested more than kTrashcanDepth deep are queued
-// (through the GcHead, free once untracked) and run by the outermost death,
-// so the stack depth stays bounded whatever the length of the chain.
+// (through the GcHead, free once untracked; an object without one, through
+// its count, flags and heap id) and run by the outermost death, so the
+// stack depth stays bounded whatever the length of the chain.
+#include <cstring>
 #include <exception>
 #include <string>
 
@@ -113,6 +115,17 @@ void* HeapState::allocate_tracked(std::size_t size) {
   return counted_tracked(mem);
 }
 
+void* HeapState::allocate_untracked(std::size_t size) {
+  if (PoolAllocator* pools = small_pools(alloc, size)) [[likely]] {
+    if (void* mem = pools->try_allocate_class_leaf(size_class_of(size), 0)) [[likely]] return mem;
+  }
+  return allocate_untracked_slow(size, __builtin_return_address(0));
+}
+
+void* HeapState::allocate_untracked_slow(std::size_t size, const void* caller) {
+  return allocate_inline(alloc, size, Domain::object, caller);
+}
+
 void* HeapState::allocate_tracked_slow(std::size_t size, const void* caller) {
   return counted_tracked(
       allocate_inline(alloc, size + sizeof(GcHead), Domain::object, caller, /*tracked=*/true));
@@ -139,13 +152,7 @@ inline __attribute__((always_inline)) void HeapState::release(Object* op) noexce
   RCGC_CHECK(!has_flag(op, kFinalizing),
              "finalizer of %p (type %s) released a reference it did not own",
              static_cast<void*>(op), typeid(*op).name());
-  if (dealloc_depth >= kTrashcanDepth && has_flag(op, kTracked)) {
-    untrack(op);
-    GcHead* gc = as_gc(op);
-    gc->next = trash;
-    trash = gc;
-    return;
-  }
+  if (dealloc_depth >= kTrashcanDepth && defer_dealloc(op)) return;
   ++dealloc_depth;
   dealloc(op);
   --dealloc_depth;
@@ -155,12 +162,49 @@ inline __attribute__((always_inline)) void HeapState::release(Object* op) noexce
 // Object::decref's out-of-line half.
 void release(Object* op) noexcept { heap_of(op).release(op); }
 
+bool HeapState::defer_dealloc(Object* op) noexcept {
+  if (has_flag(op, kTracked)) {
+    untrack(op);
+    as_gc(op)->prev_bits = trash;
+    trash = reinterpret_cast<std::uintptr_t>(as_gc(op));
+    return true;
+  }
+  // No header. Its hooks run now, but for a finalizer (which may
+  // resurrect it: it dies now, as before the trashcan knew such objects);
+  // then only its destructor and its memory are left, which need neither
+  // its count, nor its flags, nor its heap id.
+  if (has_flag(op, kHasFinalize | kHasLegacy)) return false;
+  if (has_flag(op, kHasWeakrefs)) clear_weakrefs_at_death(op);
+  static_assert(sizeof(A::refcnt(op)) + sizeof(A::flags(op)) + sizeof(A::heap(op)) ==
+                sizeof(std::uintptr_t));
+  std::memcpy(&A::refcnt(op), &trash, sizeof trash);
+  trash = reinterpret_cast<std::uintptr_t>(op) | 1;
+  return true;
+}
+
 void HeapState::drain_trash() noexcept {
   ++dealloc_depth;
   while (trash) {
-    GcHead* gc = trash;
-    trash = gc->next;
-    dealloc(from_gc(gc));
+    if (!(trash & 1)) {
+      GcHead* gc = reinterpret_cast<GcHead*>(trash);
+      trash = gc->prev_bits;
+      gc->prev_bits = 0;
+      dealloc(from_gc(gc));
+      continue;
+    }
+    // A queued object without a header (defer_dealloc): its hooks ran.
+    Object* op = reinterpret_cast<Object*>(trash & ~std::uintptr_t{1});
+    std::memcpy(&trash, &A::refcnt(op), sizeof trash);
+    A::refcnt(op) = 0;
+    A::flags(op) = kMadeByHeap;
+    A::set_heap(op, id);
+    --live_objects;
+    if constexpr (RCGC_DEBUG_LEVEL >= 1) {
+      A::flags(op) = kMadeByHeap | kFreed;
+      A::set_heap(op, 0);
+    }
+    op->~Object();
+    deallocate_inline(op, Domain::object, 0);
   }
   --dealloc_depth;
 }

@@ -67,6 +67,14 @@ void fatal_base_offset(const char* type_name) noexcept {
 }
 
 
+void fatal_fixed_referent(const char* type_name) noexcept {
+  fatal("make_fixed<%s>: the new object references a tracked object (or one of another heap) "
+        "that none of its arguments held, or its references_fixed() answers false; it was made "
+        "without the GC header a tracked object needs. Give its constructor the references it "
+        "keeps, or make it with make<T>",
+        type_name);
+}
+
 void fatal_freed(const Object* op) noexcept {
   fatal("a reference to %p was used after the object was freed (a reference was released "
         "more often than taken, or a raw pointer outlived its object)",

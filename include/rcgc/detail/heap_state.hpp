@@ -98,11 +98,14 @@ class HeapState {
   // As CPython's gc_alloc, the memory comes first: a failed allocation
   // (std::bad_alloc) counts nothing.
   void* allocate_object(std::size_t size, bool tracked) {
-    return tracked ? allocate_tracked(size) : alloc.allocate(size);
+    return tracked ? allocate_tracked(size) : allocate_untracked(size);
   }
   // The tracked case (src/core/dealloc.cpp, with the allocator's pool fast
   // path inlined into it).
   void* allocate_tracked(std::size_t size);
+  // The untracked case (an untracked type's object, make_fixed's): the same
+  // fast path in a leaf function, without the count.
+  void* allocate_untracked(std::size_t size);
   // Undoes allocate_object() when the constructor threw.
   void abandon_object(void* obj_mem, bool tracked) noexcept {
     if (tracked) {
@@ -208,10 +211,14 @@ class HeapState {
   std::size_t live_objects = 0;  // tracked and untracked, made here, not yet freed
 
   // Trashcan: deallocations nested deeper than kTrashcanDepth are queued on
-  // `trash` (linked through their GcHead) and run by the outermost one.
+  // `trash` and run by the outermost one. An entry is the GcHead of a
+  // tracked type's object (its prev word links to the next entry), or, with
+  // bit 0 set, an object without a header (make_fixed's, an untracked
+  // type's): its count, flags and heap id, no longer needed, hold the link.
+  // 0 ends the list.
   static constexpr int kTrashcanDepth = 50;
   int dealloc_depth = 0;
-  GcHead* trash = nullptr;
+  std::uintptr_t trash = 0;
 
   // Heads of the weakref lists of objects with kHasWeakrefs.
   std::unordered_map<const Object*, WeakRefObject*> weaklists;
@@ -232,9 +239,13 @@ class HeapState {
   // false when the object was resurrected).
   inline void dealloc(Object* op) noexcept;
   RCGC_NOINLINE bool dealloc_hooks(Object* op) noexcept;
+  // Queues op's death on `trash`; false when it must die now (an object
+  // without a header whose finalizer has yet to run).
+  RCGC_NOINLINE bool defer_dealloc(Object* op) noexcept;
   void drain_trash() noexcept;
   // allocate_tracked's other paths (src/core/dealloc.cpp).
   RCGC_NOINLINE void* allocate_tracked_slow(std::size_t size, const void* caller);
+  RCGC_NOINLINE void* allocate_untracked_slow(std::size_t size, const void* caller);
   inline void* counted_tracked(void* block) noexcept;
   RCGC_NOINLINE void* past_threshold(void* block) noexcept;
 };
