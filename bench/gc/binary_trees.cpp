@@ -31,13 +31,15 @@
 //                                  no pools, no trashcan, no collector. At
 //                                  depth 16 rcgc's time less this one is
 //                                  what rcgc's own work costs. It is no
-//                                  floor on larger trees: 0.90-0.98x
-//                                  rcgc's time at 18, 1.29-1.47x at 20
-//                                  (its one free list hands out blocks in
-//                                  the order the last frees left them, so
-//                                  its trees scatter; rcgc's emptied pools
-//                                  are carved again in address order:
-//                                  docs/benchmarks.md, session 17).
+//                                  floor on larger trees: with 48-byte
+//                                  blocks 0.90-0.98x rcgc's time at 18,
+//                                  1.29-1.47x at 20 (its one free list
+//                                  hands out blocks in the order the last
+//                                  frees left them, so its trees scatter;
+//                                  rcgc's emptied pools are carved again in
+//                                  address order: docs/benchmarks.md,
+//                                  session 17); with 32, 0.80x at 18
+//                                  (session 20).
 // Prints the usual output, then "seconds S" and "peak_rss_kib K" (and, with
 // RCGC_BENCH_STATS set, the collections and objects examined on stderr).
 #include <sys/resource.h>

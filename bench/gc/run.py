@@ -193,8 +193,9 @@ for depth in depths:
     # "model" (at 16): rcgc's object model with no memory manager around
     # it (one LIFO free list, no pools, heap or collector;
     # binary_trees.cpp). No target: it shows what rcgc's own work costs
-    # per object. It is no floor on larger trees (0.90-0.98x rcgc's time
-    # at 18, 1.29-1.47x at 20: docs/benchmarks.md, session 17). rcgc_nogc
+    # per object. It is no floor on larger trees (with the 48-byte blocks
+    # of sessions 16-19, 0.90-0.98x rcgc's time at 18, 1.29-1.47x at 20:
+    # docs/benchmarks.md, session 17). rcgc_nogc
     # (reference counting alone) below 20.
     variants = [("rcgc", [trees, "rcgc"]), ("shared_ptr", [trees, "shared_ptr"]),
                 ("unique_ptr", [trees, "unique_ptr"])]
