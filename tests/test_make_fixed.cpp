@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "alloc/pool.hpp"
@@ -68,9 +69,28 @@ struct Unsure : Pair {
   using Pair::Pair;
   bool references_fixed() const noexcept override { return false; }
 };
-// A constructor that throws after taking its arguments.
+// A constructor that throws after taking its arguments; it notes where it
+// was constructed.
 struct Throws : Pair {
-  Throws(Ref<rcgc::Object> a) : Pair(std::move(a), nullptr) { throw std::runtime_error("no"); }
+  static inline const void* at = nullptr;
+  Throws(Ref<rcgc::Object> a) : Pair(std::move(a), nullptr) {
+    at = this;
+    throw std::runtime_error("no");
+  }
+};
+static_assert(sizeof(Throws) == sizeof(Pair));
+// Arguments of each kind make_fixed sees through but Refs.
+enum class Colour { red, green };
+struct Mixed : rcgc::Object {
+  const Ref<rcgc::Object> held;
+  const Colour colour;
+  const std::string text;
+  Mixed(rcgc::Object* p, Colour c, std::string_view t) : held(p), colour(c), text(t) {
+    ++live_nodes;
+  }
+  ~Mixed() override { --live_nodes; }
+  void traverse(rcgc::Visitor& visit) const override { visit(held); }
+  bool references_fixed() const noexcept override { return true; }
 };
 
 // Whether op's block starts at op (no header before it). Only the pools
@@ -186,11 +206,25 @@ TEST_F(MakeFixedTest, ArgumentsItCannotSeeThroughMakeItAsMake) {
 }
 
 TEST_F(MakeFixedTest, NumbersAndStringsAreSeenThrough) {
-  Ref<Link> a = rcgc::make_fixed<Link>(nullptr, 1, "one");
+  Ref<Link> a = rcgc::make_fixed<Link>(nullptr, 1, "one");  // a string literal
   Ref<Link> b = rcgc::make_fixed<Link>(a, 2, std::string("two"));
+  EXPECT_FALSE(gc::is_tracked(a));
   EXPECT_FALSE(gc::is_tracked(b));
+  EXPECT_TRUE(rcgc::detail::PoolAllocator::is_block_start(a.get()) || !pools_only());
   EXPECT_TRUE(rcgc::detail::PoolAllocator::is_block_start(b.get()) || !pools_only());
   EXPECT_EQ(b->next->name, "one");
+  // A raw pointer to an untracked object, an enumeration, a string_view.
+  Ref<Mixed> m = rcgc::make_fixed<Mixed>(a.get(), Colour::green, std::string_view("three"));
+  EXPECT_FALSE(gc::is_tracked(m));
+  EXPECT_TRUE(rcgc::detail::PoolAllocator::is_block_start(m.get()) || !pools_only());
+  EXPECT_EQ(rcgc::getrefcount(a), 3u);
+  // A raw pointer to a tracked object: tracked, with its header.
+  Ref<List> l = rcgc::make<List>();
+  Ref<Mixed> n = rcgc::make_fixed<Mixed>(l.get(), Colour::red, std::string_view("four"));
+  EXPECT_TRUE(gc::is_tracked(n));
+  if (pools_only()) {
+    EXPECT_FALSE(rcgc::detail::PoolAllocator::is_block_start(n.get()));
+  }
 }
 
 TEST_F(MakeFixedTest, ConstructorTakingATrackedObjectIsFatal) {
@@ -206,10 +240,28 @@ TEST_F(MakeFixedTest, ReferencesNotYetFixedIsFatal) {
 TEST_F(MakeFixedTest, ConstructorThatThrowsLosesNothing) {
   Ref<Pair> arg = rcgc::make_fixed<Pair>(nullptr, nullptr);
   const std::size_t before = heap().live_objects();
+  Throws::at = nullptr;
   EXPECT_THROW((void)rcgc::make_fixed<Throws>(arg), std::runtime_error);
   EXPECT_EQ(heap().live_objects(), before);
   EXPECT_EQ(rcgc::getrefcount(arg), 1u);
   EXPECT_EQ(live_nodes, 1);
+  // The block went back to its pool: the pools hand out the block freed
+  // last first, so the next object of its size is made there.
+  ASSERT_NE(Throws::at, nullptr);
+  if (pools_only()) {
+    Ref<Pair> next = rcgc::make_fixed<Pair>(nullptr, nullptr);
+    EXPECT_EQ(static_cast<const void*>(next.get()), Throws::at);
+  }
+  // The same through make<T> (an argument holds a tracked object).
+  Ref<List> l = rcgc::make<List>();
+  Throws::at = nullptr;
+  EXPECT_THROW((void)rcgc::make_fixed<Throws>(l), std::runtime_error);
+  EXPECT_EQ(rcgc::getrefcount(l), 1u);
+  ASSERT_NE(Throws::at, nullptr);
+  if (pools_only()) {
+    Ref<Pair> next = rcgc::make<Pair>(l, nullptr);  // tracked: the same lane
+    EXPECT_EQ(static_cast<const void*>(next.get()), Throws::at);
+  }
 }
 
 TEST_F(MakeFixedTest, LongChainDiesWithoutStackOverflow) {
@@ -239,6 +291,40 @@ TEST_F(MakeFixedTest, LongChainWithWeakReferencesCallsEveryCallback) {
   EXPECT_EQ(live_nodes, 0);
   EXPECT_EQ(calls, 2000);
   for (auto& w : weak) EXPECT_TRUE(w.expired());
+}
+
+TEST_F(MakeFixedTest, WeakReferenceCallbackDeepInAChainReleasesAndCollects) {
+  // A link 100 deep in a dying chain has a weak reference whose callback
+  // (run while the trashcan queues the link) releases a second long chain
+  // and collects a cycle: everything dies, the stack stays bounded.
+  Ref<Link> other;
+  for (int i = 0; i < 100'000; ++i) other = rcgc::make_fixed<Link>(std::move(other), i, "");
+  Ref<List> a = rcgc::make<List>();
+  Ref<List> b = rcgc::make<List>();
+  a->append(b);
+  b->append(a);
+  a.reset();
+  b.reset();
+  Ref<Link> head;
+  std::vector<WeakRef<Link>> weak;
+  std::size_t collected = 0;
+  int calls = 0;
+  for (int i = 0; i < 200; ++i) {
+    head = rcgc::make_fixed<Link>(std::move(head), i, "");
+    if (i == 100) weak.emplace_back(head, [&](WeakRef<Link>&) {
+      ++calls;
+      other.reset();
+      collected = gc::collect();
+    });
+  }
+  EXPECT_EQ(live_nodes, 100'000 + 200 + 2);
+  head.reset();
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(collected, 2u);
+  EXPECT_EQ(live_nodes, 0);
+  EXPECT_TRUE(weak[0].expired());
+  weak.clear();  // the weak reference object itself
+  EXPECT_EQ(heap().live_objects(), 0u);
 }
 
 TEST_F(MakeFixedTest, ChainOfHeaderlessAndHeadedLinksAlternating) {

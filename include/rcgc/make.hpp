@@ -88,12 +88,16 @@ Ref<T> make_in(HeapState& h, Args&&... args) {
 // nullptr and character data hold none. Any other argument (a container of
 // Refs, a user type) might hold references make_fixed cannot see: then the
 // object is made as make<T> makes it.
+// A pointer that converts implicitly to const Object* (not void*, not a
+// pointer to an incomplete type or through a private or ambiguous base:
+// those make the object as make<T> does).
+template <class A>
+concept ObjectPointer = std::is_pointer_v<A> && requires(A p, void (*f)(const Object*)) { f(p); };
 template <class A>
 inline constexpr bool kSeenThrough =
     std::is_arithmetic_v<A> || std::is_enum_v<A> || std::is_same_v<A, std::nullptr_t> ||
     std::is_same_v<A, std::string> || std::is_same_v<A, std::string_view> ||
-    std::is_same_v<A, const char*> || std::is_same_v<A, char*> ||
-    (std::is_pointer_v<A> && std::is_base_of_v<Object, std::remove_cv_t<std::remove_pointer_t<A>>>);
+    std::is_same_v<A, const char*> || std::is_same_v<A, char*> || ObjectPointer<A>;
 template <class T>
 inline constexpr bool kSeenThrough<Ref<T>> = true;
 template <class A>
@@ -111,7 +115,7 @@ bool argument_untracked(const A& a, std::uint16_t heap_id) noexcept {
   using D = std::remove_cvref_t<A>;
   if constexpr (IsRef<D>::value) {
     return holds_untracked(a.get(), heap_id);
-  } else if constexpr (std::is_pointer_v<D> && std::is_base_of_v<Object, std::remove_cv_t<std::remove_pointer_t<D>>>) {
+  } else if constexpr (ObjectPointer<D>) {
     return holds_untracked(a, heap_id);
   } else {
     return true;

@@ -27,6 +27,17 @@ namespace {
 
 using A = ObjectAccess;
 
+// The 8 bytes after the vtable pointer: the count, the flags and the heap
+// id, in that order (checked in debug builds), which the trashcan's queue
+// borrows from an object without a header.
+char* header_word(Object* op) noexcept {
+  static_assert(sizeof(Object) == sizeof(void*) + sizeof(std::uintptr_t));
+  char* w = reinterpret_cast<char*>(op) + sizeof(void*);
+  RCGC_DCHECK(reinterpret_cast<char*>(&A::refcnt(op)) == w &&
+              reinterpret_cast<char*>(&A::flags(op)) == w + 4);
+  return w;
+}
+
 // Runs a finalizer with the object temporarily alive again (count 1).
 // Returns true if the finalizer resurrected it.
 // kFinalizing marks it meanwhile: a finalizer that releases a reference it
@@ -175,9 +186,7 @@ bool HeapState::defer_dealloc(Object* op) noexcept {
   // its count, nor its flags, nor its heap id.
   if (has_flag(op, kHasFinalize | kHasLegacy)) return false;
   if (has_flag(op, kHasWeakrefs)) clear_weakrefs_at_death(op);
-  static_assert(sizeof(A::refcnt(op)) + sizeof(A::flags(op)) + sizeof(A::heap(op)) ==
-                sizeof(std::uintptr_t));
-  std::memcpy(&A::refcnt(op), &trash, sizeof trash);
+  std::memcpy(header_word(op), &trash, sizeof trash);
   trash = reinterpret_cast<std::uintptr_t>(op) | 1;
   return true;
 }
@@ -194,7 +203,7 @@ void HeapState::drain_trash() noexcept {
     }
     // A queued object without a header (defer_dealloc): its hooks ran.
     Object* op = reinterpret_cast<Object*>(trash & ~std::uintptr_t{1});
-    std::memcpy(&trash, &A::refcnt(op), sizeof trash);
+    std::memcpy(&trash, header_word(op), sizeof trash);
     A::refcnt(op) = 0;
     A::flags(op) = kMadeByHeap;
     A::set_heap(op, id);

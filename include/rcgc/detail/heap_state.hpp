@@ -240,7 +240,7 @@ class HeapState {
   inline void dealloc(Object* op) noexcept;
   RCGC_NOINLINE bool dealloc_hooks(Object* op) noexcept;
   // Queues op's death on `trash`; false when it must die now (an object
-  // without a header whose finalizer has yet to run).
+  // without a header whose type has a finalizer, which may resurrect it).
   RCGC_NOINLINE bool defer_dealloc(Object* op) noexcept;
   void drain_trash() noexcept;
   // allocate_tracked's other paths (src/core/dealloc.cpp).
