@@ -79,6 +79,12 @@ struct Throws : Pair {
   }
 };
 static_assert(sizeof(Throws) == sizeof(Pair));
+// A pointer make_fixed cannot see through: to a type it cannot see.
+struct Opaque;
+struct HoldsOpaque : Pair {
+  Opaque* const opaque;
+  explicit HoldsOpaque(Opaque* o) : Pair(nullptr, nullptr), opaque(o) {}
+};
 // Arguments of each kind make_fixed sees through but Refs.
 enum class Colour { red, green };
 struct Mixed : rcgc::Object {
@@ -203,6 +209,17 @@ TEST_F(MakeFixedTest, ArgumentsItCannotSeeThroughMakeItAsMake) {
   l.reset();
   u.reset();
   EXPECT_EQ(gc::collect(), 2u);
+}
+
+TEST_F(MakeFixedTest, PointerToAnIncompleteTypeMakesItAsMake) {
+  static_assert(!rcgc::detail::ObjectPointer<Opaque*>);
+  static_assert(!rcgc::detail::ObjectPointer<void*>);
+  static_assert(rcgc::detail::ObjectPointer<const Pair*>);
+  Ref<HoldsOpaque> h = rcgc::make_fixed<HoldsOpaque>(static_cast<Opaque*>(nullptr));
+  EXPECT_FALSE(gc::is_tracked(h));  // make<T>'s check: it holds nothing tracked
+  if (pools_only()) {
+    EXPECT_FALSE(rcgc::detail::PoolAllocator::is_block_start(h.get()));
+  }
 }
 
 TEST_F(MakeFixedTest, NumbersAndStringsAreSeenThrough) {
