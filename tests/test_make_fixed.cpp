@@ -112,7 +112,18 @@ bool pools_only() {
   return rcgc::detail::Allocator::pools_enabled() && !rcgc::detail::Allocator::debug_enabled();
 }
 
-class MakeFixedTest : public HeapTest {};
+class MakeFixedTest : public HeapTest {
+ protected:
+  // Drops the only reference to a chain of n counted objects: all of them
+  // die, their memory with them.
+  template <class T>
+  void expect_chain_dies(Ref<T>& head, int n) {
+    EXPECT_EQ(live_nodes, n);
+    head.reset();
+    EXPECT_EQ(live_nodes, 0);
+    EXPECT_EQ(heap().live_objects(), 0u);
+  }
+};
 
 TEST_F(MakeFixedTest, ArgumentsHoldingNothingTrackedGiveNoHeader) {
   Ref<Blob> atom = rcgc::make<Blob>("x");
@@ -285,10 +296,7 @@ TEST_F(MakeFixedTest, LongChainDiesWithoutStackOverflow) {
   Ref<Link> head;
   for (int i = 0; i < 1'000'000; ++i) head = rcgc::make_fixed<Link>(std::move(head), i, "");
   EXPECT_FALSE(gc::is_tracked(head));
-  EXPECT_EQ(live_nodes, 1'000'000);
-  head.reset();
-  EXPECT_EQ(live_nodes, 0);
-  EXPECT_EQ(heap().live_objects(), 0u);
+  expect_chain_dies(head, 1'000'000);
 }
 
 TEST_F(MakeFixedTest, LongChainWithWeakReferencesCallsEveryCallback) {
@@ -357,10 +365,7 @@ TEST_F(MakeFixedTest, ChainOfHeaderlessAndHeadedLinksAlternating) {
     }
     EXPECT_FALSE(gc::is_tracked(head));
   }
-  EXPECT_EQ(live_nodes, 300'000);
-  head.reset();
-  EXPECT_EQ(live_nodes, 0);
-  EXPECT_EQ(heap().live_objects(), 0u);
+  expect_chain_dies(head, 300'000);
 }
 
 TEST_F(MakeFixedTest, HeaderlessObjectsInsideCollectedCycles) {

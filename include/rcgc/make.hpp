@@ -57,15 +57,15 @@ __attribute__((flatten)) bool born_untracked(const T* obj, std::uint16_t heap_id
   }
 }
 
-// Constructs a T in heap `h`. The Object base must sit at offset 0 of T (it
-// does for every single-inheritance type, and whenever Object is T's first
-// polymorphic base): the GcHead precedes it in memory.
-template <class T, class... Args>
-Ref<T> make_in(HeapState& h, Args&&... args) {
+// Allocates and constructs a T in heap `h`, with a GC header before it if
+// `tracked`; the memory goes back if the constructor throws. The Object
+// base must sit at offset 0 of T (it does for every single-inheritance
+// type, and whenever Object is T's first polymorphic base): the GcHead
+// precedes it in memory.
+template <class T, bool tracked, class... Args>
+RCGC_ALWAYS_INLINE T* construct_in(HeapState& h, Args&&... args) {
   static_assert(std::is_base_of_v<Object, T>, "make<T>: T must derive from rcgc::Object");
   static_assert(alignof(T) <= 16, "make<T>: over-aligned types are not supported");
-  constexpr std::uint16_t flags = type_flags<T>();
-  constexpr bool tracked = (flags & kTracked) != 0;
   void* mem = h.allocate_object(sizeof(T), tracked);
   T* obj;
   try {
@@ -74,9 +74,19 @@ Ref<T> make_in(HeapState& h, Args&&... args) {
     h.abandon_object(mem, tracked);
     throw;
   }
-  Object* base = obj;
-  if (RCGC_UNLIKELY(static_cast<void*>(base) != static_cast<void*>(obj)))
+  const Object* base = obj;
+  if (RCGC_UNLIKELY(static_cast<const void*>(base) != static_cast<void*>(obj)))
     fatal_base_offset(typeid(T).name());
+  return obj;
+}
+
+// Constructs a T in heap `h` (make<T>).
+template <class T, class... Args>
+Ref<T> make_in(HeapState& h, Args&&... args) {
+  constexpr std::uint16_t flags = type_flags<T>();
+  constexpr bool tracked = (flags & kTracked) != 0;
+  T* obj = construct_in<T, tracked>(h, std::forward<Args>(args)...);
+  Object* base = obj;
   bool link = tracked;
   if constexpr (tracked && (flags & kTypeHook) != 0) link = !born_untracked(obj, h.id);
   h.adopt_object(base, flags, link);
@@ -152,17 +162,8 @@ __attribute__((flatten)) Ref<T> make_fixed_in(HeapState& h, Args&&... args) {
       return make_fixed_tracked_in<T>(h, std::forward<Args>(args)...);
     // No GC header: the block holds the object alone, as an untracked
     // type's does, and the object is never tracked.
-    void* mem = h.allocate_object(sizeof(T), false);
-    T* obj;
-    try {
-      obj = ::new (mem) T(std::forward<Args>(args)...);
-    } catch (...) {
-      h.abandon_object(mem, false);
-      throw;
-    }
+    T* obj = construct_in<T, false>(h, std::forward<Args>(args)...);
     Object* base = obj;
-    if (RCGC_UNLIKELY(static_cast<void*>(base) != static_cast<void*>(obj)))
-      fatal_base_offset(typeid(T).name());
     // The promise checked: a constructor that took a tracked object from
     // elsewhere (or an object that says its references may still change)
     // would need the header it was not given.
