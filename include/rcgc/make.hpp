@@ -93,16 +93,16 @@ Ref<T> make_in(HeapState& h, Args&&... args) {
   return Ref<T>(obj, kAdopt);
 }
 
-// make_fixed: an argument make_fixed_in can see through. A Ref (or a
-// pointer to an Object) is a reference to check; numbers, enumerations,
-// nullptr and character data hold none. Any other argument (a container of
-// Refs, a user type) might hold references make_fixed cannot see: then the
-// object is made as make<T> makes it.
 // A pointer that converts implicitly to const Object* (not void*, not a
 // pointer to an incomplete type or through a private or ambiguous base:
 // those make the object as make<T> does).
 template <class A>
 concept ObjectPointer = std::is_pointer_v<A> && requires(A p, void (*f)(const Object*)) { f(p); };
+// make_fixed: an argument make_fixed_in can see through. A Ref (or a
+// pointer to an Object) is a reference to check; numbers, enumerations,
+// nullptr and character data hold none. Any other argument (a container of
+// Refs, a user type) might hold references make_fixed cannot see: then the
+// object is made as make<T> makes it.
 template <class A>
 inline constexpr bool kSeenThrough =
     std::is_arithmetic_v<A> || std::is_enum_v<A> || std::is_same_v<A, std::nullptr_t> ||
@@ -151,8 +151,8 @@ __attribute__((flatten)) Ref<T> make_fixed_in(HeapState& h, Args&&... args) {
                 "make_fixed<T>: T must declare references_fixed() (its references are those its "
                 "constructor is given, never changed)");
   static_assert((flags & (kHasFinalize | kHasLegacy)) == 0,
-                "make_fixed<T>: a type with a finalizer may be resurrected and tracked again: "
-                "use make<T>");
+                "make_fixed<T>: a type with a finalizer (which may resurrect the object) "
+                "cannot wait in the trashcan's queue without a GC header: use make<T>");
   constexpr bool seen = ((kSeenThrough<std::remove_cvref_t<Args>> ||
                           kSeenThroughArray<std::remove_reference_t<Args>>) && ...);
   if constexpr (!seen) {
