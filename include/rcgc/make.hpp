@@ -115,11 +115,7 @@ inline constexpr bool kSeenThroughArray =  // a string literal
     std::is_array_v<A> && std::is_same_v<std::remove_cv_t<std::remove_extent_t<A>>, char>;
 
 // Whether one argument holds no tracked object of heap `heap_id` (nor one
-// of another heap): Mode::referents' test, make<T>'s check after the fact.
-inline bool holds_untracked(const Object* op, std::uint16_t heap_id) noexcept {
-  return op == nullptr || (ObjectAccess::heap(op) == heap_id &&
-                           !(ObjectAccess::flags(op) & kLinked));
-}
+// of another heap): holds_untracked (ref.hpp), Mode::referents' test.
 template <class A>
 bool argument_untracked(const A& a, std::uint16_t heap_id) noexcept {
   using D = std::remove_cvref_t<A>;

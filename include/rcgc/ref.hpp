@@ -138,6 +138,17 @@ inline std::size_t getrefcount(const Object* op) noexcept {
   return op ? op->refcount() : 0;
 }
 
+namespace detail {
+// Whether a reference to op (or null) keeps an object that holds it from
+// needing tracking: op is untracked and of heap `heap_id` (an object of
+// another heap counts as tracked). Mode::referents' test, and make_fixed's
+// of its arguments.
+inline bool holds_untracked(const Object* op, std::uint16_t heap_id) noexcept {
+  return op == nullptr ||
+         (ObjectAccess::heap(op) == heap_id && !(ObjectAccess::flags(op) & kLinked));
+}
+}  // namespace detail
+
 template <Visitor::Mode M>
 RCGC_ALWAYS_INLINE void Visitor::visit_as(Object* op, std::uintptr_t n) {
   using A = detail::ObjectAccess;
@@ -257,7 +268,7 @@ RCGC_ALWAYS_INLINE void Visitor::visit_as(Object* op, std::uintptr_t n) {
   } else if constexpr (M == Mode::call) {
     fn_(*this, op);
   } else if constexpr (M == Mode::referents) {
-    if (A::heap(op) != heap_id_ || (A::flags(op) & detail::kLinked)) met_tracked_ = true;
+    if (!detail::holds_untracked(op, heap_id_)) met_tracked_ = true;
   }
   // Mode::clear: raw pointers cannot be reset.
 }

@@ -201,19 +201,15 @@ void HeapState::drain_trash() noexcept {
       dealloc(from_gc(gc));
       continue;
     }
-    // A queued object without a header (defer_dealloc): its hooks ran.
+    // A queued object without a header (defer_dealloc): its hooks ran, so
+    // flags without a hook's bit (nor kTracked) let dealloc only destroy
+    // it and free its block.
     Object* op = reinterpret_cast<Object*>(trash & ~std::uintptr_t{1});
     std::memcpy(&trash, header_word(op), sizeof trash);
     A::refcnt(op) = 0;
     A::flags(op) = kMadeByHeap;
     A::set_heap(op, id);
-    --live_objects;
-    if constexpr (RCGC_DEBUG_LEVEL >= 1) {
-      A::flags(op) = kMadeByHeap | kFreed;
-      A::set_heap(op, 0);
-    }
-    op->~Object();
-    deallocate_inline(op, Domain::object, 0);
+    dealloc(op);
   }
   --dealloc_depth;
 }
