@@ -118,6 +118,14 @@ inline constexpr std::uint32_t kShadowAheadFloor = 0u - (kShadowCount + 1);
 // pool, the id of the heap whose tracked objects the pool holds (0: none,
 // an untracked lane's pool).
 inline constexpr unsigned kPoolTagShift = 14;
+// Mode::stream's entries (Collector::shadow_subtract): a word index (bit 31
+// clear: the region has at most 2^30 words), or kStreamCount | n, the count
+// of the visit in the next entry (n > 1; more than kStreamMostN is
+// kStreamMostN, which is rare in the word all the same), or kStreamLeave |
+// met_member after an object's traversal.
+inline constexpr std::uint32_t kStreamLeave = 0x80000000u;
+inline constexpr std::uint32_t kStreamCount = 0xC0000000u;
+inline constexpr std::uint32_t kStreamMostN = 0x3FFFFFFFu;
 
 // The mark's visit of an object with a shadow word (Mode::mark, and
 // Collector::mark_edges): a member not yet reached is reached; the answer
@@ -200,9 +208,14 @@ class Visitor {
   // `referents` sets met_tracked_ when a visit reaches a tracked object or
   // one of another heap (make<T>'s check of an object with fixed
   // references, Object::references_fixed).
+  // `stream` is the collecting thread's side of a subtract walk shared with
+  // the collector's helper thread (Collector::shadow_subtract): a visit to
+  // a possible member inside the region is written to the stream the helper
+  // reads and applies to the shadow's words; one outside the region is
+  // decref_young's, in the header, as decref_shadow does it.
   enum class Mode : std::uint8_t {
     call, decref, decref_young, decref_order, reach, mark, prefetch, clear, decref_shadow,
-    decref_edges, order, referents
+    decref_edges, order, referents, stream
   };
   Visitor(Fn fn, Mode mode, std::uint16_t heap_id = 0, std::uint8_t generation = 0) noexcept
       : fn_(fn), mode_(mode), generation_(generation), heap_id_(heap_id) {}
@@ -216,9 +229,7 @@ class Visitor {
   template <Mode M, class Element>
   void each_as(const Element* p, std::size_t n);
   inline void report_each(Object* op, std::uintptr_t n);
-  // decref_shadow's visit when the word is a root's, or the count leaves
-  // its field (in the collector).
-  void visit_shadow_rare(Object* op, std::uint32_t* w, std::uintptr_t n);
+
   // Inlined into every traverse() whatever the compiler's budget: out of
   // line (GCC 12 at -O3 in a file with many traverse functions), the list
   // path's mark of a doubly linked list of 1M nodes took 5.0 ms instead of
@@ -248,6 +259,29 @@ class Visitor {
 
  protected:
   void set_mode(Mode mode) noexcept { mode_ = mode; }
+  Mode mode() const noexcept { return mode_; }
+  std::uint32_t* shadow() const noexcept { return shadow_; }
+  // stream: appends an entry to the stream; stream_more (in the collector)
+  // is called when the span it was given is full.
+  RCGC_ALWAYS_INLINE void stream_put(std::uint32_t entry) {
+    if (RCGC_LIKELY(stream_out_ != stream_end_)) {
+      *stream_out_++ = entry;
+      return;
+    }
+    stream_more(entry);
+  }
+  void stream_more(std::uint32_t entry) noexcept;
+  void grow_edge_log(std::uint32_t index) noexcept { grow_edges(index); }
+  // decref_shadow's and decref_edges' step on a word.
+  template <Mode M>
+  RCGC_ALWAYS_INLINE void subtract_word(Object* op, std::uint32_t* w, std::uintptr_t n);
+  // decref_shadow's visit when the word is a root's, or the count leaves
+  // its field (in the collector); op nullptr on the helper thread, which
+  // knows only the word.
+  void visit_shadow_rare(Object* op, std::uint32_t* w, std::uintptr_t n);
+  // The object whose shadow word is w (debug builds' reports from the
+  // helper thread).
+  Object* object_of_word(const std::uint32_t* w) const noexcept;
   // `tags`: the heap that owns each 16 KiB pool of the region for the
   // tracked objects in it (decref_shadow, decref_edges).
   void set_shadow(std::uintptr_t base, std::uintptr_t size, std::uint32_t* shadow,
@@ -294,6 +328,11 @@ class Visitor {
   std::uint32_t* edge_out_ = nullptr;
   std::uint32_t* edge_end_ = nullptr;
   bool edges_lost_ = false;
+  // stream: the span of the stream being written, [stream_out_,
+  // stream_end_), and the stream it belongs to (an internal type).
+  std::uint32_t* stream_out_ = nullptr;
+  std::uint32_t* stream_end_ = nullptr;
+  void* stream_ = nullptr;
 
  private:
   // The shadow modes: the arena region and its shadow.

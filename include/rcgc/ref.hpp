@@ -231,34 +231,31 @@ RCGC_ALWAYS_INLINE void Visitor::visit_as(Object* op, std::uintptr_t n) {
         if (RCGC_UNLIKELY(A::heap(op) != heap_id_)) return report_each(op, n);
       }
       if (pool_tags_[d >> detail::kPoolTagShift] != heap_id_) return;
-      std::uint32_t* const w = shadow_ + (d >> detail::kShadowGranuleShift);
-      const std::uint32_t x = *w;
-      if constexpr (RCGC_DEBUG_LEVEL >= 1) {
-        if (RCGC_UNLIKELY((x & ~detail::kShadowLeafCount) == detail::kShadowBehind &&
-                          (x & detail::kShadowCount) < n))
-          return report_each(op, n);
-      }
-      const std::uint32_t y = x - static_cast<std::uint32_t>(n);
-      // Still ahead of the walk with a count that fits (top four bits
-      // 1111), or behind it with a count that did not go below zero (101x):
-      // anything else is rare (a root, a count too small, references beyond
-      // the field). One test of the top bits, not a branch for each case:
-      // ahead or behind is a coin toss on some heaps.
-      static_assert(detail::kShadowAheadFloor == 0xF0000000u &&
-                    detail::kShadowBehind == 0xA0000000u);
-      constexpr std::uint32_t kValidTops = (1u << 0xF) | (1u << 0xB) | (1u << 0xA);
-      if (RCGC_UNLIKELY(!((kValidTops >> (y >> 28)) & 1u)) ||
-          RCGC_UNLIKELY(n > detail::kShadowCount))
-        return visit_shadow_rare(op, w, n);
-      *w = y;
-      visits_ += n;
-      if constexpr (M == Mode::decref_edges) record_edge(static_cast<std::uint32_t>(w - shadow_));
-      return;
+      return subtract_word<M>(op, shadow_ + (d >> detail::kShadowGranuleShift), n);
     }
     // Outside the region: in the header, as a young collection's subtract
     // (the visitor's generation is the oldest, so a member is any linked
     // object of the heap but a frozen one). Its traversal is not a leaf's,
     // whatever the object (the mark then only traverses it needlessly).
+    met_member_ = true;
+    return visit_as<Mode::decref_young>(op, n);
+  } else if constexpr (M == Mode::stream) {
+    // decref_shadow's visit, the word's part left to the helper thread: the
+    // same test of the pool table, and the object (with n when it is not
+    // 1) written to the stream; outside the region, in the header here.
+    const std::uintptr_t d = reinterpret_cast<std::uintptr_t>(op) - region_base_;
+    if (d < region_size_) {
+      if constexpr (RCGC_DEBUG_LEVEL >= 1) {
+        if (RCGC_UNLIKELY(A::heap(op) != heap_id_)) return report_each(op, n);
+      }
+      if (pool_tags_[d >> detail::kPoolTagShift] != heap_id_) return;
+      ++visits_;
+      if (RCGC_UNLIKELY(n != 1))
+        stream_put(detail::kStreamCount |
+                   static_cast<std::uint32_t>(std::min<std::uintptr_t>(n, detail::kStreamMostN)));
+      stream_put(static_cast<std::uint32_t>(d >> detail::kShadowGranuleShift));
+      return;
+    }
     met_member_ = true;
     return visit_as<Mode::decref_young>(op, n);
   } else if constexpr (M == Mode::prefetch) {
@@ -271,6 +268,37 @@ RCGC_ALWAYS_INLINE void Visitor::visit_as(Object* op, std::uintptr_t n) {
     if (!detail::holds_untracked(op, heap_id_)) met_tracked_ = true;
   }
   // Mode::clear: raw pointers cannot be reset.
+}
+
+namespace detail {
+// decref_shadow's step on the word of a possible member: subtract n from it,
+// unless the result says the case is rare (false). An object the walk has
+// passed has its count there; one it has not passed has a word that started
+// at zero, and the walk adds its refcnt when it gets there
+// (kShadowAheadFloor). Still ahead of the walk with a count that fits (top
+// four bits 1111), or behind it with a count that did not go below zero
+// (101x): anything else is rare (a root, a count too small, references
+// beyond the field), and so is n beyond the field. One test of the top bits,
+// not a branch for each case: ahead or behind is a coin toss on some heaps.
+RCGC_ALWAYS_INLINE bool subtract_from_word(std::uint32_t* w, std::uintptr_t n) noexcept {
+  static_assert(kShadowAheadFloor == 0xF0000000u && kShadowBehind == 0xA0000000u);
+  constexpr std::uint32_t kValidTops = (1u << 0xF) | (1u << 0xB) | (1u << 0xA);
+  const std::uint32_t y = *w - static_cast<std::uint32_t>(n);
+  if (RCGC_UNLIKELY(!((kValidTops >> (y >> 28)) & 1u)) || RCGC_UNLIKELY(n > kShadowCount))
+    return false;
+  *w = y;
+  return true;
+}
+}  // namespace detail
+
+// decref_shadow's and decref_edges' visit of the word w of a possible
+// member, op: the rare cases (a count too small among them, which debug
+// builds report) in visit_shadow_rare.
+template <Visitor::Mode M>
+RCGC_ALWAYS_INLINE void Visitor::subtract_word(Object* op, std::uint32_t* w, std::uintptr_t n) {
+  if (RCGC_UNLIKELY(!detail::subtract_from_word(w, n))) return visit_shadow_rare(op, w, n);
+  visits_ += n;
+  if constexpr (M == Mode::decref_edges) record_edge(static_cast<std::uint32_t>(w - shadow_));
 }
 
 // One visit: the mode picks the body, young collections' modes first. GCC 12
@@ -286,6 +314,7 @@ RCGC_ALWAYS_INLINE void Visitor::visit(Object* op, std::uintptr_t n) {
   if (mode_ == Mode::reach) return visit_as<Mode::reach>(op, n);
   if (mode_ == Mode::decref_edges) return visit_as<Mode::decref_edges>(op, n);
   if (mode_ == Mode::decref_shadow) return visit_as<Mode::decref_shadow>(op, n);
+  if (mode_ == Mode::stream) return visit_as<Mode::stream>(op, n);
   if (mode_ == Mode::mark) return visit_as<Mode::mark>(op, n);
   if (mode_ == Mode::decref) return visit_as<Mode::decref>(op, n);
   if (mode_ == Mode::prefetch) return visit_as<Mode::prefetch>(op, n);
@@ -378,6 +407,7 @@ void Visitor::each(const Range& range) {
         case Mode::reach: return each_as<Mode::reach>(p, n);
         case Mode::decref_edges: return each_as<Mode::decref_edges>(p, n);
         case Mode::decref_shadow: return each_as<Mode::decref_shadow>(p, n);
+        case Mode::stream: return each_as<Mode::stream>(p, n);
         case Mode::mark: return each_as<Mode::mark>(p, n);
         case Mode::decref: return each_as<Mode::decref>(p, n);
         case Mode::prefetch: return each_as<Mode::prefetch>(p, n);

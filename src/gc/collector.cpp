@@ -25,6 +25,7 @@
 #include "alloc/os.hpp"
 #include "alloc/region.hpp"
 #include "core/describe.hpp"
+#include "gc/helper.hpp"
 #include "rcgc/weakref.hpp"
 
 namespace rcgc::detail {
@@ -263,6 +264,7 @@ struct YoungDecrefVisitor : GenerationDecrefVisitor {
 };
 
 struct ShadowDecrefVisitor : GenerationDecrefVisitor {
+  using Visitor::Mode;
   using Visitor::edges_lost_;
   using Visitor::met_member_;
   using Visitor::visits_;
@@ -289,6 +291,17 @@ struct ShadowDecrefVisitor : GenerationDecrefVisitor {
   ShadowDecrefVisitor& operator=(const ShadowDecrefVisitor&) = delete;
   // No more edges are recorded (the log was given up).
   void stop_logging() noexcept { set_mode(Mode::decref_shadow); }
+  bool logging() const noexcept { return mode() == Mode::decref_edges; }
+  std::uint32_t* shadow_words() const noexcept { return shadow(); }
+  // The helper thread's walk (SharedWalk) keeps the visits and the edge
+  // log's cursor in registers and hands them back here.
+  std::uint32_t* edge_cursor() const noexcept { return edge_out_; }
+  std::uint32_t* edge_end() const noexcept { return edge_end_; }
+  void set_edge_cursor(std::uint32_t* out) noexcept { edge_out_ = out; }
+  void add_visits(std::size_t n) noexcept { visits_ += n; }
+  void grow(std::uint32_t index) noexcept { grow_edge_log(index); }
+  void rare(std::uint32_t* w, std::uintptr_t n) noexcept { visit_shadow_rare(nullptr, w, n); }
+  Object* object(const std::uint32_t* w) const noexcept { return object_of_word(w); }
   // Edges recorded so far (the next one's offset).
   std::size_t edges() const noexcept { return static_cast<std::size_t>(edge_out_ - edge_begin_); }
   // The buffer, handed over with its capacity (nullptr if lost).
@@ -1291,70 +1304,287 @@ void Collector::keep_all_in_shadow(GcList& young, std::uint16_t new_gen,
   }
 }
 
-ShadowSubtract Collector::shadow_subtract(GcList& young, std::uint16_t heap_id,
-                                          const RegionView& shadow, EdgeLog* log,
-                                          std::vector<GcHead*>* fixed) noexcept {
-  ShadowSubtract r;
-  // Room for log->edges_per_object references to a member per object at
-  // first (4, or what the heap's last full collection needed): pages are
-  // committed only as written, and a buffer that fills up is copied to one
-  // four times larger.
-  const auto room = [&](std::size_t per_object) -> std::size_t {
-    return std::min({per_object * log->capacity + 1, std::size_t{UINT32_MAX},
-                     g_edge_log_limit.load(std::memory_order_relaxed)});
-  };
-  ShadowDecrefVisitor v(heap_id, shadow, log != nullptr ? room(log->edges_per_object) : 0,
-                        log != nullptr ? room(EdgeLog::kEdgesPerObject) : 0);
-  std::size_t i = 0;
-  std::size_t ahead = 0;  // references counted before the walk reached their object
-  // The order proof (ShadowSubtract::ordered, OrderProof) on the words: a
-  // member whose word was still zero when the walk got there had no
-  // referrer before it; a member's count right after its own traversal
-  // has counted its references to itself.
-  OrderProof<std::uint32_t*, 1024> proof(true);
-  auto give_up_log = [&] {
-    log->release();
-    log = nullptr;
-    v.stop_logging();
-  };
-  for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next, ++i) {
-    Object* op = from_gc(gc);
-    const std::uint32_t rc = A::refcnt(op);
+namespace {
+
+// The words' side of the shadow's subtract walk (Collector::shadow_subtract):
+// what the walk's arrival at an object and the end of its traversal do to
+// its word, the order proof, the edge log's arrays, and the visitor that
+// applies each visit to a word (v). Run by the collecting thread alone, or
+// by the helper thread from the stream the collecting thread writes (then
+// in the same order, so with the same result).
+class ShadowWalk {
+ public:
+  ShadowWalk(std::uint16_t heap_id, const RegionView& shadow, EdgeLog* log) noexcept
+      : v(heap_id, shadow, log != nullptr ? room(log, log->edges_per_object) : 0,
+          log != nullptr ? room(log, EdgeLog::kEdgesPerObject) : 0),
+        shadow_(shadow),
+        log_(log) {}
+
+  // update_refs' step as the walk reaches op, before its traversal (a
+  // reference to itself then points backwards): gc_refs = refcnt less the
+  // references from the objects walked before it, which its word counted
+  // down from zero. Returns the word; nullptr outside the region, where the
+  // caller keeps gc_refs in the header (touch).
+  // `op` is nullptr on the helper thread, which knows only w.
+  std::uint32_t* arrive(Object* op, std::uint32_t* w, std::uint32_t rc) noexcept {
     RCGC_DCHECK_AT(2, rc > 0);
-    // update_refs' step, before the traversal (a reference to itself then
-    // points backwards): gc_refs = refcnt less the references from the
-    // objects walked before it, which its word counted down from zero.
-    std::uint32_t* w = shadow.word(op);
     if (w != nullptr) {
       const std::uint32_t before = *w;
       RCGC_DCHECK(before == 0 || before >= kShadowAheadFloor);
       const std::uint32_t p = 0u - before;  // at most 2^28
       if constexpr (RCGC_DEBUG_LEVEL >= 1) {
-        if (RCGC_UNLIKELY(p > rc)) fatal_refcount_too_small(op);
+        if (RCGC_UNLIKELY(p > rc)) fatal_refcount_too_small(op != nullptr ? op : v.object(w));
       }
-      ahead += p;
+      ahead_ += p;
       // A count beyond the word's field (2^28 references, or as many from
       // the objects before it): reachable from outside for all practical
       // purposes, so a root, and no member: visits leave its word alone.
       const bool counted = rc < kShadowCount && p <= rc;
       *w = counted ? kShadowBehind | (rc - p) : kShadowReached | kShadowWalked;
       // (Tested first: a heap that has disproved it costs no branch on p.)
-      if (proof.forwards() && p == 0 && counted) proof.unreferenced(w);
+      if (proof_.forwards() && p == 0 && counted) proof_.unreferenced(w);
     } else {
-      touch(gc);  // outside the region: in the header
-      ++r.outside;
+      ++r_.outside;
       // Its gc_refs overwrites its prev link: no log (nor a backwards walk).
-      if (log != nullptr) give_up_log();
+      if (log_ != nullptr) give_up_log();
     }
-    if (log != nullptr) {
-      if (RCGC_UNLIKELY(i == log->capacity)) {  // more than the allocator counted
+    if (log_ != nullptr) {
+      if (RCGC_UNLIKELY(i_ == log_->capacity)) {  // more than the allocator counted
         give_up_log();
       } else {
-        log->index[i] = static_cast<std::uint32_t>(w - shadow.shadow);  // in the region
-        log->start[i] = static_cast<std::uint32_t>(v.edges());
+        log_->index[i_] = static_cast<std::uint32_t>(w - shadow_.shadow);  // in the region
+        log_->start[i_] = static_cast<std::uint32_t>(v.edges());
       }
     }
     if constexpr (RCGC_DEBUG_LEVEL >= 1) v.current = op;
+    return w;
+  }
+
+  // After the traversal of the object whose word is w; `leaf` if it met no
+  // member. Whether the object is marked a leaf.
+  bool leave(std::uint32_t* w, bool leaf) noexcept {
+    ++i_;
+    if (w == nullptr) return false;
+    if (proof_.backwards() && !counted_root(*w)) proof_.unreferenced_after();
+    if (!leaf) return false;
+    *w |= kShadowLeaf;
+    ++r_.leaves;
+    return true;
+  }
+
+  ShadowSubtract finish() noexcept {
+    r_.members = i_;
+    r_.ordered =
+        r_.outside == 0 && proof_.holds([](std::uint32_t* w) { return counted_root(*w); });
+    // References ahead of the walk less those behind it (a reference to an
+    // object that never was walked counts as behind).
+    r_.backwards = 2 * ahead_ < v.visits_;
+    if (log_ != nullptr) {
+      log_->objects = i_;
+      log_->start[i_] = static_cast<std::uint32_t>(v.edges());
+      log_->edges = v.take_edges(log_->edge_capacity);
+      if (log_->edges == nullptr) log_->release();
+    }
+    return r_;
+  }
+
+  ShadowDecrefVisitor v;
+
+ private:
+  // Room for `per_object` references to a member per object at first (4,
+  // or what the heap's last full collection needed): pages are committed
+  // only as written, and a buffer that fills up is copied to one four
+  // times larger.
+  static std::size_t room(const EdgeLog* log, std::size_t per_object) noexcept {
+    return std::min({per_object * log->capacity + 1, std::size_t{UINT32_MAX},
+                     g_edge_log_limit.load(std::memory_order_relaxed)});
+  }
+  void give_up_log() noexcept {
+    log_->release();
+    log_ = nullptr;
+    v.stop_logging();
+  }
+
+  const RegionView& shadow_;
+  EdgeLog* log_;
+  ShadowSubtract r_;
+  std::size_t i_ = 0;
+  std::size_t ahead_ = 0;  // references counted before the walk reached their object
+  // The order proof (ShadowSubtract::ordered, OrderProof) on the words: a
+  // member whose word was still zero when the walk got there had no
+  // referrer before it; a member's count right after its own traversal
+  // has counted its references to itself.
+  OrderProof<std::uint32_t*, 1024> proof_{true};
+};
+
+// The collecting thread's side of a shared subtract walk: Mode::stream.
+// The stream holds, for each object the walk reaches, its word's index
+// (kStreamOutside outside the region), its refcnt (at most 2^31 - 1: any
+// count from 2^28 on makes it a root), what its traversal met (word
+// indices, kStreamCount before a count above one: Mode::stream), and
+// kStreamLeave, with bit 0 set if the traversal met no member (a leaf).
+// kStreamEnd where a word's index would be ends the walk.
+enum : std::uint32_t { kStreamOutside = 0xFFFFFFFFu, kStreamEnd = 0xFFFFFFFEu };
+struct StreamVisitor : GenerationDecrefVisitor {
+  using Visitor::met_member_;
+  using Visitor::visits_;
+  StreamVisitor(std::uint16_t id, const RegionView& r, Stream& s) noexcept
+      : GenerationDecrefVisitor(Mode::stream, id, gc::kNumGenerations - 1) {
+    set_shadow(r.base, r.size, r.shadow, r.pool_tags);
+    stream_ = &s;
+    stream_out_ = s.first_span(stream_end_);
+    published_ = stream_out_;
+  }
+  void arrive(std::uint32_t index, std::uint32_t rc) noexcept {
+    stream_put(index);
+    stream_put(std::min<std::uint32_t>(rc, 0x7FFFFFFFu));
+  }
+  // After the traversal. The entries are published every kBatch or so
+  // (and whenever a span fills up): the helper then reads the line that
+  // says how far it may read once a batch, not once an object.
+  void leave(bool leaf) noexcept {
+    stream_put(kStreamLeave | (leaf ? 1u : 0u));
+    if (stream_out_ - published_ >= kBatch || stream_out_ < published_) publish();
+  }
+  void end() noexcept {
+    stream_put(kStreamEnd);
+    publish();
+  }
+
+ private:
+  static constexpr std::ptrdiff_t kBatch = 512;
+  void publish() noexcept {
+    static_cast<Stream*>(stream_)->publish(stream_out_);
+    published_ = stream_out_;
+  }
+  std::uint32_t* published_;
+};
+
+// The helper's side: reads the stream and runs the walk's word side on it,
+// object by object, until the end: the same steps in the same order as the
+// collecting thread alone would take them. Its hot loop keeps what it
+// counts in registers (the visits, the edge log's cursor, the stream's
+// position), which the visitor's members, written through memory at
+// every visit, would not.
+class SharedWalk {
+ public:
+  SharedWalk(ShadowWalk& walk, Stream& stream) noexcept : walk_(walk), stream_(stream) {}
+  static void run(void* arg) noexcept { static_cast<SharedWalk*>(arg)->consume(); }
+
+ private:
+  using Mode = ShadowDecrefVisitor::Mode;
+  std::uint32_t next() noexcept {
+    if (RCGC_UNLIKELY(pos_ == readable_)) readable_ = stream_.readable(pos_);
+    return stream_.at(pos_++);
+  }
+  void consume() noexcept {
+    ShadowDecrefVisitor& v = walk_.v;
+    std::uint32_t* const shadow = v.shadow_words();
+    for (;;) {
+      const std::uint32_t index = next();
+      if (index == kStreamEnd) return;
+      const std::uint32_t rc = next();
+      std::uint32_t* w = index == kStreamOutside ? nullptr : shadow + index;
+      w = walk_.arrive(nullptr, w, rc);
+      const bool leaf = v.logging() ? traversal<Mode::decref_edges>(shadow)
+                                    : traversal<Mode::decref_shadow>(shadow);
+      walk_.leave(w, leaf);
+    }
+  }
+  // The visits of one traversal, up to kStreamLeave; whether it said leaf.
+  template <Mode M>
+  bool traversal(std::uint32_t* shadow) noexcept {
+    ShadowDecrefVisitor& v = walk_.v;
+    std::size_t visits = 0;
+    std::uint32_t* out = v.edge_cursor();
+    std::uint32_t* end = v.edge_end();
+    for (;;) {
+      std::uint32_t e = next();
+      std::uintptr_t n = 1;
+      if (RCGC_UNLIKELY(e >= kStreamLeave)) {
+        if (e < kStreamCount) {
+          v.add_visits(visits);
+          if constexpr (M == Mode::decref_edges) v.set_edge_cursor(out);
+          return (e & 1) != 0;
+        }
+        n = e & kStreamMostN;
+        e = next();
+      }
+      std::uint32_t* const word = shadow + e;
+      if (RCGC_LIKELY(detail::subtract_from_word(word, n))) {
+        visits += n;
+        if constexpr (M == Mode::decref_edges) {
+          if (RCGC_LIKELY(out != end)) {
+            *out++ = e;
+          } else {  // full: the visitor grows the buffer (or loses it)
+            v.set_edge_cursor(out);
+            v.grow(e);
+            out = v.edge_cursor();
+            end = v.edge_end();
+          }
+        }
+        continue;
+      }
+      // Rare: the visitor's own path, with its state written back first.
+      v.add_visits(visits);
+      visits = 0;
+      if constexpr (M == Mode::decref_edges) v.set_edge_cursor(out);
+      v.rare(word, n);
+      if constexpr (M == Mode::decref_edges) {
+        out = v.edge_cursor();
+        end = v.edge_end();
+      }
+    }
+  }
+
+  ShadowWalk& walk_;
+  Stream& stream_;
+  std::size_t pos_ = 0;
+  std::size_t readable_ = 0;
+};
+}  // namespace
+
+ShadowSubtract Collector::shadow_subtract(GcList& young, std::uint16_t heap_id,
+                                          const RegionView& shadow, EdgeLog* log,
+                                          std::vector<GcHead*>* fixed, bool parallel) noexcept {
+  ShadowWalk walk(heap_id, shadow, log);
+  Stream* stream = parallel ? Stream::get() : nullptr;
+  if (stream != nullptr) {
+    // Shared with the helper: this thread walks and traverses, the helper
+    // applies what the traversals met to the words (the miss on a far
+    // word is then the helper's, while this thread goes on traversing).
+    stream->reset();
+    SharedWalk shared(walk, *stream);
+    if (Helper::start(&SharedWalk::run, &shared)) {
+      StreamVisitor sv(heap_id, shadow, *stream);
+      for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next) {
+        Object* op = from_gc(gc);
+        const std::uint32_t* w = shadow.word(op);
+        if (w == nullptr) touch(gc);  // outside the region: in the header
+        sv.arrive(w != nullptr ? static_cast<std::uint32_t>(w - shadow.shadow) : kStreamOutside,
+                  A::refcnt(op));
+        if constexpr (RCGC_DEBUG_LEVEL >= 1) sv.current = op;
+        sv.met_member_ = false;
+        const std::size_t visits = sv.visits_;
+        op->traverse(sv);
+        note_big(op, sv.visits_ - visits);
+        // A leaf when its traversal met no possible member (the walk alone
+        // also calls one whose visits all met roots a leaf).
+        const bool leaf = w != nullptr && sv.visits_ == visits && !sv.met_member_;
+        sv.leave(leaf);
+        if (leaf && fixed != nullptr) note_fixed(*fixed, gc);
+      }
+      sv.end();
+      Helper::finish();
+      g_parallel_walks.fetch_add(1, std::memory_order_relaxed);
+      return walk.finish();
+    }
+  }
+  ShadowDecrefVisitor& v = walk.v;
+  for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next) {
+    Object* op = from_gc(gc);
+    std::uint32_t* w = walk.arrive(op, shadow.word(op), A::refcnt(op));
+    if (w == nullptr) touch(gc);  // outside the region: in the header
     v.met_member_ = false;
     const std::size_t visits = v.visits_;
     op->traverse(v);
@@ -1364,27 +1594,10 @@ ShadowSubtract Collector::shadow_subtract(GcList& young, std::uint16_t heap_id,
     // set's build graph: 5.3 ms of its first collection after the relink,
     // which had put its registry at the list's end, where sampling starts).
     note_big(op, v.visits_ - visits);
-    if (w != nullptr) {
-      if (proof.backwards() && !counted_root(*w)) proof.unreferenced_after();
-      if (v.visits_ == visits && !v.met_member_) {
-        *w |= kShadowLeaf;
-        ++r.leaves;
-        if (fixed != nullptr) note_fixed(*fixed, gc);
-      }
-    }
+    if (walk.leave(w, v.visits_ == visits && !v.met_member_) && fixed != nullptr)
+      note_fixed(*fixed, gc);
   }
-  r.members = i;
-  r.ordered = r.outside == 0 && proof.holds([](std::uint32_t* w) { return counted_root(*w); });
-  // References ahead of the walk less those behind it (a reference to an
-  // object that never was walked counts as behind).
-  r.backwards = 2 * ahead < v.visits_;
-  if (log != nullptr) {
-    log->objects = i;
-    log->start[i] = static_cast<std::uint32_t>(v.edges());
-    log->edges = v.take_edges(log->edge_capacity);
-    if (log->edges == nullptr) log->release();
-  }
-  return r;
+  return walk.finish();
 }
 
 EdgeLog::~EdgeLog() { release(); }
@@ -1422,6 +1635,13 @@ void rcgc::Visitor::grow_edges(std::uint32_t index) noexcept {
   *edge_out_++ = index;
 }
 
+// Mode::stream's span is full: publish it and wait for the next one.
+void rcgc::Visitor::stream_more(std::uint32_t entry) noexcept {
+  auto* s = static_cast<rcgc::detail::Stream*>(stream_);
+  stream_out_ = s->next_span(stream_out_, stream_end_);
+  *stream_out_++ = entry;
+}
+
 // decref_shadow's rare cases. A root keeps its word. A member behind the
 // walk with a count smaller than n has lost a reference too many (debug
 // builds report it; release builds leave its count at zero). An object
@@ -1430,7 +1650,7 @@ void rcgc::Visitor::grow_edges(std::uint32_t index) noexcept {
 void rcgc::Visitor::visit_shadow_rare(rcgc::Object* op, std::uint32_t* w, std::uintptr_t n) {
   const std::uint32_t x = *w;
   if ((x & ~rcgc::detail::kShadowLeafCount) == rcgc::detail::kShadowBehind) {
-    if constexpr (RCGC_DEBUG_LEVEL >= 1) return report_each(op, n);
+    if constexpr (RCGC_DEBUG_LEVEL >= 1) return report_each(op != nullptr ? op : object_of_word(w), n);
     *w = x & ~rcgc::detail::kShadowCount;
   } else if (x == 0 || x >= rcgc::detail::kShadowAheadFloor) {
     *w = rcgc::detail::kShadowAheadFloor;
@@ -1440,6 +1660,21 @@ void rcgc::Visitor::visit_shadow_rare(rcgc::Object* op, std::uint32_t* w, std::u
   ++visits_;
   if (mode_ == Mode::decref_edges) record_edge(static_cast<std::uint32_t>(w - shadow_));
   (void)op;
+}
+
+// The object whose word is w: its address is in the word's 32 bytes, and
+// its block (its GcHead first) starts 16 bytes before it. Debug builds'
+// reports from the helper thread, which knows only words.
+rcgc::Object* rcgc::Visitor::object_of_word(const std::uint32_t* w) const noexcept {
+  const std::uintptr_t first =
+      region_base_ + (static_cast<std::uintptr_t>(w - shadow_) << rcgc::detail::kShadowGranuleShift);
+  for (std::uintptr_t a = first; a < first + (std::uintptr_t{1} << rcgc::detail::kShadowGranuleShift);
+       a += alignof(std::max_align_t)) {
+    auto* gc = reinterpret_cast<const void*>(a - sizeof(rcgc::detail::GcHead));
+    if (rcgc::detail::PoolAllocator::is_block_start(gc)) return reinterpret_cast<rcgc::Object*>(a);
+  }
+  rcgc::detail::fatal("a shadow word (index %zu) that belongs to no object",
+                      static_cast<std::size_t>(w - shadow_));
 }
 
 namespace rcgc::detail {
@@ -1805,7 +2040,8 @@ ShadowCounters shadow_counters() noexcept {
           g_shadow_ordered.load(std::memory_order_relaxed),
           g_shadow_unordered_unlogged.load(std::memory_order_relaxed),
           scratch_cache().reused(),
-          g_shadow_prefetched_marks.load(std::memory_order_relaxed)};
+          g_shadow_prefetched_marks.load(std::memory_order_relaxed),
+          g_parallel_walks.load(std::memory_order_relaxed)};
 }
 
 void release_collector_scratch() noexcept { scratch_cache().clear(); }
@@ -1898,10 +2134,9 @@ CollectResult Collector::collect(int generation) noexcept {
     // sequentially; move_unreachable would leave them in the order it
     // reached them.
     // Generation 2's count: never below zero (left_generation_two).
-    const HeapShape shape = shape_of(
-        young, h_.id,
-        static_cast<std::size_t>(static_cast<std::ptrdiff_t>(h_.long_lived_total) +
-                                 h_.long_lived_pending));
+    const auto old_count = static_cast<std::size_t>(
+        static_cast<std::ptrdiff_t>(h_.long_lived_total) + h_.long_lived_pending);
+    const HeapShape shape = shape_of(young, h_.id, old_count);
     const RegionView shadow = ArenaRegion::view();
     phases.lap("shape");
     if (shadow.size != 0 && use_shadow(young, shape, h_.ordered_runs >= 2) &&
@@ -1916,7 +2151,8 @@ CollectResult Collector::collect(int generation) noexcept {
       log.edges_per_object =
           std::max<std::size_t>(h_.edge_log_per_object, EdgeLog::kEdgesPerObject);
       const ShadowSubtract sub =
-          shadow_subtract(young, h_.id, shadow, logging ? &log : nullptr, &fixed_);
+          shadow_subtract(young, h_.id, shadow, logging ? &log : nullptr, &fixed_,
+                          old_count >= parallel_min());
       if (log.ready()) h_.edge_log_per_object = log.next_edges_per_object();
       r.candidates = sub.members;
       phases.lap("subtract");

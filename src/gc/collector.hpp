@@ -191,9 +191,13 @@ class Collector {
   // objects than the capacity were met, the log is released (not ready).
   // `fixed`, when given, gets the members whose type promises fixed
   // references and whose traversal met no member, for untrack_fixed.
+  // `parallel`: the helper thread applies the visits to the words while
+  // this thread walks and traverses (when there is a helper), with the
+  // same result.
   static ShadowSubtract shadow_subtract(GcList& young, std::uint16_t heap_id,
                                         const RegionView& shadow, EdgeLog* log = nullptr,
-                                        std::vector<GcHead*>* fixed = nullptr) noexcept;
+                                        std::vector<GcHead*>* fixed = nullptr,
+                                        bool parallel = false) noexcept;
   // mark with the shadow from what shadow_subtract logged: the same walk,
   // queue and result, over the log's arrays and the shadow words alone (no
   // object is read). A member the walk passes unreached has its position
@@ -315,6 +319,11 @@ std::size_t set_edge_log_limit(std::size_t edges) noexcept;
 // (SIZE_MAX by default); a larger one is refused, as the system may refuse
 // it. Returns the previous limit.
 std::size_t set_edge_mapping_limit(std::size_t entries) noexcept;
+// The subtract walk shared with the helper thread (src/gc/helper.hpp):
+// from now on every full collection in the shadow of at least `objects`
+// objects shares it; -1 (the default) turns it off. Returns the previous
+// setting. RCGC_GC_PARALLEL sets it at startup.
+long long set_parallel_min(long long objects) noexcept;
 struct ShadowCounters {
   std::size_t collections = 0;  // full collections that used the shadow
   std::size_t backwards = 0;    // of which marked walking the list backwards
@@ -327,6 +336,7 @@ struct ShadowCounters {
   std::size_t unordered_unlogged = 0;  // that expected that, logged no edges, and had to mark
   std::size_t mappings_reused = 0;  // EdgeLog mappings kept from an earlier collection
   std::size_t prefetched_marks = 0;  // of edge_marks, that prefetched (edges_far)
+  std::size_t parallel_walks = 0;  // subtract walks shared with the helper thread
 };
 ShadowCounters shadow_counters() noexcept;
 // The EdgeLog mappings kept for the next full collection (ScratchCache in

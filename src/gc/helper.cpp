@@ -1,0 +1,200 @@
+// The collector's helper thread and its stream (helper.hpp).
+#include "gc/helper.hpp"
+
+#include <pthread.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <condition_variable>
+#include <mutex>
+#include <new>
+#include <thread>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
+namespace rcgc::detail {
+
+std::atomic<std::size_t> g_parallel_walks{0};
+
+namespace {
+constexpr std::size_t kParallelUnread = SIZE_MAX - 1;
+constinit std::atomic<std::size_t> g_parallel_min{kParallelUnread};
+
+std::size_t parallel_min_from_env() noexcept {
+  const char* e = std::getenv("RCGC_GC_PARALLEL");
+  if (e == nullptr || *e == '\0') return SIZE_MAX;
+  char* end = nullptr;
+  const unsigned long long v = std::strtoull(e, &end, 10);
+  if (*end != '\0' || v >= kParallelUnread) {
+    std::fprintf(stderr, "rcgc: RCGC_GC_PARALLEL=%s is not a number of objects; ignored\n", e);
+    return SIZE_MAX;
+  }
+  return static_cast<std::size_t>(v);
+}
+}  // namespace
+
+// Read on first use, not at static initialisation (as RCGC_GC_SHADOW_MIN).
+std::size_t parallel_min() noexcept {
+  std::size_t v = g_parallel_min.load(std::memory_order_relaxed);
+  if (v == kParallelUnread) {
+    g_parallel_min.compare_exchange_strong(v, parallel_min_from_env(), std::memory_order_relaxed);
+    v = g_parallel_min.load(std::memory_order_relaxed);
+  }
+  return v;
+}
+
+long long set_parallel_min(long long objects) noexcept {
+  const std::size_t before = parallel_min();
+  g_parallel_min.store(objects < 0 ? SIZE_MAX : static_cast<std::size_t>(objects),
+                       std::memory_order_relaxed);
+  return before == SIZE_MAX ? -1 : static_cast<long long>(before);
+}
+
+void pause_briefly(unsigned& spins) noexcept {
+  if (spins < 4096) {
+    ++spins;
+#if defined(__x86_64__) || defined(__i386__)
+    _mm_pause();
+#endif
+    return;
+  }
+  // The other side is not running (a busy host): let it.
+  std::this_thread::yield();
+}
+
+Stream* Stream::get() noexcept {
+  static Stream* const stream = [] {
+    auto* s = new (std::nothrow) Stream;
+    if (s == nullptr) return s;
+    s->buf_ = new (std::nothrow) std::uint32_t[kSize];
+    if (s->buf_ == nullptr) {
+      delete s;
+      return static_cast<Stream*>(nullptr);
+    }
+    s->reset();
+    return s;
+  }();
+  return stream;
+}
+
+void Stream::reset() noexcept {
+  span_pos_ = 0;
+  span_at_ = buf_;
+  seen_tail_ = 0;
+  head_.store(0, std::memory_order_relaxed);
+  tail_.store(0, std::memory_order_relaxed);
+}
+
+std::uint32_t* Stream::next_span(std::uint32_t* out, std::uint32_t*& end) noexcept {
+  const std::size_t pos = out == nullptr ? span_pos_ : span_pos_ + static_cast<std::size_t>(out - span_at_);
+  head_.store(pos, std::memory_order_release);
+  unsigned spins = 0;
+  std::size_t room;
+  for (;;) {
+    seen_tail_ = tail_.load(std::memory_order_acquire);
+    room = seen_tail_ + kSize - pos;
+    if (room != 0) break;
+    pause_briefly(spins);
+  }
+  span_pos_ = pos;
+  const std::size_t slot = pos & (kSize - 1);
+  span_at_ = buf_ + slot;
+  end = span_at_ + std::min(room, kSize - slot);
+  return span_at_;
+}
+
+std::size_t Stream::readable(std::size_t pos) noexcept {
+  tail_.store(pos, std::memory_order_release);
+  unsigned spins = 0;
+  for (;;) {
+    const std::size_t head = head_.load(std::memory_order_acquire);
+    if (head != pos) return std::min(head, pos + kSize / 8);
+    pause_briefly(spins);
+  }
+}
+
+namespace {
+
+struct HelperState {
+  std::mutex m;
+  std::condition_variable cv;
+  Helper::Job job = nullptr;
+  void* arg = nullptr;
+  std::atomic<bool> busy{false};
+  bool started = false;
+  bool failed = false;
+};
+
+std::atomic<HelperState*> g_helper{nullptr};
+
+void helper_loop(HelperState* s) noexcept {
+  for (;;) {
+    Helper::Job job;
+    void* arg;
+    {
+      std::unique_lock<std::mutex> lock(s->m);
+      s->cv.wait(lock, [s] { return s->job != nullptr; });
+      job = s->job;
+      arg = s->arg;
+      s->job = nullptr;
+    }
+    job(arg);
+    s->busy.store(false, std::memory_order_release);
+  }
+}
+
+// A child of fork() has no helper thread: it starts its own when it needs
+// one (the parent's state is left as it was, never freed).
+void forget_helper_in_child() noexcept { g_helper.store(nullptr, std::memory_order_relaxed); }
+
+HelperState* helper_state() noexcept {
+  HelperState* s = g_helper.load(std::memory_order_acquire);
+  if (s != nullptr) return s;
+  static const bool registered = pthread_atfork(nullptr, nullptr, forget_helper_in_child) == 0;
+  (void)registered;
+  s = new (std::nothrow) HelperState;
+  if (s == nullptr) return nullptr;
+  HelperState* expected = nullptr;
+  if (!g_helper.compare_exchange_strong(expected, s, std::memory_order_acq_rel)) {
+    delete s;
+    return expected;
+  }
+  return s;
+}
+
+}  // namespace
+
+bool Helper::start(Job job, void* arg) noexcept {
+  HelperState* s = helper_state();
+  if (s == nullptr) return false;
+  {
+    std::lock_guard<std::mutex> lock(s->m);
+    if (s->failed) return false;
+    if (!s->started) {
+      try {
+        std::thread(helper_loop, s).detach();
+        s->started = true;
+      } catch (...) {
+        s->failed = true;  // no thread (resource limits): the walk stays on one
+        return false;
+      }
+    }
+    s->job = job;
+    s->arg = arg;
+    s->busy.store(true, std::memory_order_relaxed);
+  }
+  s->cv.notify_one();
+  return true;
+}
+
+void Helper::finish() noexcept {
+  HelperState* s = g_helper.load(std::memory_order_acquire);
+  if (s == nullptr) return;
+  unsigned spins = 0;
+  while (s->busy.load(std::memory_order_acquire)) pause_briefly(spins);
+}
+
+}  // namespace rcgc::detail
