@@ -6,7 +6,8 @@
 #      then a quarter of that with every full collection in the shadow
 #   2. the libFuzzer target for RCGC_FUZZ_SECONDS (default 60) seconds
 #   3. the tsan preset: the threaded stress test, with and without the
-#      shadow, and the shadow's own threads test
+#      shadow and with the subtract walk shared with the helper thread, and
+#      the shadow's own threads tests
 # Environment: RCGC_STRESS_OPS (default 1000000), RCGC_STRESS_SEED (default
 # 20240501), RCGC_STRESS_SEEDS (default 16), RCGC_FUZZ_SECONDS (default 60).
 set -euo pipefail
@@ -45,5 +46,11 @@ RCGC_GC_SHADOW_MIN=0 TSAN_OPTIONS=halt_on_error=1 build/tsan/tests/test_threads_
   --gtest_brief=1 | grep -E '^\[threads\]|FAILED|PASSED'
 TSAN_OPTIONS=halt_on_error=1 build/tsan/tests/test_shadow --gtest_brief=1 \
   --gtest_filter='ShadowThreads.*' | grep -E 'FAILED|PASSED'
+# The same with the subtract walk shared with the helper thread
+# (RCGC_GC_PARALLEL=0: every shadow collection shares it).
+RCGC_GC_SHADOW_MIN=0 RCGC_GC_PARALLEL=0 TSAN_OPTIONS=halt_on_error=1 \
+  build/tsan/tests/test_threads_stress --gtest_brief=1 | grep -E '^\[threads\]|FAILED|PASSED'
+RCGC_GC_PARALLEL=0 TSAN_OPTIONS=halt_on_error=1 build/tsan/tests/test_shadow --gtest_brief=1 \
+  --gtest_filter='Shadow.Shared*:ShadowThreads.*' | grep -E 'FAILED|PASSED'
 
 echo "== reliability done in $(( $(date +%s) - start ))s"

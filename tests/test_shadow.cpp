@@ -1497,11 +1497,6 @@ TEST_F(Shadow, SharedSubtractWalkAgreesWithTheReachabilityModel) {
   }
 }
 
-struct TList : rcgc::Object {
-  std::vector<Ref<TList>> items;
-  void traverse(rcgc::Visitor& visit) const override { visit.each(items); }
-};
-
 // A traversal that reports far more visits than the helper's stream holds
 // (a list of 300,000 references, with runs of one object repeated): its
 // entries wait for room, in order, and the counts come out right.
@@ -1509,10 +1504,11 @@ TEST_F(Shadow, SharedSubtractWalkThroughAStreamThatFillsUp) {
   REQUIRE_REGION();
   ShadowMin always(0);
   ParallelMin shared(0);
+  using rcgc_test::List;
   const auto before = rcgc::detail::shadow_counters();
-  Ref<TList> big = rcgc::make<TList>();
-  std::vector<Ref<TList>> kept;
-  for (int i = 0; i < 1000; ++i) kept.push_back(rcgc::make<TList>());
+  Ref<List> big = rcgc::make<List>();
+  std::vector<Ref<List>> kept;
+  for (int i = 0; i < 1000; ++i) kept.push_back(rcgc::make<List>());
   for (int i = 0; i < 300000; ++i) big->items.push_back(kept[(i / 3) % kept.size()]);
   // A garbage cycle through the big list: found once nothing outside holds it.
   kept[0]->items.push_back(big);

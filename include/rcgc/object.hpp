@@ -122,7 +122,7 @@ inline constexpr unsigned kPoolTagShift = 14;
 // clear: the region has at most 2^30 words), or kStreamCount | n, the count
 // of the visit in the next entry (n > 1; more than kStreamMostN is
 // kStreamMostN, which is rare in the word all the same), or kStreamLeave |
-// met_member after an object's traversal.
+// leaf after an object's traversal (bit 0: it met no possible member).
 inline constexpr std::uint32_t kStreamLeave = 0x80000000u;
 inline constexpr std::uint32_t kStreamCount = 0xC0000000u;
 inline constexpr std::uint32_t kStreamMostN = 0x3FFFFFFFu;
@@ -245,7 +245,6 @@ class Visitor {
     }
     grow_edges(index);
   }
-  void grow_edges(std::uint32_t index) noexcept;
   // The shadow word of an object inside the region; nullptr outside it.
   std::uint32_t* shadow_of(const Object* op) const noexcept {
     std::uintptr_t d = reinterpret_cast<std::uintptr_t>(op) - region_base_;
@@ -260,7 +259,6 @@ class Visitor {
  protected:
   void set_mode(Mode mode) noexcept { mode_ = mode; }
   Mode mode() const noexcept { return mode_; }
-  std::uint32_t* shadow() const noexcept { return shadow_; }
   // stream: appends an entry to the stream; stream_more (in the collector)
   // is called when the span it was given is full.
   RCGC_ALWAYS_INLINE void stream_put(std::uint32_t entry) {
@@ -271,7 +269,8 @@ class Visitor {
     stream_more(entry);
   }
   void stream_more(std::uint32_t entry) noexcept;
-  void grow_edge_log(std::uint32_t index) noexcept { grow_edges(index); }
+  // decref_edges: the edge buffer is full (record_edge).
+  void grow_edges(std::uint32_t index) noexcept;
   // decref_shadow's and decref_edges' step on a word.
   template <Mode M>
   RCGC_ALWAYS_INLINE void subtract_word(Object* op, std::uint32_t* w, std::uintptr_t n);

@@ -212,7 +212,8 @@ RCGC_ALWAYS_INLINE void Visitor::visit_as(Object* op, std::uintptr_t n) {
     const detail::ShadowReach r = detail::shadow_reach(*w);
     if (r >= detail::ShadowReach::behind_leaf) ++behind_;
     if (r == detail::ShadowReach::behind) enqueue(op);  // reaching more: the queue traverses it
-  } else if constexpr (M == Mode::decref_shadow || M == Mode::decref_edges) {
+  } else if constexpr (M == Mode::decref_shadow || M == Mode::decref_edges ||
+                       M == Mode::stream) {
     // subtract_refs, state in the shadow, with update_refs folded in
     // (Collector::shadow_subtract): every visit subtracts from the word. An
     // object the walk has passed has its count there; one it has not
@@ -231,31 +232,23 @@ RCGC_ALWAYS_INLINE void Visitor::visit_as(Object* op, std::uintptr_t n) {
         if (RCGC_UNLIKELY(A::heap(op) != heap_id_)) return report_each(op, n);
       }
       if (pool_tags_[d >> detail::kPoolTagShift] != heap_id_) return;
-      return subtract_word<M>(op, shadow_ + (d >> detail::kShadowGranuleShift), n);
+      if constexpr (M == Mode::stream) {
+        // The helper thread applies it to the word (Collector::
+        // shadow_subtract, shared): the word's index, with n when it is
+        // not 1.
+        ++visits_;
+        if (RCGC_UNLIKELY(n != 1))
+          stream_put(detail::kStreamCount |
+                     static_cast<std::uint32_t>(std::min<std::uintptr_t>(n, detail::kStreamMostN)));
+        return stream_put(static_cast<std::uint32_t>(d >> detail::kShadowGranuleShift));
+      } else {
+        return subtract_word<M>(op, shadow_ + (d >> detail::kShadowGranuleShift), n);
+      }
     }
     // Outside the region: in the header, as a young collection's subtract
     // (the visitor's generation is the oldest, so a member is any linked
     // object of the heap but a frozen one). Its traversal is not a leaf's,
     // whatever the object (the mark then only traverses it needlessly).
-    met_member_ = true;
-    return visit_as<Mode::decref_young>(op, n);
-  } else if constexpr (M == Mode::stream) {
-    // decref_shadow's visit, the word's part left to the helper thread: the
-    // same test of the pool table, and the object (with n when it is not
-    // 1) written to the stream; outside the region, in the header here.
-    const std::uintptr_t d = reinterpret_cast<std::uintptr_t>(op) - region_base_;
-    if (d < region_size_) {
-      if constexpr (RCGC_DEBUG_LEVEL >= 1) {
-        if (RCGC_UNLIKELY(A::heap(op) != heap_id_)) return report_each(op, n);
-      }
-      if (pool_tags_[d >> detail::kPoolTagShift] != heap_id_) return;
-      ++visits_;
-      if (RCGC_UNLIKELY(n != 1))
-        stream_put(detail::kStreamCount |
-                   static_cast<std::uint32_t>(std::min<std::uintptr_t>(n, detail::kStreamMostN)));
-      stream_put(static_cast<std::uint32_t>(d >> detail::kShadowGranuleShift));
-      return;
-    }
     met_member_ = true;
     return visit_as<Mode::decref_young>(op, n);
   } else if constexpr (M == Mode::prefetch) {
@@ -314,12 +307,13 @@ RCGC_ALWAYS_INLINE void Visitor::visit(Object* op, std::uintptr_t n) {
   if (mode_ == Mode::reach) return visit_as<Mode::reach>(op, n);
   if (mode_ == Mode::decref_edges) return visit_as<Mode::decref_edges>(op, n);
   if (mode_ == Mode::decref_shadow) return visit_as<Mode::decref_shadow>(op, n);
-  if (mode_ == Mode::stream) return visit_as<Mode::stream>(op, n);
   if (mode_ == Mode::mark) return visit_as<Mode::mark>(op, n);
   if (mode_ == Mode::decref) return visit_as<Mode::decref>(op, n);
   if (mode_ == Mode::prefetch) return visit_as<Mode::prefetch>(op, n);
   if (mode_ == Mode::call) return visit_as<Mode::call>(op, n);
   if (mode_ == Mode::referents) return visit_as<Mode::referents>(op, n);
+  // Last: the subtract walk shared with the helper thread is opt-in.
+  if (mode_ == Mode::stream) return visit_as<Mode::stream>(op, n);
   // Mode::clear: raw pointers cannot be reset.
 }
 

@@ -292,16 +292,14 @@ struct ShadowDecrefVisitor : GenerationDecrefVisitor {
   // No more edges are recorded (the log was given up).
   void stop_logging() noexcept { set_mode(Mode::decref_shadow); }
   bool logging() const noexcept { return mode() == Mode::decref_edges; }
-  std::uint32_t* shadow_words() const noexcept { return shadow(); }
   // The helper thread's walk (SharedWalk) keeps the visits and the edge
-  // log's cursor in registers and hands them back here.
-  std::uint32_t* edge_cursor() const noexcept { return edge_out_; }
-  std::uint32_t* edge_end() const noexcept { return edge_end_; }
-  void set_edge_cursor(std::uint32_t* out) noexcept { edge_out_ = out; }
-  void add_visits(std::size_t n) noexcept { visits_ += n; }
-  void grow(std::uint32_t index) noexcept { grow_edge_log(index); }
-  void rare(std::uint32_t* w, std::uintptr_t n) noexcept { visit_shadow_rare(nullptr, w, n); }
-  Object* object(const std::uint32_t* w) const noexcept { return object_of_word(w); }
+  // log's cursor in registers, and writes them back here before it takes
+  // the visitor's own paths.
+  using Visitor::edge_end_;
+  using Visitor::edge_out_;
+  using Visitor::grow_edges;
+  using Visitor::object_of_word;
+  using Visitor::visit_shadow_rare;
   // Edges recorded so far (the next one's offset).
   std::size_t edges() const noexcept { return static_cast<std::size_t>(edge_out_ - edge_begin_); }
   // The buffer, handed over with its capacity (nullptr if lost).
@@ -1323,17 +1321,17 @@ class ShadowWalk {
   // update_refs' step as the walk reaches op, before its traversal (a
   // reference to itself then points backwards): gc_refs = refcnt less the
   // references from the objects walked before it, which its word counted
-  // down from zero. Returns the word; nullptr outside the region, where the
-  // caller keeps gc_refs in the header (touch).
-  // `op` is nullptr on the helper thread, which knows only w.
-  std::uint32_t* arrive(Object* op, std::uint32_t* w, std::uint32_t rc) noexcept {
+  // down from zero. w is nullptr outside the region, where the caller
+  // keeps gc_refs in the header (touch). `op` is nullptr on the helper
+  // thread, which knows only w.
+  void arrive(Object* op, std::uint32_t* w, std::uint32_t rc) noexcept {
     RCGC_DCHECK_AT(2, rc > 0);
     if (w != nullptr) {
       const std::uint32_t before = *w;
       RCGC_DCHECK(before == 0 || before >= kShadowAheadFloor);
       const std::uint32_t p = 0u - before;  // at most 2^28
       if constexpr (RCGC_DEBUG_LEVEL >= 1) {
-        if (RCGC_UNLIKELY(p > rc)) fatal_refcount_too_small(op != nullptr ? op : v.object(w));
+        if (RCGC_UNLIKELY(p > rc)) fatal_refcount_too_small(op != nullptr ? op : v.object_of_word(w));
       }
       ahead_ += p;
       // A count beyond the word's field (2^28 references, or as many from
@@ -1356,8 +1354,6 @@ class ShadowWalk {
         log_->start[i_] = static_cast<std::uint32_t>(v.edges());
       }
     }
-    if constexpr (RCGC_DEBUG_LEVEL >= 1) v.current = op;
-    return w;
   }
 
   // After the traversal of the object whose word is w; `leaf` if it met no
@@ -1468,7 +1464,8 @@ struct StreamVisitor : GenerationDecrefVisitor {
 // every visit, would not.
 class SharedWalk {
  public:
-  SharedWalk(ShadowWalk& walk, Stream& stream) noexcept : walk_(walk), stream_(stream) {}
+  SharedWalk(ShadowWalk& walk, Stream& stream, std::uint32_t* shadow) noexcept
+      : walk_(walk), stream_(stream), shadow_(shadow) {}
   static void run(void* arg) noexcept { static_cast<SharedWalk*>(arg)->consume(); }
 
  private:
@@ -1478,70 +1475,99 @@ class SharedWalk {
     return stream_.at(pos_++);
   }
   void consume() noexcept {
-    ShadowDecrefVisitor& v = walk_.v;
-    std::uint32_t* const shadow = v.shadow_words();
     for (;;) {
       const std::uint32_t index = next();
       if (index == kStreamEnd) return;
       const std::uint32_t rc = next();
-      std::uint32_t* w = index == kStreamOutside ? nullptr : shadow + index;
-      w = walk_.arrive(nullptr, w, rc);
-      const bool leaf = v.logging() ? traversal<Mode::decref_edges>(shadow)
-                                    : traversal<Mode::decref_shadow>(shadow);
+      std::uint32_t* const w = index == kStreamOutside ? nullptr : shadow_ + index;
+      walk_.arrive(nullptr, w, rc);
+      const bool leaf = walk_.v.logging() ? traversal<Mode::decref_edges>()
+                                          : traversal<Mode::decref_shadow>();
       walk_.leave(w, leaf);
     }
   }
   // The visits of one traversal, up to kStreamLeave; whether it said leaf.
   template <Mode M>
-  bool traversal(std::uint32_t* shadow) noexcept {
+  bool traversal() noexcept {
     ShadowDecrefVisitor& v = walk_.v;
     std::size_t visits = 0;
-    std::uint32_t* out = v.edge_cursor();
-    std::uint32_t* end = v.edge_end();
+    std::uint32_t* out = v.edge_out_;
+    std::uint32_t* end = v.edge_end_;
     for (;;) {
       std::uint32_t e = next();
       std::uintptr_t n = 1;
       if (RCGC_UNLIKELY(e >= kStreamLeave)) {
         if (e < kStreamCount) {
-          v.add_visits(visits);
-          if constexpr (M == Mode::decref_edges) v.set_edge_cursor(out);
+          v.visits_ += visits;
+          if constexpr (M == Mode::decref_edges) v.edge_out_ = out;
           return (e & 1) != 0;
         }
         n = e & kStreamMostN;
         e = next();
       }
-      std::uint32_t* const word = shadow + e;
+      std::uint32_t* const word = shadow_ + e;
       if (RCGC_LIKELY(detail::subtract_from_word(word, n))) {
         visits += n;
         if constexpr (M == Mode::decref_edges) {
           if (RCGC_LIKELY(out != end)) {
             *out++ = e;
           } else {  // full: the visitor grows the buffer (or loses it)
-            v.set_edge_cursor(out);
-            v.grow(e);
-            out = v.edge_cursor();
-            end = v.edge_end();
+            v.edge_out_ = out;
+            v.grow_edges(e);
+            out = v.edge_out_;
+            end = v.edge_end_;
           }
         }
         continue;
       }
       // Rare: the visitor's own path, with its state written back first.
-      v.add_visits(visits);
+      v.visits_ += visits;
       visits = 0;
-      if constexpr (M == Mode::decref_edges) v.set_edge_cursor(out);
-      v.rare(word, n);
+      if constexpr (M == Mode::decref_edges) v.edge_out_ = out;
+      v.visit_shadow_rare(nullptr, word, n);
       if constexpr (M == Mode::decref_edges) {
-        out = v.edge_cursor();
-        end = v.edge_end();
+        out = v.edge_out_;
+        end = v.edge_end_;
       }
     }
   }
 
   ShadowWalk& walk_;
   Stream& stream_;
+  std::uint32_t* const shadow_;
   std::size_t pos_ = 0;
   std::size_t readable_ = 0;
 };
+
+// The subtract walk's loop, on one thread (V = ShadowDecrefVisitor) or on
+// the collecting thread's side of a shared walk (StreamVisitor): `arrive`
+// and `leave` are the word side's steps, or the stream's entries for them.
+// An object outside the region has its gc_refs in the header (touch).
+template <class V, class Arrive, class Leave>
+void subtract_walk(GcList& young, const RegionView& shadow, V& v, std::vector<GcHead*>* fixed,
+                   Arrive arrive, Leave leave) noexcept {
+  for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next) {
+    Object* op = from_gc(gc);
+    std::uint32_t* w = shadow.word(op);
+    if (w == nullptr) touch(gc);
+    arrive(op, w);
+    if constexpr (RCGC_DEBUG_LEVEL >= 1) v.current = op;
+    v.met_member_ = false;
+    const std::size_t visits = v.visits_;
+    op->traverse(v);
+    // A big object (a program's main container) is remembered here too, not
+    // only by the lookaheads, which a shadow collection's walks do not run:
+    // else the first shape sample to meet it traverses all of it (the fifth
+    // set's build graph: 5.3 ms of its first collection after the relink,
+    // which had put its registry at the list's end, where sampling starts).
+    note_big(op, v.visits_ - visits);
+    // A leaf: its traversal met no possible member. (On one thread, an
+    // object whose visits all met roots is one too: they count no visit.)
+    if (leave(w, w != nullptr && v.visits_ == visits && !v.met_member_) && fixed != nullptr)
+      note_fixed(*fixed, gc);
+  }
+}
+
 }  // namespace
 
 ShadowSubtract Collector::shadow_subtract(GcList& young, std::uint16_t heap_id,
@@ -1554,49 +1580,29 @@ ShadowSubtract Collector::shadow_subtract(GcList& young, std::uint16_t heap_id,
     // applies what the traversals met to the words (the miss on a far
     // word is then the helper's, while this thread goes on traversing).
     stream->reset();
-    SharedWalk shared(walk, *stream);
+    SharedWalk shared(walk, *stream, shadow.shadow);
     if (Helper::start(&SharedWalk::run, &shared)) {
       StreamVisitor sv(heap_id, shadow, *stream);
-      for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next) {
-        Object* op = from_gc(gc);
-        const std::uint32_t* w = shadow.word(op);
-        if (w == nullptr) touch(gc);  // outside the region: in the header
-        sv.arrive(w != nullptr ? static_cast<std::uint32_t>(w - shadow.shadow) : kStreamOutside,
-                  A::refcnt(op));
-        if constexpr (RCGC_DEBUG_LEVEL >= 1) sv.current = op;
-        sv.met_member_ = false;
-        const std::size_t visits = sv.visits_;
-        op->traverse(sv);
-        note_big(op, sv.visits_ - visits);
-        // A leaf when its traversal met no possible member (the walk alone
-        // also calls one whose visits all met roots a leaf).
-        const bool leaf = w != nullptr && sv.visits_ == visits && !sv.met_member_;
-        sv.leave(leaf);
-        if (leaf && fixed != nullptr) note_fixed(*fixed, gc);
-      }
+      subtract_walk(
+          young, shadow, sv, fixed,
+          [&](Object* op, std::uint32_t* w) {
+            sv.arrive(w != nullptr ? static_cast<std::uint32_t>(w - shadow.shadow) : kStreamOutside,
+                      A::refcnt(op));
+          },
+          [&](std::uint32_t*, bool leaf) {
+            sv.leave(leaf);
+            return leaf;
+          });
       sv.end();
       Helper::finish();
       g_parallel_walks.fetch_add(1, std::memory_order_relaxed);
       return walk.finish();
     }
   }
-  ShadowDecrefVisitor& v = walk.v;
-  for (GcHead* gc = young.first(); gc != young.end(); gc = gc->next) {
-    Object* op = from_gc(gc);
-    std::uint32_t* w = walk.arrive(op, shadow.word(op), A::refcnt(op));
-    if (w == nullptr) touch(gc);  // outside the region: in the header
-    v.met_member_ = false;
-    const std::size_t visits = v.visits_;
-    op->traverse(v);
-    // A big object (a program's main container) is remembered here too, not
-    // only by the lookaheads, which a shadow collection's walks do not run:
-    // else the first shape sample to meet it traverses all of it (the fifth
-    // set's build graph: 5.3 ms of its first collection after the relink,
-    // which had put its registry at the list's end, where sampling starts).
-    note_big(op, v.visits_ - visits);
-    if (walk.leave(w, v.visits_ == visits && !v.met_member_) && fixed != nullptr)
-      note_fixed(*fixed, gc);
-  }
+  subtract_walk(
+      young, shadow, walk.v, fixed,
+      [&](Object* op, std::uint32_t* w) { walk.arrive(op, w, A::refcnt(op)); },
+      [&](std::uint32_t* w, bool leaf) { return walk.leave(w, leaf); });
   return walk.finish();
 }
 

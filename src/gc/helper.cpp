@@ -53,6 +53,9 @@ long long set_parallel_min(long long objects) noexcept {
   return before == SIZE_MAX ? -1 : static_cast<long long>(before);
 }
 
+namespace {
+// Spins a little, then yields: a wait that lasts microseconds at most
+// while the other side is running.
 void pause_briefly(unsigned& spins) noexcept {
   if (spins < 4096) {
     ++spins;
@@ -64,6 +67,7 @@ void pause_briefly(unsigned& spins) noexcept {
   // The other side is not running (a busy host): let it.
   std::this_thread::yield();
 }
+}  // namespace
 
 Stream* Stream::get() noexcept {
   static Stream* const stream = [] {
@@ -83,7 +87,6 @@ Stream* Stream::get() noexcept {
 void Stream::reset() noexcept {
   span_pos_ = 0;
   span_at_ = buf_;
-  seen_tail_ = 0;
   head_.store(0, std::memory_order_relaxed);
   tail_.store(0, std::memory_order_relaxed);
 }
@@ -94,8 +97,7 @@ std::uint32_t* Stream::next_span(std::uint32_t* out, std::uint32_t*& end) noexce
   unsigned spins = 0;
   std::size_t room;
   for (;;) {
-    seen_tail_ = tail_.load(std::memory_order_acquire);
-    room = seen_tail_ + kSize - pos;
+    room = tail_.load(std::memory_order_acquire) + kSize - pos;
     if (room != 0) break;
     pause_briefly(spins);
   }

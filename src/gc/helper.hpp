@@ -52,13 +52,12 @@ class Stream {
   // Producer's: the position and slot where the current span starts.
   std::size_t span_pos_ = 0;
   std::uint32_t* span_at_ = nullptr;
-  std::size_t seen_tail_ = 0;
   alignas(64) std::atomic<std::size_t> head_{0};  // written by the producer
   alignas(64) std::atomic<std::size_t> tail_{0};  // written by the consumer
 };
 
 // The helper thread. start() hands it a job and returns at once (false if
-// there is no helper: disabled, or the thread could not be made); finish()
+// there is no helper: no memory, or the thread could not be made); finish()
 // waits until the job has returned. One job at a time, from the thread that
 // holds the shadow.
 class Helper {
@@ -77,9 +76,5 @@ class Helper {
 std::size_t parallel_min() noexcept;
 // How many subtract walks the helper has shared (tests).
 extern std::atomic<std::size_t> g_parallel_walks;
-
-// Spins a little, then yields: a wait that lasts microseconds at most
-// while the other side is running.
-void pause_briefly(unsigned& spins) noexcept;
 
 }  // namespace rcgc::detail
