@@ -7,6 +7,8 @@
 #include "rcgc/heap.hpp"        // IWYU pragma: export
 #include "rcgc/immortal.hpp"    // IWYU pragma: export
 #include "rcgc/make.hpp"        // IWYU pragma: export
+#include "rcgc/memory_profiler.hpp"  // IWYU pragma: export
+#include "rcgc/objgraph.hpp"    // IWYU pragma: export
 #include "rcgc/object.hpp"      // IWYU pragma: export
 #include "rcgc/ref.hpp"         // IWYU pragma: export
 #include "rcgc/weakref.hpp"     // IWYU pragma: export
