@@ -170,6 +170,19 @@ TEST_F(ObjgraphTest, RootsAreObjectsReferencedFromOutside) {
   EXPECT_EQ(roots[1].external, 1u);
 }
 
+TEST_F(ObjgraphTest, LeakingObjectsAreThoseNoTrackedObjectReferences) {
+  Chain ch;
+  auto alone = rcgc::make<Panel>();
+  auto tops = objgraph::get_leaking_objects();
+  ASSERT_EQ(tops.size(), 2u);
+  EXPECT_EQ(tops[0].get(), ch.root.get());
+  EXPECT_EQ(tops[1].get(), alone.get());
+  alone->items.push_back(ch.root);  // now referenced by alone
+  tops = objgraph::get_leaking_objects();
+  ASSERT_EQ(tops.size(), 1u);
+  EXPECT_EQ(tops[0].get(), alone.get());
+}
+
 TEST_F(ObjgraphTest, BackrefChainLeadsFromTheNearestRoot) {
   Chain ch;
   Ref<Widget> handle(ch.c);  // the caller's own handle is not a root

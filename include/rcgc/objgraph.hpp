@@ -78,6 +78,11 @@ struct Root {
 };
 std::vector<Root> roots();
 
+// Tracked objects that no tracked object references (objgraph's
+// get_leaking_objects): the tops of the heap's structures, held from
+// outside it (or by nothing: an object whose last Ref was leaked).
+ObjectList get_leaking_objects();
+
 using Predicate = std::function<bool(const Object*)>;
 // The shortest chain of references to obj from an object for which
 // `is_root` is true (by default: a root, above), searched breadth-first

@@ -13,6 +13,7 @@
 #include <deque>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <iostream>
 #include <stdexcept>
 #include <typeinfo>
@@ -100,6 +101,8 @@ class Graph {
     }
   }
   const std::vector<Object*>& nodes() const noexcept { return nodes_; }
+  // Whether a tracked object references op.
+  bool referenced(const Object* op) const noexcept { return referrers_.count(op) != 0; }
   // References to op from outside the tracked objects; 0 for an object
   // that is not tracked (it is not a root of the tracked heap).
   std::size_t external(const Object* op) const noexcept {
@@ -312,7 +315,11 @@ void show_most_common_types(std::ostream& out, std::size_t limit, bool shortname
 }
 
 std::vector<Growth> growth(std::size_t limit, bool shortnames) {
+  // The process's peaks, as objgraph's module-level ones; threads with
+  // heaps of their own may call this at once.
+  static std::mutex mutex;
   static PeakStats process_peaks;
+  std::lock_guard<std::mutex> lock(mutex);
   return growth(process_peaks, limit, shortnames);
 }
 
@@ -351,6 +358,14 @@ std::vector<Root> roots() {
   out.reserve(found.size());
   for (auto& [op, ext] : found) out.push_back(Root{Ref<Object>(op), ext});
   return out;
+}
+
+ObjectList get_leaking_objects() {
+  const Graph graph;
+  std::vector<const Object*> found;
+  for (const Object* op : graph.nodes())
+    if (!graph.referenced(op)) found.push_back(op);
+  return as_list(found);
 }
 
 ObjectList find_backref_chain(const Object* obj, const Predicate& is_root,
