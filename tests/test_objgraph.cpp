@@ -58,6 +58,10 @@ TEST_F(ObjgraphTest, TypeNamesAreShortUnlessAskedQualified) {
   EXPECT_EQ(objgraph::type_name(w.get(), false), "og::Widget");
   EXPECT_EQ(objgraph::type_name(b.get()), "Box<og::Widget>");
   EXPECT_EQ(objgraph::type_name(b.get(), false), "og::Box<og::Widget>");
+  // A short name may hold "::" in its template arguments.
+  EXPECT_EQ(objgraph::count("Box<og::Widget>"), 1u);
+  EXPECT_EQ(objgraph::count("og::Box<og::Widget>"), 1u);
+  EXPECT_EQ(objgraph::by_type("Box<og::Widget>").size(), 1u);
 }
 
 TEST_F(ObjgraphTest, TypestatsCountTrackedObjectsOnly) {

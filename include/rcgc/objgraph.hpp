@@ -30,7 +30,8 @@ std::string type_name(const Object* op, bool shortnames = true);
 // Tracked objects per type name.
 std::map<std::string, std::size_t> typestats(bool shortnames = true);
 // Tracked objects whose type is `name`: qualified ("scene::Entity") when it
-// contains "::", else short.
+// has "::" outside template arguments, else short ("Entity",
+// "Box<scene::Entity>").
 std::size_t count(std::string_view name);
 // The tracked objects whose type is `name` (as count() reads it).
 ObjectList by_type(std::string_view name);

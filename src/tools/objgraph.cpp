@@ -64,6 +64,23 @@ std::vector<Object*> tracked_objects() {
   return out;
 }
 
+// Where a type's name starts without its namespaces: after the last "::"
+// outside template arguments and parentheses (0 when there is none).
+std::size_t unqualified_start(std::string_view name) {
+  int depth = 0;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    if (c == '<' || c == '(') ++depth;
+    if (c == '>' || c == ')') --depth;
+    if (depth == 0 && c == ':' && i + 1 < name.size() && name[i + 1] == ':') start = i + 2;
+  }
+  return start;
+}
+
+// Whether a name given to count() or by_type() is qualified.
+bool qualified(std::string_view name) { return unqualified_start(name) != 0; }
+
 // Names per dynamic type, demangled once per call.
 class Names {
  public:
@@ -240,17 +257,7 @@ void write_file(const std::string& path, const std::string& text) {
 
 std::string type_name(const Object* op, bool shortnames) {
   std::string name = detail::demangle(typeid(*op).name());
-  if (!shortnames) return name;
-  // The last "::" outside template arguments and parentheses.
-  int depth = 0;
-  std::size_t start = 0;
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    const char c = name[i];
-    if (c == '<' || c == '(') ++depth;
-    if (c == '>' || c == ')') --depth;
-    if (depth == 0 && c == ':' && i + 1 < name.size() && name[i + 1] == ':') start = i + 2;
-  }
-  return name.substr(start);
+  return shortnames ? name.substr(unqualified_start(name)) : name;
 }
 
 std::map<std::string, std::size_t> typestats(bool shortnames) {
@@ -261,14 +268,14 @@ std::map<std::string, std::size_t> typestats(bool shortnames) {
 }
 
 std::size_t count(std::string_view name) {
-  Names names(name.find("::") == std::string_view::npos);
+  Names names(!qualified(name));
   std::size_t n = 0;
   for (const Object* op : tracked_objects()) n += names.of(op) == name;
   return n;
 }
 
 ObjectList by_type(std::string_view name) {
-  Names names(name.find("::") == std::string_view::npos);
+  Names names(!qualified(name));
   ObjectList out;
   for (Object* op : tracked_objects())
     if (names.of(op) == name) out.emplace_back(op);
