@@ -9,6 +9,10 @@
 //   a = [1, 2, 3]
 //   refs = objgraph.get_backrefs(a)   -> what holds a (the module's globals)
 //   objgraph.show_growth()            -> the types that grew since last time
+//
+// And the two SPEC adds: tracemalloc's statistics by line, and the leak
+// report (every object of a garbage cycle, its type and the line that made
+// it).
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -39,9 +43,15 @@ Ref<List> my_function() {
 }
 
 int main() {
+  rcgc::tracemalloc::start();
   std::printf("-- memory_profiler: @profile def my_function()\n");
   auto data = rcgc::memory_profiler::profile("my_function", my_function, &std::cout);
   std::printf("my_function() returned a list of %zu ints\n", data->items.size());
+
+  std::printf("\n-- tracemalloc: snapshot.statistics('lineno')[:3]\n");
+  auto stats = rcgc::tracemalloc::take_snapshot().statistics("lineno");
+  for (std::size_t i = 0; i < stats.size() && i < 3; ++i)
+    std::printf("%s\n", stats[i].to_string().c_str());
   data.reset();
   std::printf("after del: RSS %.1f MiB, %zu objects on the heap\n\n",
               rcgc::memory_profiler::memory_usage(), rcgc::live_objects());
@@ -74,6 +84,11 @@ int main() {
 
   std::printf("\n-- objgraph.show_most_common_types()\n");
   objgraph::show_most_common_types();
+
+  std::printf("\n-- the leak report: x and y were left in a cycle, then dropped\n");
+  globals->values.pop_back();
+  std::printf("%s", rcgc::leaks::find_leaks().to_string().c_str());
+  rcgc::tracemalloc::stop();
 
   auto file = (std::filesystem::temp_directory_path() / "rcgc-ex10-backrefs.svg").string();
   auto written = objgraph::show_backrefs({a.get()}, file);

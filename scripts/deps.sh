@@ -2,7 +2,7 @@
 # Installs what building and testing rcgc needs, if it is missing (Debian).
 set -euo pipefail
 pkgs=(cmake ninja-build g++ clang libgtest-dev libgmock-dev libbenchmark-dev libmimalloc-dev
-      libclang-rt-14-dev python3 graphviz)
+      libclang-rt-14-dev python3 graphviz binutils)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -1,8 +1,11 @@
 // rcgc allocator: rcgc::detail::Allocator and the backend dispatch.
 #include <malloc.h>
 
+#include <algorithm>
 #include <cstring>
+#include <mutex>
 #include <new>
+#include <vector>
 
 #include "alloc/allocator_impl.hpp"
 #include "alloc/backends.hpp"
@@ -39,7 +42,8 @@ AllocatorImpl::AllocatorImpl() : options_(alloc_options()) {
 AllocatorImpl::~AllocatorImpl() = default;
 
 void AllocatorImpl::update_fast() noexcept {
-  fast_ = options_.backend == Backend::pymalloc && !options_.debug && fail_countdown_ < 0;
+  fast_.store(options_.backend == Backend::pymalloc && !options_.debug && fail_countdown_ < 0,
+              std::memory_order_relaxed);
 }
 
 void AllocatorImpl::fail_after(long n) noexcept {
@@ -56,8 +60,9 @@ void AllocatorImpl::check_injected_failure() {
 void* AllocatorImpl::allocate_slow(std::size_t n, Domain d, const AllocSite& site,
                                    bool tracked) {
   check_injected_failure();
-  if (debug_) return debug_->allocate(n, d, site, tracked);
-  return raw_allocate(n, tracked);
+  void* p = debug_ ? debug_->allocate(n, d, site, tracked) : raw_allocate(n, tracked);
+  if (g_tracing.load(std::memory_order_relaxed)) [[unlikely]] trace_allocation(p, n, site);
+  return p;
 }
 
 void* AllocatorImpl::raw_allocate(std::size_t n, bool tracked) {
@@ -92,6 +97,9 @@ void AllocatorImpl::raw_free(void* p) noexcept {
 }
 
 void AllocatorImpl::deallocate_slow(void* p, Domain d) noexcept {
+  // Forgotten before the block is free: once it is, another thread may be
+  // given the same address and trace it.
+  if (g_tracing.load(std::memory_order_relaxed)) [[unlikely]] trace_free(p);
   switch (g_free_mode.load(std::memory_order_acquire)) {
     case FreeMode::unset:  // no allocator made yet: p can only be foreign
       alloc_options();
@@ -109,19 +117,36 @@ void AllocatorImpl::deallocate_slow(void* p, Domain d) noexcept {
     case FreeMode::debug:
       DebugHooks::deallocate(p, d, nullptr);
       return;
+    case FreeMode::traced_pools:  // deallocate_inline's pools case
+      if (ArenaRegion::in_region(p) || AddressMap::contains(p)) PoolAllocator::free_block(p);
+      else std::free(p);
+      return;
   }
 }
 
 void AllocatorImpl::deallocate_owned(void* p) noexcept {
-  if (debug_) DebugHooks::deallocate(p, Domain::object, &*debug_);
-  else deallocate_inline(p, Domain::object);
+  if (!debug_) return deallocate_inline(p, Domain::object);
+  if (g_tracing.load(std::memory_order_relaxed)) [[unlikely]] trace_free(p);
+  DebugHooks::deallocate(p, Domain::object, &*debug_);
 }
 
 void* AllocatorImpl::reallocate(void* p, std::size_t n, Domain d, const AllocSite& site) {
   if (p == nullptr) return allocate_slow(n, d, site);
   check_injected_failure();
-  if (debug_) return debug_->reallocate(p, n, d, site);
-  return raw_reallocate(p, n);
+  if (!g_tracing.load(std::memory_order_relaxed)) [[likely]]
+    return debug_ ? debug_->reallocate(p, n, d, site) : raw_reallocate(p, n);
+  // p's trace goes first (p is still this caller's: no other thread can be
+  // given its address before the reallocation frees it).
+  const std::size_t old = trace_free(p);
+  void* q;
+  try {
+    q = debug_ ? debug_->reallocate(p, n, d, site) : raw_reallocate(p, n);
+  } catch (...) {
+    if (old != 0) trace_allocation(p, old, site);  // p is intact
+    throw;
+  }
+  trace_allocation(q, n, site);
+  return q;
 }
 
 void* AllocatorImpl::raw_reallocate(void* p, std::size_t n) {
@@ -166,12 +191,52 @@ void AllocatorImpl::verify() const noexcept {
 
 // ---- Allocator -------------------------------------------------------------
 
-Allocator::Allocator() : impl_(std::make_unique<AllocatorImpl>()) { update_fast_pools(); }
+// ---- the process's allocators (tracemalloc switches them all) -------------
+
+std::atomic<bool> g_tracing{false};
+
+namespace {
+// Never destroyed: heaps may die during static destruction.
+std::mutex& registry_mutex() {
+  static auto* m = new std::mutex;
+  return *m;
+}
+std::vector<Allocator*>& registry() {
+  static auto* v = new std::vector<Allocator*>;
+  return *v;
+}
+// fast_pools_ for `a`, the registry's mutex held.
+PoolAllocator* fast_pools_for(AllocatorImpl& impl) noexcept {
+  return impl.fast() && !g_tracing.load(std::memory_order_relaxed) ? &impl.pools() : nullptr;
+}
+}  // namespace
+
+void set_tracing(bool on) noexcept {
+  alloc_options();  // g_free_mode set, so that it can be switched
+  std::lock_guard lock(registry_mutex());
+  g_tracing.store(on, std::memory_order_relaxed);
+  FreeMode from = on ? FreeMode::pools : FreeMode::traced_pools;
+  g_free_mode.compare_exchange_strong(from, on ? FreeMode::traced_pools : FreeMode::pools);
+  for (Allocator* a : registry())
+    a->fast_pools_.store(fast_pools_for(*a->impl()), std::memory_order_relaxed);
+}
+
+Allocator::Allocator() : impl_(std::make_unique<AllocatorImpl>()) {
+  std::lock_guard lock(registry_mutex());
+  registry().push_back(this);
+  fast_pools_.store(fast_pools_for(*impl_), std::memory_order_relaxed);
+}
 
 void Allocator::update_fast_pools() noexcept {
-  fast_pools_ = impl_->fast() ? &impl_->pools() : nullptr;
+  std::lock_guard lock(registry_mutex());
+  fast_pools_.store(fast_pools_for(*impl_), std::memory_order_relaxed);
 }
-Allocator::~Allocator() = default;
+
+Allocator::~Allocator() {
+  std::lock_guard lock(registry_mutex());
+  auto& v = registry();
+  v.erase(std::remove(v.begin(), v.end(), this), v.end());
+}
 
 void* Allocator::allocate(std::size_t n) {
   return allocate_inline(*this, n, Domain::object, __builtin_return_address(0));

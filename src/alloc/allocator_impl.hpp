@@ -28,7 +28,7 @@ class AllocatorImpl {
   AllocatorImpl();
   ~AllocatorImpl();
 
-  bool fast() const noexcept { return fast_; }
+  bool fast() const noexcept { return fast_.load(std::memory_order_relaxed); }
   PoolAllocator& pools() noexcept { return pools_; }
 
   // Everything that is not the pool fast path. Throw std::bad_alloc.
@@ -56,7 +56,7 @@ class AllocatorImpl {
   void update_fast() noexcept;
 
   const AllocOptions& options_;
-  bool fast_ = false;
+  std::atomic<bool> fast_{false};  // read by set_tracing from any thread
   long fail_countdown_ = -1;
   PoolAllocator pools_;
   std::optional<DebugHooks> debug_;  // destroyed before pools_

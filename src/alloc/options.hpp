@@ -31,7 +31,21 @@ bool parse_malloc_option(const char* value, AllocOptions& out) noexcept;
 const AllocOptions& alloc_options() noexcept;
 
 // How Allocator::deallocate dispatches; set once by alloc_options().
-enum class FreeMode : std::uint8_t { unset, pools, malloc, mimalloc, debug };
+// `traced_pools`: pools while tracemalloc traces (set_tracing), so that
+// every free takes the slow path, which forgets the block's trace.
+enum class FreeMode : std::uint8_t { unset, pools, malloc, mimalloc, debug, traced_pools };
 extern std::atomic<FreeMode> g_free_mode;
+
+// tracemalloc (src/tools/tracemalloc.cpp). While g_tracing, no allocator
+// takes its pool fast path, so every block passes AllocatorImpl's slow
+// paths, which record it (trace_allocation) and forget it when freed
+// (trace_free). set_tracing switches every allocator of the process.
+extern std::atomic<bool> g_tracing;
+void set_tracing(bool on) noexcept;
+struct AllocSite;
+void trace_allocation(void* p, std::size_t n, const AllocSite& site) noexcept;
+// Forgets p's trace; returns its size (0 when p had none), which a failed
+// reallocation traces again (at the reallocation's site).
+std::size_t trace_free(void* p) noexcept;
 
 }  // namespace rcgc::detail

@@ -14,6 +14,7 @@
 //   * Not thread-safe: a heap is used by one thread at a time.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -39,6 +40,8 @@ struct AllocSite {
   std::uint32_t line = 0;
   const void* caller = nullptr;  // a return address (__builtin_return_address)
 };
+
+void set_tracing(bool on) noexcept;
 
 class Allocator {
  public:
@@ -86,7 +89,12 @@ class Allocator {
   AllocatorImpl* impl() const noexcept { return impl_.get(); }
   // The pools when allocation may take the pool fast path (plain pymalloc,
   // no failure injection), nullptr otherwise: one load from the heap.
-  PoolAllocator* fast_pools() const noexcept { return fast_pools_; }
+  PoolAllocator* fast_pools() const noexcept {
+    return fast_pools_.load(std::memory_order_relaxed);
+  }
+  // Recomputes fast_pools() (failure injection, tracemalloc; under the
+  // process's allocator registry, src/alloc/allocator.cpp).
+  void update_fast_pools() noexcept;
 
   // sys._debugmallocstats()-style report of this allocator.
   void print_stats(std::FILE* out) const;
@@ -97,10 +105,11 @@ class Allocator {
   void verify() const;
 
  private:
-  void update_fast_pools() noexcept;
-
+  friend void set_tracing(bool on) noexcept;
   std::unique_ptr<AllocatorImpl> impl_;
-  PoolAllocator* fast_pools_ = nullptr;
+  // Written by another thread when tracemalloc starts or stops: atomic,
+  // read relaxed (a plain load).
+  std::atomic<PoolAllocator*> fast_pools_{nullptr};
 };
 
 }  // namespace rcgc::detail
