@@ -306,7 +306,7 @@ void print_growth(std::ostream& out, const std::vector<Growth>& rows) {
   for (const Growth& g : rows) width = std::max(width, g.type.size());
   for (const Growth& g : rows)
     out << pad(g.type, width) << right(std::to_string(g.count), 9) << ' '
-        << right("+" + std::to_string(g.delta), 9) << '\n';
+        << right(std::string(1, '+').append(std::to_string(g.delta)), 9) << '\n';
 }
 }  // namespace
 

@@ -515,7 +515,11 @@ std::string traceback_head(const Traceback& tb) {
   return tb.empty() ? std::string("<unknown>") : tb.front().to_string();
 }
 
-std::string signed_count(std::ptrdiff_t v) { return (v >= 0 ? "+" : "") + std::to_string(v); }
+std::string signed_count(std::ptrdiff_t v) {
+  // Appended, not `"+" + std::string`: GCC 12 warns (-Wrestrict, a false
+  // positive) about that at -O3.
+  return std::string(v >= 0 ? "+" : "").append(std::to_string(v));
+}
 
 }  // namespace
 
