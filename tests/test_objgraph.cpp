@@ -232,8 +232,7 @@ TEST_F(ObjgraphTest, BackrefChainOfGarbageIsTheObjectAlone) {
 
 TEST_F(ObjgraphTest, RefChainFollowsReferents) {
   Chain ch;
-  auto chain = objgraph::find_ref_chain(ch.root.get(),
-                                        [&](const rcgc::Object* o) { return o == ch.c; });
+  auto chain = objgraph::find_ref_chain(ch.root, [&](const rcgc::Object* o) { return o == ch.c; });
   ASSERT_EQ(chain.size(), 4u);
   EXPECT_EQ(chain[0].get(), ch.root.get());
   EXPECT_EQ(chain[3].get(), ch.c);

@@ -101,6 +101,11 @@ ObjectList find_backref_chain(const Ref<T>& r, const Predicate& is_root = {},
 // through referents: [obj, ..., target]; [obj] when there is none.
 ObjectList find_ref_chain(const Object* obj, const Predicate& predicate,
                           std::size_t max_depth = 20);
+template <class T>
+ObjectList find_ref_chain(const Ref<T>& r, const Predicate& predicate,
+                          std::size_t max_depth = 20) {
+  return find_ref_chain(static_cast<const Object*>(r.get()), predicate, max_depth);
+}
 
 // Graphviz DOT of the objects reachable from `objs` through references
 // (refs_dot) or through referrers (backrefs_dot), breadth-first.
