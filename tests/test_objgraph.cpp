@@ -90,6 +90,7 @@ TEST_F(ObjgraphTest, MostCommonTypesInOrderAndPrintedAligned) {
   using Rows = std::vector<std::pair<std::string, std::size_t>>;
   EXPECT_EQ(objgraph::most_common_types(), (Rows{{"Widget", 3}, {"Panel", 2}, {"Node", 1}}));
   EXPECT_EQ(objgraph::most_common_types(2), (Rows{{"Widget", 3}, {"Panel", 2}}));
+  EXPECT_EQ(objgraph::most_common_types(0).size(), 3u);  // 0: all, as objgraph
   std::ostringstream out;
   objgraph::show_most_common_types(out, 2);
   EXPECT_EQ(out.str(), "Widget 3\nPanel  2\n");
@@ -119,6 +120,26 @@ TEST_F(ObjgraphTest, GrowthReportsRisesAbovePeaksAfterACollection) {
   keep.resize(2);  // below the peak: no growth
   EXPECT_TRUE(objgraph::growth(peaks).empty());
   EXPECT_EQ(peaks.at("Widget"), 8u);
+}
+
+TEST_F(ObjgraphTest, GrowthKeepsPeaksPerHeap) {
+  std::vector<Ref<Widget>> keep;
+  for (int i = 0; i < 5; ++i) keep.push_back(rcgc::make<Widget>());
+  ASSERT_EQ(objgraph::growth().size(), 1u);  // this heap's own peaks
+  {
+    rcgc::Heap other;
+    auto scope = other.enter();
+    std::vector<Ref<Widget>> there;
+    for (int i = 0; i < 2; ++i) there.push_back(rcgc::make<Widget>());
+    auto rows = objgraph::growth();  // not measured against this heap's 5
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].count, 2u);
+    EXPECT_EQ(rows[0].delta, 2u);
+  }
+  keep.push_back(rcgc::make<Widget>());
+  auto rows = objgraph::growth();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].delta, 1u);
 }
 
 TEST_F(ObjgraphTest, GrowthKeepsTheLargestRisesFirst) {
@@ -197,7 +218,10 @@ TEST_F(ObjgraphTest, BackrefChainLeadsFromTheNearestRoot) {
   EXPECT_EQ(chain[2].get(), ch.b);
   EXPECT_EQ(chain[3].get(), ch.c);
 
-  // A nearer root: b held from outside.
+  // A nearer root: b held from outside (the chain above let go first: it
+  // holds b too).
+  chain.clear();
+  EXPECT_EQ(objgraph::find_backref_chain(handle).size(), 4u);
   Ref<Widget> extra(ch.b);
   chain = objgraph::find_backref_chain(handle);
   ASSERT_EQ(chain.size(), 2u);
@@ -211,6 +235,19 @@ TEST_F(ObjgraphTest, BackrefChainLeadsFromTheNearestRoot) {
       handle, [&](const rcgc::Object* o) { return o == ch.root.get(); }, 2);
   ASSERT_EQ(chain.size(), 1u);
   EXPECT_EQ(chain[0].get(), ch.c);
+}
+
+TEST_F(ObjgraphTest, ListsThisLibraryReturnedCanBeIgnored) {
+  Chain ch;
+  auto widgets = objgraph::by_type("Widget");  // holds root, a, b and c
+  ASSERT_EQ(widgets.size(), 4u);
+  // Counted, the list makes b a root; ignored, the chain starts at root.
+  EXPECT_EQ(objgraph::find_backref_chain(ch.c).size(), 2u);
+  auto chain = objgraph::find_backref_chain(ch.c, {}, 20, {&widgets});
+  ASSERT_EQ(chain.size(), 4u);
+  EXPECT_EQ(chain[0].get(), ch.root.get());
+  EXPECT_EQ(objgraph::roots().size(), 4u);
+  EXPECT_EQ(objgraph::roots({&widgets, &chain}).size(), 1u);
 }
 
 TEST_F(ObjgraphTest, BackrefChainOfGarbageIsTheObjectAlone) {

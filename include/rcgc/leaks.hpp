@@ -20,7 +20,7 @@ namespace rcgc::leaks {
 struct Leaked {
   Ref<Object> object;
   std::string type;              // qualified (objgraph::type_name)
-  tracemalloc::Traceback where;  // empty when tracemalloc did not see it made
+  tracemalloc::Traceback where;  // empty when tracemalloc did not see it made; oldest first
 };
 
 struct Report {

@@ -5,7 +5,9 @@
 // Graphviz DOT, rendered to SVG / PNG / PDF when Graphviz's `dot` is
 // installed. Like objgraph (which reads gc.get_objects()), it sees the
 // tracked objects of the current heap: those gc::get_objects() lists.
-// Nothing here changes the heap, but growth(), which collects first.
+// Nothing here changes the heap, but growth(), which collects first (and
+// leaks::find_leaks, which collects). `filter` and `extra_info` callbacks
+// must not release references.
 #pragma once
 
 #include <cstddef>
@@ -36,7 +38,8 @@ std::size_t count(std::string_view name);
 // The tracked objects whose type is `name` (as count() reads it).
 ObjectList by_type(std::string_view name);
 
-// The `limit` most numerous types, most numerous first (ties by name).
+// The `limit` most numerous types (0: all), most numerous first (ties by
+// name).
 std::vector<std::pair<std::string, std::size_t>> most_common_types(std::size_t limit = 10,
                                                                    bool shortnames = true);
 // Prints them, a line each: the name padded to the longest, then the count.
@@ -51,9 +54,9 @@ struct Growth {
   std::size_t delta = 0;  // above its peak before this call
 };
 // Runs a full collection, then returns the types whose count is above its
-// peak in `peaks` (the process's own when not given), largest rise first
-// (ties by name), at most `limit`; the peaks are raised to the counts. The
-// first call reports every type.
+// peak in `peaks` (the current heap's own when not given), largest rise
+// first (ties by name), at most `limit` (0: all); the peaks are raised to
+// the counts. The first call reports every type.
 std::vector<Growth> growth(std::size_t limit = 10, bool shortnames = true);
 std::vector<Growth> growth(PeakStats& peaks, std::size_t limit = 10, bool shortnames = true);
 // Prints growth(): name, count and "+delta", aligned.
@@ -73,11 +76,15 @@ ObjectList get_backrefs(const Ref<T>& r) {
 // global Ref, an untracked object), and how many such references it has:
 // its count less the references tracked objects hold (the collector's
 // gc_refs after subtract_refs). What keeps the heap alive starts here.
+// The references in `extra_ignore`'s lists (by_type()'s result, say: a
+// std::vector of Refs, outside the heap too) are not counted (objgraph's
+// extra_ignore).
 struct Root {
   Ref<Object> object;
   std::size_t external = 0;  // not counting this Root's own `object`
 };
-std::vector<Root> roots();
+using IgnoreLists = std::vector<const ObjectList*>;
+std::vector<Root> roots(const IgnoreLists& extra_ignore = {});
 
 // Tracked objects that no tracked object references (objgraph's
 // get_leaking_objects): the tops of the heap's structures, held from
@@ -86,16 +93,20 @@ ObjectList get_leaking_objects();
 
 using Predicate = std::function<bool(const Object*)>;
 // The shortest chain of references to obj from an object for which
-// `is_root` is true (by default: a root, above), searched breadth-first
-// through referrers, at most max_depth steps: [root, ..., obj]. obj itself
-// is never taken as the end (the caller's handle on it is an outside
-// reference too). [obj] when there is no such chain (objgraph's contract).
+// `is_root` is true (by default: a root, above, not counting the
+// references in `extra_ignore`), searched breadth-first through referrers,
+// at most max_depth steps: [root, ..., obj]. obj itself is never taken as
+// the end (the caller's handle on it is an outside reference too). [obj]
+// when there is no such chain (objgraph's contract). A list this library
+// returned (by_type, an earlier chain) holds references from outside the
+// heap: pass it in `extra_ignore`, or its objects are roots.
 ObjectList find_backref_chain(const Object* obj, const Predicate& is_root = {},
-                              std::size_t max_depth = 20);
+                              std::size_t max_depth = 20, const IgnoreLists& extra_ignore = {});
 template <class T>
 ObjectList find_backref_chain(const Ref<T>& r, const Predicate& is_root = {},
-                              std::size_t max_depth = 20) {
-  return find_backref_chain(static_cast<const Object*>(r.get()), is_root, max_depth);
+                              std::size_t max_depth = 20, const IgnoreLists& extra_ignore = {}) {
+  return find_backref_chain(static_cast<const Object*>(r.get()), is_root, max_depth,
+                            extra_ignore);
 }
 // The shortest chain from obj to an object for which `predicate` is true,
 // through referents: [obj, ..., target]; [obj] when there is none.

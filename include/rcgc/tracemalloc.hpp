@@ -47,18 +47,22 @@ void reset_peak();
 // Bytes tracemalloc itself uses for its traces.
 std::size_t get_tracemalloc_memory();
 
-// One frame of a traceback: a source line once resolved.
+// One frame of a traceback: a source line once resolved. Without debug
+// information, `filename` is "function (module+0xoffset)" and lineno 0.
 struct Frame {
-  std::string filename;  // "??" when unknown
-  unsigned lineno = 0;   // 0 when unknown
-  std::string to_string() const;  // "file:line"
+  std::string filename;
+  unsigned lineno = 0;  // 0 when unknown, and for the "filename" key
+  std::string to_string() const;  // "file:line", as Python's (":0" too)
   friend auto operator<=>(const Frame&, const Frame&) = default;
 };
-// Most recent call first, as Python's tracemalloc.Traceback.
+// The oldest frame first, the allocating line last, as Python's
+// tracemalloc.Traceback.
 using Traceback = std::vector<Frame>;
 
 // Where op was allocated; empty when it was not traced.
 Traceback get_object_traceback(const Object* op);
+// The same for many objects at once (one run of addr2line per module).
+std::vector<Traceback> get_object_tracebacks(const std::vector<const Object*>& objs);
 template <class T>
 Traceback get_object_traceback(const Ref<T>& r) {
   return get_object_traceback(static_cast<const Object*>(r.get()));
@@ -70,7 +74,10 @@ struct Trace {
 };
 
 struct Statistic {
-  Traceback traceback;  // the group's key ("filename": lineno 0)
+  // The group's key: the allocating frame ("lineno"; "filename": lineno
+  // 0), or the whole traceback ("traceback"), whose oldest frame to_string
+  // shows, as Python's str().
+  Traceback traceback;
   std::size_t size = 0;
   std::size_t count = 0;
   // "file.cpp:42: size=1024 KiB, count=3, average=341 KiB"
@@ -92,9 +99,10 @@ class Snapshot {
  public:
   const std::vector<Trace>& traces() const noexcept { return traces_; }
   int traceback_limit() const noexcept { return limit_; }
-  // Traces grouped by "filename", "lineno" or "traceback" (the first
+  // Traces grouped by "filename", "lineno" or "traceback" (the allocating
   // frame's file, its line, or all frames), largest size first; with
-  // `cumulative`, every frame of a trace counts it (not for "traceback").
+  // `cumulative`, every frame of a trace counts it, as Python's (a file
+  // twice in a traceback counts it twice; not for "traceback").
   // std::invalid_argument for another key.
   std::vector<Statistic> statistics(const std::string& key_type, bool cumulative = false) const;
   // This snapshot against an older one, the largest change first.

@@ -61,7 +61,9 @@ void* AllocatorImpl::allocate_slow(std::size_t n, Domain d, const AllocSite& sit
                                    bool tracked) {
   check_injected_failure();
   void* p = debug_ ? debug_->allocate(n, d, site, tracked) : raw_allocate(n, tracked);
-  if (g_tracing.load(std::memory_order_relaxed)) [[unlikely]] trace_allocation(p, n, site);
+  // Acquire: seeing tracing on, this thread's frees see traced_pools too
+  // (set_tracing switches the free mode first), so they forget the trace.
+  if (g_tracing.load(std::memory_order_acquire)) [[unlikely]] trace_allocation(p, n, site);
   return p;
 }
 
@@ -137,12 +139,12 @@ void* AllocatorImpl::reallocate(void* p, std::size_t n, Domain d, const AllocSit
     return debug_ ? debug_->reallocate(p, n, d, site) : raw_reallocate(p, n);
   // p's trace goes first (p is still this caller's: no other thread can be
   // given its address before the reallocation frees it).
-  const std::size_t old = trace_free(p);
+  const TraceEntry old = trace_free(p);
   void* q;
   try {
     q = debug_ ? debug_->reallocate(p, n, d, site) : raw_reallocate(p, n);
   } catch (...) {
-    if (old != 0) trace_allocation(p, old, site);  // p is intact
+    trace_restore(p, old);  // p is intact
     throw;
   }
   trace_allocation(q, n, site);
@@ -214,9 +216,13 @@ PoolAllocator* fast_pools_for(AllocatorImpl& impl) noexcept {
 void set_tracing(bool on) noexcept {
   alloc_options();  // g_free_mode set, so that it can be switched
   std::lock_guard lock(registry_mutex());
-  g_tracing.store(on, std::memory_order_relaxed);
+  // On: frees take the slow path before any block is traced (a block traced
+  // and then freed by the fast path would stay traced). Off: no block is
+  // traced any more before frees leave the slow path.
   FreeMode from = on ? FreeMode::pools : FreeMode::traced_pools;
+  if (!on) g_tracing.store(false, std::memory_order_release);
   g_free_mode.compare_exchange_strong(from, on ? FreeMode::traced_pools : FreeMode::pools);
+  if (on) g_tracing.store(true, std::memory_order_release);
   for (Allocator* a : registry())
     a->fast_pools_.store(fast_pools_for(*a->impl()), std::memory_order_relaxed);
 }

@@ -44,8 +44,14 @@ extern std::atomic<bool> g_tracing;
 void set_tracing(bool on) noexcept;
 struct AllocSite;
 void trace_allocation(void* p, std::size_t n, const AllocSite& site) noexcept;
-// Forgets p's trace; returns its size (0 when p had none), which a failed
-// reallocation traces again (at the reallocation's site).
-std::size_t trace_free(void* p) noexcept;
+// Forgets p's trace; returns it (size 0 when p had none), which a failed
+// reallocation puts back with trace_restore.
+struct TraceEntry {
+  std::size_t size = 0;
+  const void* traceback = nullptr;
+  std::uint64_t epoch = 0;  // trace_restore ignores an entry older than the last clear
+};
+TraceEntry trace_free(void* p) noexcept;
+void trace_restore(void* p, const TraceEntry& entry) noexcept;
 
 }  // namespace rcgc::detail

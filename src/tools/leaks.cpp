@@ -13,25 +13,43 @@ namespace {
 
 std::string where_of(const tracemalloc::Traceback& tb) {
   return tb.empty() ? std::string("(not traced: tracemalloc::start() before it was made)")
-                    : "made at " + tb.front().to_string();
+                    : "made at " + tb.back().to_string();  // the allocating line
 }
+
+// Restores the debug flags and takes what the collection saved back out of
+// gc::garbage(), whatever happens after the collection.
+class SavedGarbage {
+ public:
+  SavedGarbage() : before_(gc::garbage().size()), flags_(gc::get_debug()) {
+    gc::set_debug(flags_ | gc::DEBUG_SAVEALL);
+  }
+  ~SavedGarbage() {
+    gc::set_debug(flags_);
+    auto& garbage = gc::garbage();
+    while (garbage.size() > before_) garbage.erase(garbage.size() - 1);
+  }
+  SavedGarbage(const SavedGarbage&) = delete;
+  SavedGarbage& operator=(const SavedGarbage&) = delete;
+  std::size_t before() const noexcept { return before_; }
+
+ private:
+  std::size_t before_;
+  unsigned flags_;
+};
 
 }  // namespace
 
 Report find_leaks() {
-  auto& garbage = gc::garbage();
-  const std::size_t before = garbage.size();
-  const unsigned flags = gc::get_debug();
-  gc::set_debug(flags | gc::DEBUG_SAVEALL);
-  gc::collect();
-  gc::set_debug(flags);
   Report report;
-  for (std::size_t i = before; i < garbage.size(); ++i) {
-    Ref<Object> op = garbage[i];
-    report.objects.push_back(Leaked{op, objgraph::type_name(op.get(), false),
-                                    tracemalloc::get_object_traceback(op)});
-  }
-  while (garbage.size() > before) garbage.erase(garbage.size() - 1);
+  SavedGarbage saved;
+  gc::collect();
+  auto& garbage = gc::garbage();
+  std::vector<const Object*> found;
+  for (std::size_t i = saved.before(); i < garbage.size(); ++i) found.push_back(garbage[i].get());
+  auto where = tracemalloc::get_object_tracebacks(found);  // one symbolizing run
+  for (std::size_t i = 0; i < found.size(); ++i)
+    report.objects.push_back(Leaked{Ref<Object>(const_cast<Object*>(found[i])),
+                                    objgraph::type_name(found[i], false), std::move(where[i])});
   return report;
 }
 

@@ -140,12 +140,14 @@ Report Scope::finish() {
   Report r;
   {
     std::lock_guard<std::mutex> lock(ScopeRegistry::mutex());
-    r = measure();
+    // Out of the registry first (erasing a pointer cannot throw): measure()
+    // may throw, and no scope that is gone may stay listed.
     if (open_) {
       auto& v = ScopeRegistry::open();
       v.erase(std::remove(v.begin(), v.end(), this), v.end());
       open_ = false;
     }
+    r = measure();
   }
   if (out_ != nullptr) *out_ << r.to_string() << std::flush;
   out_ = nullptr;  // printed once

@@ -13,7 +13,6 @@
 #include <deque>
 #include <fstream>
 #include <memory>
-#include <mutex>
 #include <iostream>
 #include <stdexcept>
 #include <typeinfo>
@@ -118,6 +117,12 @@ class Graph {
     }
   }
   const std::vector<Object*>& nodes() const noexcept { return nodes_; }
+  // References in the caller's lists count as the heap's own.
+  void ignore(const IgnoreLists& lists) noexcept {
+    for (const ObjectList* list : lists)
+      for (const Ref<Object>& r : *list)
+        if (auto it = index_.find(r.get()); it != index_.end()) ++internal_[it->second];
+  }
   // Whether a tracked object references op.
   bool referenced(const Object* op) const noexcept { return referrers_.count(op) != 0; }
   // References to op from outside the tracked objects; 0 for an object
@@ -288,7 +293,7 @@ std::vector<std::pair<std::string, std::size_t>> most_common_types(std::size_t l
   std::vector<std::pair<std::string, std::size_t>> out(stats.begin(), stats.end());
   std::stable_sort(out.begin(), out.end(),
                    [](const auto& a, const auto& b) { return a.second > b.second; });
-  if (out.size() > limit) out.resize(limit);
+  if (limit != 0 && out.size() > limit) out.resize(limit);
   return out;
 }
 
@@ -322,12 +327,8 @@ void show_most_common_types(std::ostream& out, std::size_t limit, bool shortname
 }
 
 std::vector<Growth> growth(std::size_t limit, bool shortnames) {
-  // The process's peaks, as objgraph's module-level ones; threads with
-  // heaps of their own may call this at once.
-  static std::mutex mutex;
-  static PeakStats process_peaks;
-  std::lock_guard<std::mutex> lock(mutex);
-  return growth(process_peaks, limit, shortnames);
+  // The current heap's peaks (objgraph keeps one set per interpreter).
+  return growth(detail::current_heap_state().objgraph_peaks, limit, shortnames);
 }
 
 std::vector<Growth> growth(PeakStats& peaks, std::size_t limit, bool shortnames) {
@@ -340,7 +341,7 @@ std::vector<Growth> growth(PeakStats& peaks, std::size_t limit, bool shortnames)
   }
   std::stable_sort(out.begin(), out.end(),
                    [](const Growth& a, const Growth& b) { return a.delta > b.delta; });
-  if (out.size() > limit) out.resize(limit);
+  if (limit != 0 && out.size() > limit) out.resize(limit);
   return out;
 }
 
@@ -356,8 +357,9 @@ void show_growth(std::ostream& out, PeakStats& peaks, std::size_t limit, bool sh
 
 ObjectList get_backrefs(const Object* obj) { return gc::get_referrers(obj); }
 
-std::vector<Root> roots() {
-  const Graph graph;
+std::vector<Root> roots(const IgnoreLists& extra_ignore) {
+  Graph graph;
+  graph.ignore(extra_ignore);
   std::vector<std::pair<Object*, std::size_t>> found;
   for (Object* op : graph.nodes())
     if (std::size_t ext = graph.external(op)) found.emplace_back(op, ext);
@@ -376,9 +378,10 @@ ObjectList get_leaking_objects() {
 }
 
 ObjectList find_backref_chain(const Object* obj, const Predicate& is_root,
-                              std::size_t max_depth) {
+                              std::size_t max_depth, const IgnoreLists& extra_ignore) {
   if (obj == nullptr) throw std::invalid_argument("objgraph::find_backref_chain: null object");
-  const Graph graph;
+  Graph graph;
+  graph.ignore(extra_ignore);
   Predicate root = is_root;
   if (!root) root = [&graph](const Object* o) { return graph.external(o) > 0; };
   return as_list(search(obj, root, max_depth,

@@ -77,6 +77,7 @@ struct State {
   std::unordered_map<const void*, Traced> traces;
   std::unordered_set<RawTb, RawTbHash, RawTbEq> tracebacks;  // interned
   std::size_t current = 0, peak = 0;
+  std::uint64_t epoch = 0;  // clear_traces() calls: tracebacks older are gone
 };
 State& state() {
   static auto* s = new State;
@@ -173,6 +174,12 @@ std::vector<std::vector<SymFrame>> parse_addr2line(const std::string& text) {
   return out;
 }
 
+std::string self_exe() {
+  char buf[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string("/proc/self/exe");
+}
+
 std::string hex(std::uintptr_t v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "0x%zx", static_cast<std::size_t>(v));
@@ -199,9 +206,11 @@ class Symbolizer {
         resolved_[pc] = {SymFrame{"??", "", 0}};
         continue;
       }
+      // The program itself: dladdr names it by argv[0], which may be
+      // relative or found through PATH; its real path comes from
+      // /proc/self/exe, read here (in addr2line that link names addr2line).
       std::string path = info.dli_fname;
-      if (path.empty() || path.find('/') == std::string::npos || ::access(path.c_str(), R_OK) != 0)
-        path = "/proc/self/exe";
+      if (path.empty() || path == program_invocation_name) path = self_exe();
       auto& m = modules[path];
       m.base = reinterpret_cast<std::uintptr_t>(info.dli_fbase);
       m.pcs.push_back(pc);
@@ -258,8 +267,9 @@ Frame to_frame(const SymFrame& f) {
   return Frame{f.function, 0};
 }
 
-// A recorded traceback as the user sees it: at most `limit` frames, rcgc's
-// own leading frames (the allocation machinery) skipped.
+// A recorded traceback as the user sees it: the `limit` most recent frames,
+// rcgc's own innermost frames (the allocation machinery) skipped, oldest
+// first (Python's order).
 Traceback resolve_one(const RawFrames& raw, const Symbolizer& sym, int limit) {
   Traceback out;
   bool user_seen = false;
@@ -277,6 +287,7 @@ Traceback resolve_one(const RawFrames& raw, const Symbolizer& sym, int limit) {
       out.push_back(to_frame(f));
     }
   }
+  std::reverse(out.begin(), out.end());
   return out;
 }
 
@@ -343,15 +354,32 @@ void trace_allocation(void* p, std::size_t n, const AllocSite& site) noexcept {
   }
 }
 
-std::size_t trace_free(void* p) noexcept {
+TraceEntry trace_free(void* p) noexcept {
   auto& st = tracemalloc::state();
   std::lock_guard lock(st.mutex);
   auto it = st.traces.find(p);
-  if (it == st.traces.end()) return 0;
-  const std::size_t size = it->second.size;
-  st.current -= size;
+  if (it == st.traces.end()) return {};
+  const TraceEntry entry{it->second.size, it->second.tb, st.epoch};
+  st.current -= entry.size;
   st.traces.erase(it);
-  return size;
+  return entry;
+}
+
+void trace_restore(void* p, const TraceEntry& entry) noexcept {
+  if (entry.size == 0) return;
+  auto& st = tracemalloc::state();
+  std::lock_guard lock(st.mutex);
+  // Cleared (or stopped) meanwhile: its traceback may be gone.
+  if (!g_tracing.load(std::memory_order_relaxed) || entry.epoch != st.epoch) return;
+  try {
+    st.traces.insert_or_assign(
+        p, tracemalloc::Traced{entry.size, static_cast<const tracemalloc::RawFrames*>(
+                                               entry.traceback)});
+    st.current += entry.size;
+    st.peak = std::max(st.peak, st.current);
+  } catch (...) {
+    // Out of memory for the table: the block goes untraced.
+  }
 }
 
 }  // namespace rcgc::detail
@@ -384,6 +412,7 @@ void clear_traces() {
   st.traces.clear();
   st.tracebacks.clear();
   st.current = st.peak = 0;
+  ++st.epoch;
 }
 
 std::pair<std::size_t, std::size_t> get_traced_memory() {
@@ -411,23 +440,39 @@ std::size_t get_tracemalloc_memory() {
   return bytes;
 }
 
-Traceback get_object_traceback(const Object* op) {
-  if (op == nullptr) return {};
-  // A tracked type's block starts at its GC header.
-  const void* block = detail::has_flag(op, detail::kTracked)
-                          ? static_cast<const void*>(detail::as_gc(op))
-                          : static_cast<const void*>(op);
-  RawTb tb;
+std::vector<Traceback> get_object_tracebacks(const std::vector<const Object*>& objs) {
+  std::vector<RawTb> raw(objs.size());
   int limit;
   {
     auto& st = state();
     std::lock_guard lock(st.mutex);
-    auto it = st.traces.find(block);
-    if (it == st.traces.end()) return {};
-    tb = std::make_shared<const RawFrames>(*it->second.tb);
+    for (std::size_t i = 0; i < objs.size(); ++i) {
+      const Object* op = objs[i];
+      if (op == nullptr) continue;
+      // A tracked type's block starts at its GC header.
+      const void* block = detail::has_flag(op, detail::kTracked)
+                              ? static_cast<const void*>(detail::as_gc(op))
+                              : static_cast<const void*>(op);
+      auto it = st.traces.find(block);
+      if (it == st.traces.end()) continue;
+      auto found = st.tracebacks.find(std::shared_ptr<const RawFrames>(
+          std::shared_ptr<const RawFrames>(), it->second.tb));  // aliasing: no ownership
+      if (found != st.tracebacks.end()) raw[i] = *found;
+    }
     limit = st.nframe.load(std::memory_order_relaxed);
   }
-  return *resolve_all({tb}, limit).at(tb.get());
+  std::vector<RawTb> distinct;
+  for (const RawTb& t : raw)
+    if (t) distinct.push_back(t);
+  auto resolved = resolve_all(distinct, limit);  // one addr2line run per module
+  std::vector<Traceback> out(objs.size());
+  for (std::size_t i = 0; i < raw.size(); ++i)
+    if (raw[i]) out[i] = *resolved.at(raw[i].get());
+  return out;
+}
+
+Traceback get_object_traceback(const Object* op) {
+  return std::move(get_object_tracebacks({op}).front());
 }
 
 Snapshot take_snapshot() {
@@ -435,14 +480,19 @@ Snapshot take_snapshot() {
     throw std::runtime_error(
         "tracemalloc: tracing must be on to take a snapshot (tracemalloc::start())");
   std::vector<std::pair<std::size_t, const RawFrames*>> raw;
-  std::vector<RawTb> tbs;  // keeps raw's frames alive
+  std::vector<RawTb> tbs;  // the ones raw uses, kept alive
   Snapshot snap;
   {
     auto& st = state();
     std::lock_guard lock(st.mutex);
     raw.reserve(st.traces.size());
-    for (const auto& [p, t] : st.traces) raw.emplace_back(t.size, t.tb);
-    tbs.assign(st.tracebacks.begin(), st.tracebacks.end());
+    std::unordered_set<const RawFrames*> used;
+    for (const auto& [p, t] : st.traces) {
+      raw.emplace_back(t.size, t.tb);
+      used.insert(t.tb);
+    }
+    for (const RawTb& t : st.tracebacks)
+      if (used.count(t.get())) tbs.push_back(t);
     snap.limit_ = st.nframe.load(std::memory_order_relaxed);
   }
   auto resolved = resolve_all(tbs, snap.limit_);
@@ -496,16 +546,10 @@ std::map<Traceback, Totals> group(const std::vector<Trace>& traces, Key key, boo
       add(*tb, v);
     } else if (tb->empty()) {
       add(Traceback{Frame{"<unknown>", 0}}, v);
-    } else if (!cumulative) {
-      add(Traceback{keyed(tb->front())}, v);
-    } else {  // every distinct frame of the traceback counts it once
-      std::vector<Frame> seen;
-      for (const Frame& f : *tb) {
-        Frame k = keyed(f);
-        if (std::find(seen.begin(), seen.end(), k) != seen.end()) continue;
-        seen.push_back(k);
-        add(Traceback{k}, v);
-      }
+    } else if (!cumulative) {  // the most recent frame
+      add(Traceback{keyed(tb->back())}, v);
+    } else {  // every frame counts the trace, as Python's
+      for (const Frame& f : *tb) add(Traceback{keyed(f)}, v);
     }
   }
   return out;
@@ -523,9 +567,7 @@ std::string signed_count(std::ptrdiff_t v) {
 
 }  // namespace
 
-std::string Frame::to_string() const {
-  return lineno == 0 ? filename : filename + ":" + std::to_string(lineno);
-}
+std::string Frame::to_string() const { return filename + ":" + std::to_string(lineno); }
 
 std::string format_size(double bytes, bool sign) {
   static const char* const kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};

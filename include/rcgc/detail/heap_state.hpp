@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <map>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -225,6 +226,8 @@ class HeapState {
   // Immortal objects made on this heap (freed with the heap), and the
   // interned strings among them (see immortal.hpp).
   std::vector<Object*> immortals;
+  // objgraph::growth()'s peaks for this heap (src/tools/objgraph.cpp).
+  std::map<std::string, std::size_t> objgraph_peaks;
   std::unordered_map<std::string, Object*> interned;
 
 
