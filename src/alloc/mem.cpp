@@ -37,7 +37,8 @@ detail::Allocator& current_allocator() noexcept { return detail::current_heap_st
 
 // The fast path: a thread-local load (the current heap), the heap's pools,
 // the class's head pool, a pop from its free list. No stack frame.
-void* malloc(std::size_t n, SourceSite where) noexcept {
+// Never inlined (not even by LTO): the return address names the caller.
+RCGC_NOINLINE void* malloc(std::size_t n, SourceSite where) noexcept {
   detail::HeapState* heap = detail::tls_current_heap;
   if (heap != nullptr) [[likely]] {
     detail::PoolAllocator* pools = heap->alloc.fast_pools();
@@ -49,7 +50,7 @@ void* malloc(std::size_t n, SourceSite where) noexcept {
   return malloc_slow(n, where.file, where.line, __builtin_return_address(0));
 }
 
-void* calloc(std::size_t count, std::size_t size, SourceSite where) noexcept {
+RCGC_NOINLINE void* calloc(std::size_t count, std::size_t size, SourceSite where) noexcept {
   try {
     return current_allocator().allocate_zeroed(
         count, size, Domain::mem, site_of(where, __builtin_return_address(0)));
@@ -58,7 +59,7 @@ void* calloc(std::size_t count, std::size_t size, SourceSite where) noexcept {
   }
 }
 
-void* realloc(void* p, std::size_t n, SourceSite where) noexcept {
+RCGC_NOINLINE void* realloc(void* p, std::size_t n, SourceSite where) noexcept {
   try {
     return current_allocator().reallocate(
         p, n, Domain::mem, site_of(where, __builtin_return_address(0)));

@@ -102,11 +102,12 @@ class HeapState {
     return tracked ? allocate_tracked(size) : allocate_untracked(size);
   }
   // The tracked case (src/core/dealloc.cpp, with the allocator's pool fast
-  // path inlined into it).
-  void* allocate_tracked(std::size_t size);
+  // path inlined into it). Never inlined, not even by LTO: its return
+  // address is the allocation's site (debug hooks, tracemalloc).
+  RCGC_NOINLINE void* allocate_tracked(std::size_t size);
   // The untracked case (an untracked type's object, make_fixed's): the same
   // fast path in a leaf function, without the count.
-  void* allocate_untracked(std::size_t size);
+  RCGC_NOINLINE void* allocate_untracked(std::size_t size);
   // Undoes allocate_object() when the constructor threw.
   void abandon_object(void* obj_mem, bool tracked) noexcept {
     if (tracked) {
