@@ -159,7 +159,7 @@ TEST_F(TracemallocTest, CompareToShowsWhatGrewLargestFirst) {
   EXPECT_EQ(diffs[1].count, 3u);
   EXPECT_EQ(diffs[1].count_diff, -2);
   const std::string text = diffs[0].to_string();
-  EXPECT_NE(text.find("(+" + tm::format_size(10 * kNodeBlock).substr(0)), std::string::npos)
+  EXPECT_NE(text.find("(+" + tm::format_size(10 * kNodeBlock) + ")"), std::string::npos)
       << text;
   EXPECT_NE(text.find("count=10 (+10)"), std::string::npos) << text;
   EXPECT_NE(diffs[1].to_string().find("count=3 (-2)"), std::string::npos);

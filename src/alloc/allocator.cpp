@@ -119,9 +119,8 @@ void AllocatorImpl::deallocate_slow(void* p, Domain d) noexcept {
     case FreeMode::debug:
       DebugHooks::deallocate(p, d, nullptr);
       return;
-    case FreeMode::traced_pools:  // deallocate_inline's pools case
-      if (ArenaRegion::in_region(p) || AddressMap::contains(p)) PoolAllocator::free_block(p);
-      else std::free(p);
+    case FreeMode::traced_pools:  // the trace forgotten above
+      free_to_pools(p);
       return;
   }
 }
@@ -191,9 +190,7 @@ void AllocatorImpl::verify() const noexcept {
   if (debug_) debug_->verify();
 }
 
-// ---- Allocator -------------------------------------------------------------
-
-// ---- the process's allocators (tracemalloc switches them all) -------------
+// ---- Allocator, and the process's allocators (tracemalloc switches them) ---
 
 std::atomic<bool> g_tracing{false};
 

@@ -86,17 +86,22 @@ inline __attribute__((always_inline)) void* allocate_inline(const Allocator& a, 
   return a.impl()->allocate_slow(n, d, site_of(site), tracked);
 }
 
-// Free fast path: a pool block (radix lookup), or a large block.
-// `link_off`: as PoolAllocator::free_block's.
+// The pymalloc backend's free: a pool block (radix lookup), or a large
+// block. `link_off`: as PoolAllocator::free_block's.
+inline __attribute__((always_inline)) void free_to_pools(
+    void* p, std::size_t link_off = PoolAllocator::kLinkOffsetOfPool) noexcept {
+  if (ArenaRegion::in_region(p) || AddressMap::contains(p)) [[likely]]
+    PoolAllocator::free_block(p, link_off);
+  else
+    std::free(p);
+}
+
+// Free fast path: free_to_pools, unless another backend (or tracemalloc)
+// sends every free through deallocate_slow.
 inline void deallocate_inline(void* p, Domain d,
                               std::size_t link_off = PoolAllocator::kLinkOffsetOfPool) noexcept {
-  if (g_free_mode.load(std::memory_order_relaxed) == FreeMode::pools) [[likely]] {
-    if (ArenaRegion::in_region(p) || AddressMap::contains(p)) [[likely]]
-      PoolAllocator::free_block(p, link_off);
-    else
-      std::free(p);
-    return;
-  }
+  if (g_free_mode.load(std::memory_order_relaxed) == FreeMode::pools) [[likely]]
+    return free_to_pools(p, link_off);
   AllocatorImpl::deallocate_slow(p, d);
 }
 

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <atomic>
+#include <memory>
 #include <cstdint>
 
 namespace rcgc::detail {
@@ -48,7 +49,7 @@ void trace_allocation(void* p, std::size_t n, const AllocSite& site) noexcept;
 // reallocation puts back with trace_restore.
 struct TraceEntry {
   std::size_t size = 0;
-  const void* traceback = nullptr;
+  std::shared_ptr<const void> traceback;  // tracemalloc's own
   std::uint64_t epoch = 0;  // trace_restore ignores an entry older than the last clear
 };
 TraceEntry trace_free(void* p) noexcept;

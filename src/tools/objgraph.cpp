@@ -2,8 +2,6 @@
 // memory").
 #include "rcgc/objgraph.hpp"
 
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,45 +19,18 @@
 
 #include "core/describe.hpp"
 #include "rcgc/detail/heap_state.hpp"
-
-extern char** environ;
+#include "tools/run.hpp"
 
 namespace rcgc::objgraph {
 namespace {
 
-// Every object one traverse() visits, in order (a reference held twice is
-// visited twice: each counts, as in the object's count).
-class EdgeVisitor : public Visitor {
- public:
-  explicit EdgeVisitor(std::vector<Object*>& out) noexcept : Visitor(&visit), out_(&out) {}
-
- private:
-  static void visit(Visitor& self, Object* op) { static_cast<EdgeVisitor&>(self).out_->push_back(op); }
-  std::vector<Object*>* out_;
-};
-
-std::vector<Object*> referents_of(const Object* op) {
-  std::vector<Object*> out;
-  EdgeVisitor v(out);
-  op->traverse(v);
-  return out;
-}
-
-// The same list with each object once, in the order first met.
-std::vector<Object*> distinct(std::vector<Object*> objs) {
+// Each object of a list once, in the order first met (the objects stay
+// alive without the list: whatever listed them holds them).
+std::vector<Object*> distinct(const ObjectList& objs) {
   std::unordered_set<const Object*> seen;
-  std::erase_if(objs, [&](Object* o) { return !seen.insert(o).second; });
-  return objs;
-}
-
-// The current heap's tracked objects, as gc::get_objects() lists them, not
-// counted (nothing runs meanwhile but traverse()).
-std::vector<Object*> tracked_objects() {
-  auto& h = detail::current_heap_state();
   std::vector<Object*> out;
-  for (auto& g : h.gens)
-    for (detail::GcHead* gc = g.list.first(); gc != g.list.end(); gc = gc->next)
-      out.push_back(detail::from_gc(gc));
+  for (const Ref<Object>& o : objs)
+    if (seen.insert(o.get()).second) out.push_back(o.get());
   return out;
 }
 
@@ -100,23 +71,20 @@ class Names {
 // edges, and the references each receives from tracked objects.
 class Graph {
  public:
-  Graph() : nodes_(tracked_objects()), internal_(nodes_.size(), 0) {
+  Graph() : nodes_(gc::get_objects()), internal_(nodes_.size(), 0) {
     index_.reserve(nodes_.size());
-    for (std::uint32_t i = 0; i < nodes_.size(); ++i) index_.emplace(nodes_[i], i);
-    std::vector<Object*> edges;
-    EdgeVisitor v(edges);
+    for (std::uint32_t i = 0; i < nodes_.size(); ++i) index_.emplace(nodes_[i].get(), i);
     for (std::uint32_t i = 0; i < nodes_.size(); ++i) {
-      edges.clear();
-      nodes_[i]->traverse(v);
-      for (Object* to : edges) {
-        auto it = index_.find(to);
+      for (const Ref<Object>& to : gc::get_referents(nodes_[i].get())) {
+        auto it = index_.find(to.get());
         if (it != index_.end()) ++internal_[it->second];
-        auto& from = referrers_[to];
+        auto& from = referrers_[to.get()];
         if (from.empty() || from.back() != i) from.push_back(i);
       }
     }
   }
-  const std::vector<Object*>& nodes() const noexcept { return nodes_; }
+  // The tracked objects (gc::get_objects()).
+  const ObjectList& nodes() const noexcept { return nodes_; }
   // References in the caller's lists count as the heap's own.
   void ignore(const IgnoreLists& lists) noexcept {
     for (const ObjectList* list : lists)
@@ -126,23 +94,24 @@ class Graph {
   // Whether a tracked object references op.
   bool referenced(const Object* op) const noexcept { return referrers_.count(op) != 0; }
   // References to op from outside the tracked objects; 0 for an object
-  // that is not tracked (it is not a root of the tracked heap).
+  // that is not tracked (it is not a root of the tracked heap). The
+  // snapshot's own reference (nodes_) is not counted.
   std::size_t external(const Object* op) const noexcept {
     auto it = index_.find(op);
     if (it == index_.end()) return 0;
-    const std::size_t rc = op->refcount(), in = internal_[it->second];
+    const std::size_t rc = op->refcount(), in = internal_[it->second] + 1;
     return rc > in ? rc - in : 0;
   }
   std::vector<Object*> referrers(const Object* op) const {
     std::vector<Object*> out;
     auto it = referrers_.find(op);
     if (it != referrers_.end())
-      for (std::uint32_t i : it->second) out.push_back(nodes_[i]);
+      for (std::uint32_t i : it->second) out.push_back(nodes_[i].get());
     return out;
   }
 
  private:
-  std::vector<Object*> nodes_;
+  ObjectList nodes_;
   std::vector<std::size_t> internal_;
   std::unordered_map<const Object*, std::uint32_t> index_;
   std::unordered_map<const Object*, std::vector<std::uint32_t>> referrers_;
@@ -232,7 +201,8 @@ std::string walk_dot(const std::vector<const Object*>& objs, const GraphOptions&
     out += "  o" + std::to_string(me) + " [label=\"" + node_label(op, names, opt.extra_info) +
            "\", fillcolor=\"" + fill_for(depth) + "\"];\n";
     if (depth >= opt.max_depth) continue;
-    std::vector<Object*> next = backwards ? graph->referrers(op) : distinct(referents_of(op));
+    std::vector<Object*> next =
+        backwards ? graph->referrers(op) : distinct(gc::get_referents(op));
     std::erase_if(next, [&](const Object* o) { return !keep(o); });
     const std::size_t shown = std::min(next.size(), opt.too_many);
     for (std::size_t i = 0; i < shown; ++i) {
@@ -268,22 +238,21 @@ std::string type_name(const Object* op, bool shortnames) {
 std::map<std::string, std::size_t> typestats(bool shortnames) {
   Names names(shortnames);
   std::map<std::string, std::size_t> out;
-  for (const Object* op : tracked_objects()) ++out[names.of(op)];
+  for (const Ref<Object>& op : gc::get_objects()) ++out[names.of(op.get())];
   return out;
 }
 
 std::size_t count(std::string_view name) {
   Names names(!qualified(name));
   std::size_t n = 0;
-  for (const Object* op : tracked_objects()) n += names.of(op) == name;
+  for (const Ref<Object>& op : gc::get_objects()) n += names.of(op.get()) == name;
   return n;
 }
 
 ObjectList by_type(std::string_view name) {
   Names names(!qualified(name));
-  ObjectList out;
-  for (Object* op : tracked_objects())
-    if (names.of(op) == name) out.emplace_back(op);
+  ObjectList out = gc::get_objects();
+  std::erase_if(out, [&](const Ref<Object>& op) { return names.of(op.get()) != name; });
   return out;
 }
 
@@ -360,21 +329,18 @@ ObjectList get_backrefs(const Object* obj) { return gc::get_referrers(obj); }
 std::vector<Root> roots(const IgnoreLists& extra_ignore) {
   Graph graph;
   graph.ignore(extra_ignore);
-  std::vector<std::pair<Object*, std::size_t>> found;
-  for (Object* op : graph.nodes())
-    if (std::size_t ext = graph.external(op)) found.emplace_back(op, ext);
   std::vector<Root> out;
-  out.reserve(found.size());
-  for (auto& [op, ext] : found) out.push_back(Root{Ref<Object>(op), ext});
+  for (const Ref<Object>& op : graph.nodes())
+    if (std::size_t ext = graph.external(op.get())) out.push_back(Root{op, ext});
   return out;
 }
 
 ObjectList get_leaking_objects() {
   const Graph graph;
-  std::vector<const Object*> found;
-  for (const Object* op : graph.nodes())
-    if (!graph.referenced(op)) found.push_back(op);
-  return as_list(found);
+  ObjectList out;
+  for (const Ref<Object>& op : graph.nodes())
+    if (!graph.referenced(op.get())) out.push_back(op);
+  return out;
 }
 
 ObjectList find_backref_chain(const Object* obj, const Predicate& is_root,
@@ -392,7 +358,7 @@ ObjectList find_ref_chain(const Object* obj, const Predicate& predicate, std::si
   if (obj == nullptr) throw std::invalid_argument("objgraph::find_ref_chain: null object");
   if (!predicate) throw std::invalid_argument("objgraph::find_ref_chain: no predicate");
   auto path = search(obj, predicate, max_depth,
-                     [](const Object* o) { return distinct(referents_of(o)); });
+                     [](const Object* o) { return distinct(gc::get_referents(o)); });
   std::reverse(path.begin(), path.end());  // obj first
   return as_list(path);
 }
@@ -447,19 +413,13 @@ Written write_graph(const std::string& dot, const std::string& filename) {
     return {source, false,
             "Graphviz's dot is not on PATH: graph written to " + source + ", not rendered"};
   const std::string type = "-T" + format;
-  std::vector<std::string> args{"dot", type, "-o", filename, source};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  if (int err = ::posix_spawnp(&pid, "dot", nullptr, nullptr, argv.data(), environ))
-    throw std::runtime_error("objgraph: cannot run dot: " + std::string(std::strerror(err)));
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+  const tools::RunResult r = tools::run({"dot", type, "-o", filename, source});
+  if (r.spawn_error != 0)
+    throw std::runtime_error("objgraph: cannot run dot: " +
+                             std::string(std::strerror(r.spawn_error)));
+  if (!r.ok())
     throw std::runtime_error("objgraph: dot " + type + " -o " + filename + " " + source +
-                             " failed (status " + std::to_string(status) + ")");
+                             " failed (status " + std::to_string(r.status) + ")");
   return {filename, true, "graph written to " + source + ", rendered to " + filename};
 }
 

@@ -7,8 +7,6 @@
 #include <dlfcn.h>
 #include <execinfo.h>
 #include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -28,8 +26,7 @@
 
 #include "alloc/options.hpp"
 #include "rcgc/detail/allocator.hpp"
-
-extern char** environ;
+#include "tools/run.hpp"
 
 namespace rcgc::tracemalloc {
 namespace {
@@ -67,7 +64,7 @@ constexpr int kMaxFrames = 64;
 
 struct Traced {
   std::size_t size;
-  const RawFrames* tb;  // owned by State::tracebacks
+  RawTb tb;  // interned: one per distinct site
 };
 
 // Never destroyed: blocks are freed during static destruction too.
@@ -106,39 +103,6 @@ bool position_independent(const std::string& path) {
   const ssize_t got = ::read(fd, header, sizeof header);
   ::close(fd);
   return got != static_cast<ssize_t>(sizeof header) || header[16] != 2;  // ET_EXEC
-}
-
-// Runs `argv` with its standard output read into `out`. False when it could
-// not run or failed.
-bool run_capture(std::vector<std::string> args, std::string& out) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) return false;
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  const int err = ::posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  ::close(fds[1]);
-  if (err != 0) {
-    ::close(fds[0]);
-    return false;
-  }
-  char buf[4096];
-  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) != 0;) {
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) break;
-    out.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fds[0]);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
 // addr2line -a output: per address, its line "0x...", then a function line
@@ -239,7 +203,7 @@ class Symbolizer {
           args.push_back(hex(pic ? at - m.base : at));
         }
         std::string text;
-        if (!run_capture(args, text)) continue;
+        if (!tools::run(std::move(args), &text, /*quiet=*/true).ok()) continue;
         auto parsed = parse_addr2line(text);
         if (parsed.size() != n) continue;
         for (std::size_t k = 0; k < n; ++k) {
@@ -303,7 +267,8 @@ std::unordered_map<const RawFrames*, std::shared_ptr<const Traceback>> resolve_a
   sym.resolve(pcs);
   std::unordered_map<const RawFrames*, std::shared_ptr<const Traceback>> out;
   for (const RawTb& t : tbs)
-    out.emplace(t.get(), std::make_shared<const Traceback>(resolve_one(*t, sym, limit)));
+    if (!out.count(t.get()))
+      out.emplace(t.get(), std::make_shared<const Traceback>(resolve_one(*t, sym, limit)));
   return out;
 }
 
@@ -337,13 +302,16 @@ void trace_allocation(void* p, std::size_t n, const AllocSite& site) noexcept {
     }
     std::lock_guard lock(st.mutex);
     if (!g_tracing.load(std::memory_order_relaxed)) return;  // stopped meanwhile
-    auto tb = std::make_shared<const tracemalloc::RawFrames>(std::move(frames));
-    auto [interned, added] = st.tracebacks.insert(tb);
-    const tracemalloc::Traced traced{n, interned->get()};
+    // Looked up through a pointer that owns nothing; copied only when new.
+    auto interned = st.tracebacks.find(tracemalloc::RawTb(tracemalloc::RawTb(), &frames));
+    if (interned == st.tracebacks.end())
+      interned = st.tracebacks.insert(
+          std::make_shared<const tracemalloc::RawFrames>(std::move(frames))).first;
+    tracemalloc::Traced traced{n, *interned};
     auto [it, fresh] = st.traces.try_emplace(p, traced);
     if (!fresh) {  // a block not seen freed (allocated before a clear): replaced
       st.current -= it->second.size;
-      it->second = traced;
+      it->second = std::move(traced);
     }
     st.current += n;
     st.peak = std::max(st.peak, st.current);
@@ -359,7 +327,7 @@ TraceEntry trace_free(void* p) noexcept {
   std::lock_guard lock(st.mutex);
   auto it = st.traces.find(p);
   if (it == st.traces.end()) return {};
-  const TraceEntry entry{it->second.size, it->second.tb, st.epoch};
+  TraceEntry entry{it->second.size, std::move(it->second.tb), st.epoch};
   st.current -= entry.size;
   st.traces.erase(it);
   return entry;
@@ -369,11 +337,12 @@ void trace_restore(void* p, const TraceEntry& entry) noexcept {
   if (entry.size == 0) return;
   auto& st = tracemalloc::state();
   std::lock_guard lock(st.mutex);
-  // Cleared (or stopped) meanwhile: its traceback may be gone.
+  // Cleared (or stopped) meanwhile: the block was allocated before, and
+  // is not traced.
   if (!g_tracing.load(std::memory_order_relaxed) || entry.epoch != st.epoch) return;
   try {
     st.traces.insert_or_assign(
-        p, tracemalloc::Traced{entry.size, static_cast<const tracemalloc::RawFrames*>(
+        p, tracemalloc::Traced{entry.size, std::static_pointer_cast<const tracemalloc::RawFrames>(
                                                entry.traceback)});
     st.current += entry.size;
     st.peak = std::max(st.peak, st.current);
@@ -453,18 +422,14 @@ std::vector<Traceback> get_object_tracebacks(const std::vector<const Object*>& o
       const void* block = detail::has_flag(op, detail::kTracked)
                               ? static_cast<const void*>(detail::as_gc(op))
                               : static_cast<const void*>(op);
-      auto it = st.traces.find(block);
-      if (it == st.traces.end()) continue;
-      auto found = st.tracebacks.find(std::shared_ptr<const RawFrames>(
-          std::shared_ptr<const RawFrames>(), it->second.tb));  // aliasing: no ownership
-      if (found != st.tracebacks.end()) raw[i] = *found;
+      if (auto it = st.traces.find(block); it != st.traces.end()) raw[i] = it->second.tb;
     }
     limit = st.nframe.load(std::memory_order_relaxed);
   }
-  std::vector<RawTb> distinct;
+  std::vector<RawTb> found;
   for (const RawTb& t : raw)
-    if (t) distinct.push_back(t);
-  auto resolved = resolve_all(distinct, limit);  // one addr2line run per module
+    if (t) found.push_back(t);
+  auto resolved = resolve_all(found, limit);  // one addr2line run per module
   std::vector<Traceback> out(objs.size());
   for (std::size_t i = 0; i < raw.size(); ++i)
     if (raw[i]) out[i] = *resolved.at(raw[i].get());
@@ -479,25 +444,20 @@ Snapshot take_snapshot() {
   if (!is_tracing())
     throw std::runtime_error(
         "tracemalloc: tracing must be on to take a snapshot (tracemalloc::start())");
-  std::vector<std::pair<std::size_t, const RawFrames*>> raw;
-  std::vector<RawTb> tbs;  // the ones raw uses, kept alive
+  std::vector<Traced> raw;
   Snapshot snap;
   {
     auto& st = state();
     std::lock_guard lock(st.mutex);
     raw.reserve(st.traces.size());
-    std::unordered_set<const RawFrames*> used;
-    for (const auto& [p, t] : st.traces) {
-      raw.emplace_back(t.size, t.tb);
-      used.insert(t.tb);
-    }
-    for (const RawTb& t : st.tracebacks)
-      if (used.count(t.get())) tbs.push_back(t);
+    for (const auto& [p, t] : st.traces) raw.push_back(t);
     snap.limit_ = st.nframe.load(std::memory_order_relaxed);
   }
+  std::vector<RawTb> tbs;
+  for (const Traced& t : raw) tbs.push_back(t.tb);
   auto resolved = resolve_all(tbs, snap.limit_);
   snap.traces_.reserve(raw.size());
-  for (const auto& [size, tb] : raw) snap.traces_.push_back(Trace{size, resolved.at(tb)});
+  for (const Traced& t : raw) snap.traces_.push_back(Trace{t.size, resolved.at(t.tb.get())});
   return snap;
 }
 
@@ -559,6 +519,13 @@ std::string traceback_head(const Traceback& tb) {
   return tb.empty() ? std::string("<unknown>") : tb.front().to_string();
 }
 
+// ", average=..." (nothing for an empty group), both statistics' tail.
+std::string average(std::size_t size, std::size_t count) {
+  return count == 0 ? std::string()
+                    : ", average=" + format_size(static_cast<double>(size) /
+                                                 static_cast<double>(count));
+}
+
 std::string signed_count(std::ptrdiff_t v) {
   // Appended, not `"+" + std::string`: GCC 12 warns (-Wrestrict, a false
   // positive) about that at -O3.
@@ -587,20 +554,15 @@ std::string format_size(double bytes, bool sign) {
 }
 
 std::string Statistic::to_string() const {
-  std::string s = traceback_head(traceback) + ": size=" + format_size(static_cast<double>(size)) +
-                  ", count=" + std::to_string(count);
-  if (count != 0)
-    s += ", average=" + format_size(static_cast<double>(size) / static_cast<double>(count));
-  return s;
+  return traceback_head(traceback) + ": size=" + format_size(static_cast<double>(size)) +
+         ", count=" + std::to_string(count) + average(size, count);
 }
 
 std::string StatisticDiff::to_string() const {
   std::string s = traceback_head(traceback) + ": size=" + format_size(static_cast<double>(size)) +
                   " (" + format_size(static_cast<double>(size_diff), true) +
                   "), count=" + std::to_string(count) + " (" + signed_count(count_diff) + ")";
-  if (count != 0)
-    s += ", average=" + format_size(static_cast<double>(size) / static_cast<double>(count));
-  return s;
+  return s + average(size, count);
 }
 
 std::vector<Statistic> Snapshot::statistics(const std::string& key_type, bool cumulative) const {

@@ -5,10 +5,10 @@
 #pragma once
 
 #include <array>
-#include <map>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
