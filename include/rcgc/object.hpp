@@ -215,7 +215,7 @@ class Visitor {
   // decref_young's, in the header, as decref_shadow does it.
   enum class Mode : std::uint8_t {
     call, decref, decref_young, decref_order, reach, mark, prefetch, clear, decref_shadow,
-    decref_edges, order, referents, stream
+    decref_edges, order, referents, stream, gather
   };
   Visitor(Fn fn, Mode mode, std::uint16_t heap_id = 0, std::uint8_t generation = 0) noexcept
       : fn_(fn), mode_(mode), generation_(generation), heap_id_(heap_id) {}
@@ -269,6 +269,9 @@ class Visitor {
     stream_more(entry);
   }
   void stream_more(std::uint32_t entry) noexcept;
+  // gather: a run of n > 1 references to the object whose word is
+  // shadow_[index] (its one edge is recorded too); in the collector.
+  void note_run(std::uint32_t index, std::uintptr_t n) noexcept;
   // decref_edges: the edge buffer is full (record_edge).
   void grow_edges(std::uint32_t index) noexcept;
   // decref_shadow's and decref_edges' step on a word.
@@ -328,7 +331,8 @@ class Visitor {
   std::uint32_t* edge_end_ = nullptr;
   bool edges_lost_ = false;
   // stream: the span of the stream being written, [stream_out_,
-  // stream_end_), and the stream it belongs to (an internal type).
+  // stream_end_), and the stream it belongs to (an internal type);
+  // gather: stream_ is the list note_run adds to (an internal type).
   std::uint32_t* stream_out_ = nullptr;
   std::uint32_t* stream_end_ = nullptr;
   void* stream_ = nullptr;
@@ -355,7 +359,10 @@ class Object {
   Object& operator=(const Object&) = delete;
 
   // Reports every reference this object holds. Must not throw, allocate
-  // objects or change references.
+  // objects or change references (no Ref copied or released). A full
+  // collection may call it on its helper thread, at the same time as other
+  // objects' traverse() on the collecting thread (the split subtract walk,
+  // docs/design.md; RCGC_GC_SPLIT=off keeps it on the collecting thread).
   virtual void traverse(Visitor& visit) const;
   // Drops the references that may form cycles. The default resets every Ref
   // and WeakRef that traverse() reports.

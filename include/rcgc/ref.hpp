@@ -213,7 +213,7 @@ RCGC_ALWAYS_INLINE void Visitor::visit_as(Object* op, std::uintptr_t n) {
     if (r >= detail::ShadowReach::behind_leaf) ++behind_;
     if (r == detail::ShadowReach::behind) enqueue(op);  // reaching more: the queue traverses it
   } else if constexpr (M == Mode::decref_shadow || M == Mode::decref_edges ||
-                       M == Mode::stream) {
+                       M == Mode::stream || M == Mode::gather) {
     // subtract_refs, state in the shadow, with update_refs folded in
     // (Collector::shadow_subtract): every visit subtracts from the word. An
     // object the walk has passed has its count there; one it has not
@@ -241,6 +241,13 @@ RCGC_ALWAYS_INLINE void Visitor::visit_as(Object* op, std::uintptr_t n) {
           stream_put(detail::kStreamCount |
                      static_cast<std::uint32_t>(std::min<std::uintptr_t>(n, detail::kStreamMostN)));
         return stream_put(static_cast<std::uint32_t>(d >> detail::kShadowGranuleShift));
+      } else if constexpr (M == Mode::gather) {
+        // The split walk (Collector::shadow_subtract, split): only the
+        // word's index is recorded; the words are counted after the walk.
+        const auto index = static_cast<std::uint32_t>(d >> detail::kShadowGranuleShift);
+        visits_ += n;
+        if (RCGC_UNLIKELY(n != 1)) note_run(index, n);
+        return record_edge(index);
       } else {
         return subtract_word<M>(op, shadow_ + (d >> detail::kShadowGranuleShift), n);
       }
@@ -250,6 +257,15 @@ RCGC_ALWAYS_INLINE void Visitor::visit_as(Object* op, std::uintptr_t n) {
     // object of the heap but a frozen one). Its traversal is not a leaf's,
     // whatever the object (the mark then only traverses it needlessly).
     met_member_ = true;
+    // gather: no header is written; an object of the collection outside
+    // the region makes the split walk give up (the list's walk sees it).
+    if constexpr (M == Mode::gather) {
+      if constexpr (RCGC_DEBUG_LEVEL >= 1) {
+        // Foreign, freed, or not made by make: reported as decref_young does.
+        if (RCGC_UNLIKELY(A::heap(op) != heap_id_)) return report_each(op, n);
+      }
+      return;
+    }
     return visit_as<Mode::decref_young>(op, n);
   } else if constexpr (M == Mode::prefetch) {
     ++visits_;
@@ -314,6 +330,7 @@ RCGC_ALWAYS_INLINE void Visitor::visit(Object* op, std::uintptr_t n) {
   if (mode_ == Mode::referents) return visit_as<Mode::referents>(op, n);
   // Last: the subtract walk shared with the helper thread is opt-in.
   if (mode_ == Mode::stream) return visit_as<Mode::stream>(op, n);
+  if (mode_ == Mode::gather) return visit_as<Mode::gather>(op, n);
   // Mode::clear: raw pointers cannot be reset.
 }
 
@@ -402,6 +419,7 @@ void Visitor::each(const Range& range) {
         case Mode::decref_edges: return each_as<Mode::decref_edges>(p, n);
         case Mode::decref_shadow: return each_as<Mode::decref_shadow>(p, n);
         case Mode::stream: return each_as<Mode::stream>(p, n);
+        case Mode::gather: return each_as<Mode::gather>(p, n);
         case Mode::mark: return each_as<Mode::mark>(p, n);
         case Mode::decref: return each_as<Mode::decref>(p, n);
         case Mode::prefetch: return each_as<Mode::prefetch>(p, n);

@@ -19,6 +19,7 @@
 #include <mutex>
 #include <new>
 #include <optional>
+#include <thread>
 #include <typeinfo>
 
 #include "alloc/allocator_impl.hpp"
@@ -74,9 +75,13 @@ class ScratchCache {
     Slot out{};
     {
       std::lock_guard<std::mutex> lock(m_);
-      Slot* slot = slots_[0].p == nullptr ? &slots_[0] : slots_[1].p == nullptr ? &slots_[1] : nullptr;
+      Slot* slot = nullptr;
+      for (Slot& s : slots_)
+        if (s.p == nullptr) slot = &s;
       if (slot == nullptr) {
-        slot = slots_[0].age < slots_[1].age ? &slots_[0] : &slots_[1];
+        slot = &slots_[0];
+        for (Slot& s : slots_)
+          if (s.age < slot->age) slot = &s;
         out = *slot;
       }
       *slot = Slot{p, bytes, ++age_};
@@ -86,10 +91,10 @@ class ScratchCache {
   std::size_t reused() const noexcept { return reused_.load(std::memory_order_relaxed); }
   // Gives every kept mapping back to the OS.
   void clear() noexcept {
-    Slot out[2];
+    Slot out[kSlots];
     {
       std::lock_guard<std::mutex> lock(m_);
-      for (int i = 0; i < 2; ++i) {
+      for (std::size_t i = 0; i < kSlots; ++i) {
         out[i] = slots_[i];
         slots_[i] = Slot{};
       }
@@ -99,8 +104,10 @@ class ScratchCache {
   }
   std::size_t kept_bytes() noexcept {
     std::lock_guard<std::mutex> lock(m_);
-    return (slots_[0].p != nullptr ? slots_[0].bytes : 0) +
-           (slots_[1].p != nullptr ? slots_[1].bytes : 0);
+    std::size_t bytes = 0;
+    for (const Slot& s : slots_)
+      if (s.p != nullptr) bytes += s.bytes;
+    return bytes;
   }
 
  private:
@@ -109,8 +116,11 @@ class ScratchCache {
     std::size_t bytes = 0;
     std::uint64_t age = 0;
   };
+  // Four: a split walk gives back five mappings (the log's arrays, the
+  // edges of each side, its scratch, and the log's edges).
+  static constexpr std::size_t kSlots = 4;
   std::mutex m_;
-  Slot slots_[2];
+  Slot slots_[kSlots];
   std::uint64_t age_ = 0;
   std::atomic<std::size_t> reused_{0};
 };
@@ -1568,6 +1578,360 @@ void subtract_walk(GcList& young, const RegionView& shadow, V& v, std::vector<Gc
   }
 }
 
+// The split subtract walk (Collector::shadow_subtract, split): both threads
+// traverse, each its own chunks of the list, and the words are counted
+// after, in a second pass shared by the words' cache lines.
+//
+// Pass 1. The collecting thread walks the list and publishes where each
+// chunk of kSplitChunk objects starts; both threads claim chunks in turn
+// (the helper from the first, the collecting thread once its walk is
+// done). For each object of its chunks a thread writes the object's word
+// (kShadowBehind | refcnt: every member's count starts from its refcnt, as
+// nothing is subtracted yet), logs it (index, start) and traverses it with
+// Mode::gather, which records the word index of every possible member it
+// meets (a run of n references to one once, and the extra n - 1 in a list
+// of runs); a traversal that met none marks a leaf. Each writes the log's
+// index and start of its objects at their list position, the starts as
+// offsets in its own edge buffer.
+//
+// Pass 2. Each thread copies its chunks' edges into the log's buffer, in
+// the list's order, moving its objects' starts with them; then reads every
+// edge of both buffers and subtracts one from the words of the cache lines
+// that are its own (bit 4 of the index: 16 words a line), so no word is
+// written by both threads; the rare cases are decref_shadow's
+// (visit_shadow_rare). Last, the leaves' words get kShadowLeaf.
+//
+// Gives up (the caller then clears the words and walks on one thread) when
+// a member is outside the region (its gc_refs would be in its header), an
+// edge buffer or the list of runs cannot grow, or there are more members
+// than the log has room for. No header is written before it gives up.
+constexpr std::size_t kSplitChunk = 256;
+// Pass 1 marks a leaf in its log slot's index (a word index is below 2^30:
+// the region's 32 GiB in 32-byte words); pass 2's end moves it to the word.
+constexpr std::uint32_t kSplitLeaf = 1u << 31;
+static_assert((ArenaRegion::kMaxReserve >> kShadowGranuleShift) <= kSplitLeaf);
+
+struct GatherVisitor : GenerationDecrefVisitor {
+  using Visitor::edges_lost_;
+  using Visitor::met_member_;
+  using Visitor::visits_;
+  GatherVisitor(std::uint16_t id, const RegionView& r, std::size_t edges) noexcept
+      : GenerationDecrefVisitor(Mode::gather, id, gc::kNumGenerations - 1) {
+    set_shadow(r.base, r.size, r.shadow, r.pool_tags);
+    edge_begin_ = edge_out_ = map_entries(edges);
+    if (edge_begin_ != nullptr) edge_end_ = edge_begin_ + edges;
+    stream_ = &runs;
+  }
+  ~GatherVisitor() { unmap_entries(edge_begin_, capacity()); }
+  GatherVisitor(const GatherVisitor&) = delete;
+  GatherVisitor& operator=(const GatherVisitor&) = delete;
+  std::size_t capacity() const noexcept {
+    return static_cast<std::size_t>(edge_end_ - edge_begin_);
+  }
+  std::size_t edges() const noexcept { return static_cast<std::size_t>(edge_out_ - edge_begin_); }
+  const std::uint32_t* edge_data() const noexcept { return edge_begin_; }
+  // (word index << 32) | (n - 1) for each run of n > 1 references.
+  std::vector<std::uint64_t> runs;
+  bool runs_lost = false;
+};
+
+// One thread's side of pass 1.
+struct SplitSide {
+  SplitSide(std::uint16_t id, const RegionView& r, std::size_t edges) noexcept
+      : v(id, r, edges) {}
+  GatherVisitor v;
+  std::size_t leaves = 0;
+  std::vector<GcHead*> fixed;
+};
+
+// Per chunk: which side walked it, and where its edges are in that side's
+// buffer.
+struct SplitChunk {
+  std::uint32_t side;
+  std::uint32_t begin;
+  std::uint32_t end;
+  std::uint32_t final;  // where they go in the log's buffer
+};
+
+class SplitWalk {
+ public:
+  SplitWalk(GcList& young, const RegionView& shadow, EdgeLog& log, GcHead** firsts,
+            SplitChunk* chunks, std::size_t max_chunks, SplitSide& mine, SplitSide& helpers,
+            bool note_fixed) noexcept
+      : young_(young),
+        shadow_(shadow),
+        log_(log),
+        firsts_(firsts),
+        chunk_(chunks),
+        max_chunks_(max_chunks),
+        sides_{&mine, &helpers},
+        note_fixed_(note_fixed) {}
+
+  static void run_helper(void* arg) noexcept {
+    auto* self = static_cast<SplitWalk*>(arg);
+    self->claim(1);
+  }
+
+  // The collecting thread: the list's walk, then its share of the chunks.
+  void run_mine() noexcept {
+    std::size_t k = 0, chunk = 0;
+    for (GcHead* gc = young_.first(); gc != young_.end(); gc = gc->next, ++k) {
+      if (k % kSplitChunk == 0) {
+        if (chunk + 1 >= max_chunks_) {
+          gave_up_.store(true, std::memory_order_relaxed);
+          break;
+        }
+        firsts_[chunk++] = gc;
+        // Chunks before this one are complete.
+        known_.store(chunk, std::memory_order_release);
+      }
+      if (RCGC_UNLIKELY(k >= log_.capacity || shadow_.word(from_gc(gc)) == nullptr)) {
+        gave_up_.store(true, std::memory_order_relaxed);
+        break;
+      }
+    }
+    firsts_[chunk] = young_.end();
+    chunks_ = chunk;
+    objects_ = k;
+    done_.store(true, std::memory_order_release);
+    if (!gave_up()) claim(0);
+  }
+
+  bool gave_up() const noexcept { return gave_up_.load(std::memory_order_relaxed); }
+  std::size_t chunks() const noexcept { return chunks_; }
+  std::size_t objects() const noexcept { return objects_; }
+
+ private:
+  void claim(std::uint32_t side) noexcept {
+    SplitSide& s = *sides_[side];
+    for (;;) {
+      if (gave_up()) return;
+      const std::size_t c = next_.fetch_add(1, std::memory_order_relaxed);
+      // Wait until the chunk's end is known (the next chunk's first, or
+      // the walk's end).
+      unsigned spins = 0;
+      for (;;) {
+        if (known_.load(std::memory_order_acquire) >= c + 2) break;
+        if (done_.load(std::memory_order_acquire)) {
+          if (c >= chunks_) return;
+          break;
+        }
+        if (gave_up()) return;
+        pause_a_little(spins);
+      }
+      const std::size_t before = s.v.edges();
+      walk_chunk(s, c * kSplitChunk, firsts_[c], firsts_[c + 1]);
+      const std::size_t after = s.v.edges();
+      if (s.v.edges_lost_ || s.v.runs_lost || after >= UINT32_MAX) {
+        gave_up_.store(true, std::memory_order_relaxed);
+        return;
+      }
+      chunk_[c] = {side, static_cast<std::uint32_t>(before), static_cast<std::uint32_t>(after), 0};
+    }
+  }
+
+  static void pause_a_little(unsigned& spins) noexcept {
+    if (spins++ < 4096) {
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+      return;
+    }
+    std::this_thread::yield();
+  }
+
+  // The objects of one chunk, from list position k on.
+  void walk_chunk(SplitSide& s, std::size_t k, GcHead* first, GcHead* end) noexcept {
+    GatherVisitor& v = s.v;
+    for (GcHead* gc = first; gc != end; gc = gc->next, ++k) {
+      Object* op = from_gc(gc);
+      std::uint32_t* w = shadow_.word(op);
+      if (RCGC_UNLIKELY(w == nullptr)) {  // the list's walk gives up too
+        gave_up_.store(true, std::memory_order_relaxed);
+        return;
+      }
+      const std::uint32_t rc = A::refcnt(op);
+      RCGC_DCHECK_AT(2, rc > 0);
+      *w = rc < kShadowCount ? kShadowBehind | rc : kShadowReached | kShadowWalked;
+      log_.index[k] = static_cast<std::uint32_t>(w - shadow_.shadow);
+      log_.start[k] = static_cast<std::uint32_t>(v.edges());  // in this side's buffer
+      if constexpr (RCGC_DEBUG_LEVEL >= 1) v.current = op;
+      v.met_member_ = false;
+      const std::size_t visits = v.visits_;
+      op->traverse(v);
+      note_big(op, v.visits_ - visits);
+      if (v.visits_ == visits && !v.met_member_) {
+        // Its word gets kShadowLeaf after pass 2: set now, a count that
+        // went below zero would borrow from it unseen.
+        log_.index[k] |= kSplitLeaf;
+        ++s.leaves;
+        if (note_fixed_) note_fixed(s.fixed, gc);
+      }
+    }
+  }
+
+  GcList& young_;
+  const RegionView& shadow_;
+  EdgeLog& log_;
+  GcHead** const firsts_;
+  SplitChunk* const chunk_;
+  const std::size_t max_chunks_;
+  SplitSide* const sides_[2];
+  const bool note_fixed_;
+  std::size_t chunks_ = 0;   // written before done_ (release)
+  std::size_t objects_ = 0;  // likewise
+  alignas(64) std::atomic<std::size_t> known_{0};
+  alignas(64) std::atomic<std::size_t> next_{0};
+  alignas(64) std::atomic<bool> done_{false};
+  std::atomic<bool> gave_up_{false};
+};
+
+// Pass 2 for one thread (`mine`): first its chunks' edges are copied to
+// their place in the log's buffer (the list's order) and their objects'
+// starts moved with them; then every edge is read from the two sides'
+// buffers and the words of the cache lines whose bit 4 of the index is
+// `mine` lose one.
+struct SplitCount {
+  const std::uint32_t* edges[2];
+  std::size_t n[2];
+  const std::vector<std::uint64_t>* runs[2];
+  std::uint32_t* shadow;
+  ShadowDecrefVisitor* rare[2];
+  const SplitChunk* chunks;
+  std::size_t chunk_count;
+  std::size_t objects;
+  std::uint32_t* start;
+  std::uint32_t* log_edges;
+
+  static void count(const SplitCount& c, std::uint32_t mine) noexcept {
+    for (std::size_t i = 0; i < c.chunk_count; ++i) {
+      const SplitChunk& ch = c.chunks[i];
+      if (ch.side != mine) continue;
+      std::memcpy(c.log_edges + ch.final, c.edges[mine] + ch.begin,
+                  (ch.end - ch.begin) * sizeof(std::uint32_t));
+      const std::uint32_t delta = ch.final - ch.begin;
+      const std::size_t last = std::min(c.objects, (i + 1) * kSplitChunk);
+      for (std::size_t k = i * kSplitChunk; k < last; ++k) c.start[k] += delta;
+    }
+    std::uint32_t* const sh = c.shadow;
+    ShadowDecrefVisitor& v = *c.rare[mine];
+    // The other thread's words are not skipped by a branch (a coin toss
+    // on most heaps, mispredicted every other edge) but by subtracting
+    // from one of 16 words of this thread's own instead.
+    std::uint32_t spare[16];
+    for (std::uint32_t& x : spare) x = kShadowBehind | kShadowCount;
+    for (int side = 0; side < 2; ++side) {
+      const std::uint32_t* const edges = c.edges[side];
+      for (std::size_t k = 0, n = c.n[side]; k < n; ++k) {
+        const std::uint32_t e = edges[k];
+        std::uint32_t* const w = ((e >> 4) & 1u) == mine ? sh + e : &spare[k & 15];
+        if (RCGC_UNLIKELY(!detail::subtract_from_word(w, 1))) {
+          if (w >= spare && w < spare + 16) {
+            *w = kShadowBehind | kShadowCount;
+          } else {
+            v.visit_shadow_rare(nullptr, w, 1);
+          }
+        }
+      }
+    }
+    for (const std::vector<std::uint64_t>* runs : c.runs) {
+      for (const std::uint64_t r : *runs) {
+        const auto e = static_cast<std::uint32_t>(r >> 32);
+        if (((e >> 4) & 1u) != mine) continue;
+        const auto n = static_cast<std::uint32_t>(r);
+        std::uint32_t* const w = sh + e;
+        if (RCGC_UNLIKELY(!detail::subtract_from_word(w, n))) v.visit_shadow_rare(nullptr, w, n);
+      }
+    }
+
+  }
+  static void run_helper(void* arg) noexcept { count(*static_cast<const SplitCount*>(arg), 1); }
+};
+
+// The split walk; false if it gave up (the words it wrote are then still
+// to be cleared, and nothing else has changed).
+bool split_subtract(GcList& young, std::uint16_t heap_id, const RegionView& shadow,
+                    EdgeLog& log, std::vector<GcHead*>* fixed, ShadowSubtract& r) noexcept {
+  const std::size_t cap = log.capacity;
+  const std::size_t edges_each =
+      std::min({log.edges_per_object * cap + 1, std::size_t{UINT32_MAX},
+                g_edge_log_limit.load(std::memory_order_relaxed)});
+  // Scratch: the chunks' firsts (a pointer: two entries each), then the
+  // chunks (four entries each).
+  const std::size_t max_chunks = cap / kSplitChunk + 2;
+  const std::size_t scratch_n = 6 * max_chunks + 2;
+  std::uint32_t* scratch = map_entries(scratch_n);
+  if (scratch == nullptr) return false;
+  struct Unmap {
+    std::uint32_t* p;
+    std::size_t n;
+    ~Unmap() { unmap_entries(p, n); }
+  } unmap{scratch, scratch_n};
+  auto* firsts = reinterpret_cast<GcHead**>(scratch);  // a mapping: page-aligned
+  auto* chunks = reinterpret_cast<SplitChunk*>(scratch + 2 * max_chunks);
+  SplitSide mine(heap_id, shadow, edges_each), helpers(heap_id, shadow, edges_each);
+  SplitWalk walk(young, shadow, log, firsts, chunks, max_chunks, mine, helpers, fixed != nullptr);
+  if (!Helper::start(&SplitWalk::run_helper, &walk)) return false;
+  walk.run_mine();
+  Helper::finish();
+  if (walk.gave_up()) return false;
+
+  const std::size_t n = walk.objects(), nc = walk.chunks();
+  const std::size_t total = mine.v.edges() + helpers.v.edges();
+  if (total >= UINT32_MAX) return false;
+  std::uint32_t* edges = map_entries(total + 1);
+  if (edges == nullptr) return false;
+  std::uint32_t at = 0;
+  for (std::size_t c = 0; c < nc; ++c) {
+    chunks[c].final = at;
+    at += chunks[c].end - chunks[c].begin;
+  }
+  log.start[n] = at;
+  log.objects = n;
+  log.edges = edges;
+  log.edge_capacity = total + 1;
+
+  ShadowDecrefVisitor rare0(heap_id, shadow, 0, 0), rare1(heap_id, shadow, 0, 0);
+  const SplitCount count{{mine.v.edge_data(), helpers.v.edge_data()},
+                         {mine.v.edges(), helpers.v.edges()},
+                         {&mine.v.runs, &helpers.v.runs},
+                         shadow.shadow,
+                         {&rare0, &rare1},
+                         chunks,
+                         nc,
+                         n,
+                         log.start,
+                         edges};
+  if (Helper::start(&SplitCount::run_helper, const_cast<SplitCount*>(&count))) {
+    SplitCount::count(count, 0);
+    Helper::finish();
+  } else {
+    SplitCount::count(count, 0);
+    SplitCount::count(count, 1);
+  }
+
+  // The leaves' words, now that every count is final.
+  for (std::size_t k = 0; k < n; ++k) {
+    if (log.index[k] & kSplitLeaf) {
+      log.index[k] &= ~kSplitLeaf;
+      shadow.shadow[log.index[k]] |= kShadowLeaf;
+    }
+  }
+  if (fixed != nullptr) {
+    try {  // untracking is an economy: without memory they stay tracked
+      fixed->insert(fixed->end(), mine.fixed.begin(), mine.fixed.end());
+      fixed->insert(fixed->end(), helpers.fixed.begin(), helpers.fixed.end());
+    } catch (...) {
+    }
+  }
+  r.members = n;
+  r.outside = 0;
+  r.leaves = mine.leaves + helpers.leaves;
+  r.backwards = false;
+  r.ordered = false;
+  return true;
+}
+
 }  // namespace
 
 ShadowSubtract Collector::shadow_subtract(GcList& young, std::uint16_t heap_id,
@@ -1626,7 +1990,7 @@ void rcgc::Visitor::grow_edges(std::uint32_t index) noexcept {
     // Lost: the rest of the pass subtracts without recording (what is left
     // of the array being visited writes over the buffer's start).
     edges_lost_ = true;
-    set_mode(Mode::decref_shadow);
+    if (mode_ != Mode::gather) set_mode(Mode::decref_shadow);
     edge_out_ = edge_begin_;
     return;
   }
@@ -1639,6 +2003,18 @@ void rcgc::Visitor::grow_edges(std::uint32_t index) noexcept {
   edge_out_ = p + used;
   edge_end_ = p + want;
   *edge_out_++ = index;
+}
+
+// Mode::gather's run of n > 1 references to one object: its extra n - 1
+// (the split walk's list of runs; without memory the walk gives up).
+void rcgc::Visitor::note_run(std::uint32_t index, std::uintptr_t n) noexcept {
+  auto* v = static_cast<rcgc::detail::GatherVisitor*>(this);
+  const std::uint64_t extra = std::min<std::uintptr_t>(n - 1, UINT32_MAX);
+  try {
+    v->runs.push_back(std::uint64_t{index} << 32 | extra);
+  } catch (...) {
+    v->runs_lost = true;
+  }
 }
 
 // Mode::stream's span is full: publish it and wait for the next one.
@@ -2047,7 +2423,8 @@ ShadowCounters shadow_counters() noexcept {
           g_shadow_unordered_unlogged.load(std::memory_order_relaxed),
           scratch_cache().reused(),
           g_shadow_prefetched_marks.load(std::memory_order_relaxed),
-          g_parallel_walks.load(std::memory_order_relaxed)};
+          g_parallel_walks.load(std::memory_order_relaxed),
+          g_split_walks.load(std::memory_order_relaxed)};
 }
 
 void release_collector_scratch() noexcept { scratch_cache().clear(); }
@@ -2156,9 +2533,45 @@ CollectResult Collector::collect(int generation) noexcept {
       const bool logging = !expect_ordered && log.reserve(pools.tracked_blocks_in_use());
       log.edges_per_object =
           std::max<std::size_t>(h_.edge_log_per_object, EdgeLog::kEdgesPerObject);
-      const ShadowSubtract sub =
-          shadow_subtract(young, h_.id, shadow, logging ? &log : nullptr, &fixed_,
-                          old_count >= parallel_min());
+      ShadowSubtract sub;
+      // The split walk is tried once the heap has shown no order, and kept
+      // while its subtract costs less per object than one thread's; every
+      // kSplitRecheck-th collection takes the other way again, to measure
+      // it anew (the two vCPUs of this project's host gained on heaps of
+      // dear traversals, and lost where they are cheap: benchmarks.md).
+      const bool always = split_always();
+      const bool split_eligible =
+          logging && old_count >= split_min() && (h_.unordered_runs >= 2 || always);
+      bool split = false;
+      if (split_eligible && always) {
+        split = true;
+      } else if (split_eligible) {
+        const auto& ns = h_.subtract_ns;
+        split = ns[1] == 0 || (ns[0] != 0 && ns[1] < ns[0]);
+        if (++h_.split_turns % HeapState::kSplitRecheck == 0) split = !split;
+      }
+      const auto subtract_t0 = std::chrono::steady_clock::now();
+      const bool split_tried = split;
+      if (split) {
+        split = split_subtract(young, h_.id, shadow, log, &fixed_, sub);
+        if (split) {
+          g_split_walks.fetch_add(1, std::memory_order_relaxed);
+        } else {
+          // Gave up: the words it wrote go; nothing else changed.
+          pools.clear_shadow();
+          h_.subtract_ns[1] = 1e9f;  // not again until the recheck
+        }
+      }
+      if (!split)
+        sub = shadow_subtract(young, h_.id, shadow, logging ? &log : nullptr, &fixed_,
+                              old_count >= parallel_min());
+      if (logging && old_count >= split_min() && sub.members != 0 && (split || !split_tried)) {
+        const double ns = std::chrono::duration<double, std::nano>(
+                              std::chrono::steady_clock::now() - subtract_t0)
+                              .count() /
+                          static_cast<double>(sub.members);
+        h_.subtract_ns[split ? 1 : 0] = static_cast<float>(std::max(ns, 1e-3));
+      }
       if (log.ready()) h_.edge_log_per_object = log.next_edges_per_object();
       r.candidates = sub.members;
       phases.lap("subtract");
@@ -2191,6 +2604,12 @@ CollectResult Collector::collect(int generation) noexcept {
       // A relinked list has a new order, which the next collection's proof
       // would more likely fail on: it logs (the run starts over).
       h_.count_ordered_run(sub.ordered && !relink);
+      // A split walk proves no order; one thread's logged walk does.
+      if (relink || (!split && logging && (sub.ordered || sub.outside != 0))) {
+        h_.unordered_runs = 0;
+      } else if (!split && logging && h_.unordered_runs < 2) {
+        ++h_.unordered_runs;
+      }
       // What this mark's way cost in the queue (mark_direction); a relink
       // makes both ways' counts stale.
       if (relink) {

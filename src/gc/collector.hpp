@@ -324,6 +324,17 @@ std::size_t set_edge_mapping_limit(std::size_t entries) noexcept;
 // objects shares it; -1 (the default) turns it off. Returns the previous
 // setting. RCGC_GC_PARALLEL sets it at startup.
 long long set_parallel_min(long long objects) noexcept;
+// The split subtract walk (both threads traverse): from now on every full
+// collection in the shadow of at least `objects` objects that logs its
+// edges, of a heap whose last such collection found no order, splits it;
+// -1 turns it off. Returns the previous setting. RCGC_GC_SPLIT sets it at
+// startup.
+long long set_split_min(long long objects) noexcept;
+// Tests: every full collection in the shadow that logs its edges and has
+// at least the split minimum of objects splits, whatever its heap's order
+// or its walks' times (RCGC_GC_SPLIT=always sets it with a minimum of 0).
+// Returns the previous setting.
+bool set_split_always(bool on) noexcept;
 struct ShadowCounters {
   std::size_t collections = 0;  // full collections that used the shadow
   std::size_t backwards = 0;    // of which marked walking the list backwards
@@ -337,6 +348,7 @@ struct ShadowCounters {
   std::size_t mappings_reused = 0;  // EdgeLog mappings kept from an earlier collection
   std::size_t prefetched_marks = 0;  // of edge_marks, that prefetched (edges_far)
   std::size_t parallel_walks = 0;  // subtract walks shared with the helper thread
+  std::size_t split_walks = 0;     // subtract walks split between two threads
 };
 ShadowCounters shadow_counters() noexcept;
 // The EdgeLog mappings kept for the next full collection (ScratchCache in

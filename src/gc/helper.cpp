@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <condition_variable>
 #include <mutex>
 #include <new>
@@ -50,6 +51,59 @@ long long set_parallel_min(long long objects) noexcept {
   const std::size_t before = parallel_min();
   g_parallel_min.store(objects < 0 ? SIZE_MAX : static_cast<std::size_t>(objects),
                        std::memory_order_relaxed);
+  return before == SIZE_MAX ? -1 : static_cast<long long>(before);
+}
+
+namespace {
+constinit std::atomic<std::size_t> g_split_min{kParallelUnread};
+constexpr std::size_t kSplitDefault = std::size_t{1} << 16;
+std::atomic<bool> g_split_always{false};
+
+std::size_t split_min_from_env() noexcept {
+  // By default from 64K objects, on a machine of more than one CPU.
+  const char* e = std::getenv("RCGC_GC_SPLIT");
+  if (e == nullptr || *e == '\0')
+    return std::thread::hardware_concurrency() > 1 ? kSplitDefault : SIZE_MAX;
+  if (std::strcmp(e, "off") == 0) return SIZE_MAX;
+  if (std::strcmp(e, "always") == 0) {
+    g_split_always.store(true, std::memory_order_relaxed);
+    return 0;
+  }
+  char* end = nullptr;
+  const unsigned long long v = std::strtoull(e, &end, 10);
+  if (*end != '\0' || v >= kParallelUnread) {
+    std::fprintf(stderr, "rcgc: RCGC_GC_SPLIT=%s is not a number of objects; ignored\n", e);
+    return SIZE_MAX;
+  }
+  return static_cast<std::size_t>(v);
+}
+}  // namespace
+
+std::atomic<std::size_t> g_split_walks{0};
+
+std::size_t split_min() noexcept {
+  std::size_t v = g_split_min.load(std::memory_order_relaxed);
+  if (v == kParallelUnread) {
+    g_split_min.compare_exchange_strong(v, split_min_from_env(), std::memory_order_relaxed);
+    v = g_split_min.load(std::memory_order_relaxed);
+  }
+  return v;
+}
+
+bool split_always() noexcept {
+  split_min();  // the environment's setting first
+  return g_split_always.load(std::memory_order_relaxed);
+}
+
+bool set_split_always(bool on) noexcept {
+  split_min();
+  return g_split_always.exchange(on, std::memory_order_relaxed);
+}
+
+long long set_split_min(long long objects) noexcept {
+  const std::size_t before = split_min();
+  g_split_min.store(objects < 0 ? SIZE_MAX : static_cast<std::size_t>(objects),
+                    std::memory_order_relaxed);
   return before == SIZE_MAX ? -1 : static_cast<long long>(before);
 }
 

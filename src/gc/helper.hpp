@@ -77,4 +77,16 @@ std::size_t parallel_min() noexcept;
 // How many subtract walks the helper has shared (tests).
 extern std::atomic<std::size_t> g_parallel_walks;
 
+// The fewest objects a full collection in the shadow must have for its
+// subtract walk to be split between the collecting thread and the helper
+// (Collector's split walk: both traverse); SIZE_MAX: never.
+// RCGC_GC_SPLIT=N (objects) sets it at startup; set_split_min from then on.
+std::size_t split_min() noexcept;
+// Every full collection in the shadow that logs its edges and has at least
+// split_min() objects splits its walk, whatever the heap's order or the
+// walks' times (tests; RCGC_GC_SPLIT=always).
+bool split_always() noexcept;
+// How many subtract walks were split (tests).
+extern std::atomic<std::size_t> g_split_walks;
+
 }  // namespace rcgc::detail

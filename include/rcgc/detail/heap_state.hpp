@@ -197,6 +197,19 @@ class HeapState {
   // traversing the objects); from 2 a large heap keeps its state in the
   // shadow (use_shadow in src/gc/collector.cpp).
   std::uint8_t ordered_runs = 0;
+  // Full collections in the shadow in a row that logged their edges on one
+  // thread and found no order (their proof failed), counted up to 2: from
+  // 2 the next may split its subtract walk between two threads (Collector's
+  // split walk), which cannot prove the order. (One is not enough: the
+  // collection after a relink often fails, and the next proves it.) Reset
+  // by a relink (a new order) and by a proof that holds.
+  std::uint8_t unordered_runs = 0;
+  // The last subtract walk's time per object, ns, on one thread [0] and
+  // split [1] (0: not measured yet), and a count of the collections that
+  // could have split: every kSplitRecheck-th takes the way not chosen.
+  std::array<float, 2> subtract_ns{0, 0};
+  std::uint32_t split_turns = 0;
+  static constexpr std::uint32_t kSplitRecheck = 16;
   void count_ordered_run(bool ordered) noexcept {
     ordered_runs = !ordered ? 0 : ordered_runs < 2 ? ordered_runs + 1 : 2;
   }
