@@ -41,7 +41,7 @@ std::atomic<std::size_t> g_edge_mapping_limit{SIZE_MAX};
 // The EdgeLog's arrays of 32-bit entries (os_map_scratch: huge pages for
 // the large ones; malloc'd memory would take a page fault every 4 KiB).
 //
-// The last two mappings a collection gave back are kept for the next one
+// The last four mappings a collection gave back are kept for the next one
 // (ScratchCache): a fresh mapping takes a page fault and the zeroing of
 // every page it uses, in each collection (the fifth set's meshes, 640k
 // objects: 17% of a run's samples zeroing pages, part of it for the log;
