@@ -1497,29 +1497,37 @@ TEST_F(Shadow, SharedSubtractWalkAgreesWithTheReachabilityModel) {
   }
 }
 
-// A traversal that reports far more visits than the helper's stream holds
-// (a list of 300,000 references, with runs of one object repeated): its
-// entries wait for room, in order, and the counts come out right.
-TEST_F(Shadow, SharedSubtractWalkThroughAStreamThatFillsUp) {
-  REQUIRE_REGION();
-  ShadowMin always(0);
-  ParallelMin shared(0);
+// A list of 300,000 references, each of 1000 lists three times in a row
+// (runs of one object), in a cycle through kept[0]: alive while held, still
+// alive when the lists are held by it alone, garbage once nothing outside
+// holds it. Three collections.
+void collect_a_list_with_runs() {
   using rcgc_test::List;
-  const auto before = rcgc::detail::shadow_counters();
   Ref<List> big = rcgc::make<List>();
   std::vector<Ref<List>> kept;
   for (int i = 0; i < 1000; ++i) kept.push_back(rcgc::make<List>());
   for (int i = 0; i < 300000; ++i) big->items.push_back(kept[(i / 3) % kept.size()]);
-  // A garbage cycle through the big list: found once nothing outside holds it.
   kept[0]->items.push_back(big);
+  EXPECT_EQ(gc::collect(), 0u);
+  for (std::size_t i = 1; i < kept.size(); ++i) kept[i].reset();
   EXPECT_EQ(gc::collect(), 0u);
   kept.clear();
   big.reset();
   EXPECT_EQ(gc::collect(), 1001u);
-  const auto after = rcgc::detail::shadow_counters();
-  EXPECT_EQ(after.parallel_walks - before.parallel_walks, 2u);
-  heap().verify();
   expect_shadow_clear();
+}
+
+// A traversal that reports far more visits than the helper's stream holds:
+// its entries wait for room, in order, and the counts come out right.
+TEST_F(Shadow, SharedSubtractWalkThroughAStreamThatFillsUp) {
+  REQUIRE_REGION();
+  ShadowMin always(0);
+  ParallelMin shared(0);
+  const auto before = rcgc::detail::shadow_counters();
+  collect_a_list_with_runs();
+  const auto after = rcgc::detail::shadow_counters();
+  EXPECT_EQ(after.parallel_walks - before.parallel_walks, 3u);
+  heap().verify();
 }
 
 // The split subtract walk (both threads traverse, set_split_always) gives
@@ -1555,32 +1563,17 @@ TEST_F(Shadow, SplitSubtractWalkAgreesWithTheReachabilityModel) {
   }
 }
 
-// Runs of references to one object (a list of 300,000 references, each of
-// 1000 lists three times in a row) are logged once and counted n times; a
-// garbage cycle through the list is found once nothing outside holds it.
+// Runs of references to one object are logged once and counted n times.
 TEST_F(Shadow, SplitSubtractWalkCountsRuns) {
   REQUIRE_REGION();
   ShadowMin always(0);
   SplitMin from(0);
   SplitAlways split(true);
-  using rcgc_test::List;
   const auto before = rcgc::detail::shadow_counters();
-  Ref<List> big = rcgc::make<List>();
-  std::vector<Ref<List>> kept;
-  for (int i = 0; i < 1000; ++i) kept.push_back(rcgc::make<List>());
-  for (int i = 0; i < 300000; ++i) big->items.push_back(kept[(i / 3) % kept.size()]);
-  kept[0]->items.push_back(big);
-  EXPECT_EQ(gc::collect(), 0u);
-  // Held only by the big list: still alive while it is.
-  for (std::size_t i = 1; i < kept.size(); ++i) kept[i].reset();
-  EXPECT_EQ(gc::collect(), 0u);
-  kept.clear();
-  big.reset();
-  EXPECT_EQ(gc::collect(), 1001u);
+  collect_a_list_with_runs();
   const auto after = rcgc::detail::shadow_counters();
   EXPECT_EQ(after.split_walks - before.split_walks, 3u);
   heap().verify();
-  expect_shadow_clear();
 }
 
 // By default a heap splits its walk only once two walks on one thread in
@@ -1792,6 +1785,28 @@ TEST(ShadowSwitch, EnvironmentSetsTheMinimum) {
     EXPECT_EQ(now, 0);
   else
     EXPECT_EQ(now, -1);
+}
+
+// RCGC_GC_SPLIT: unset, 64K objects on a machine of more than one CPU;
+// "off", never; "always", from 0 objects and whatever the heap's order
+// (CTest's split_env/ entry runs this with "always").
+TEST(ShadowSwitch, EnvironmentSetsTheSplitWalk) {
+  const char* e = std::getenv("RCGC_GC_SPLIT");
+  const long long now = rcgc::detail::set_split_min(-1);
+  rcgc::detail::set_split_min(now);
+  const bool always = rcgc::detail::set_split_always(false);
+  rcgc::detail::set_split_always(always);
+  const std::string v = e != nullptr ? e : "";
+  if (v == "always") {
+    EXPECT_EQ(now, 0);
+    EXPECT_TRUE(always);
+  } else if (v == "off") {
+    EXPECT_EQ(now, -1);
+    EXPECT_FALSE(always);
+  } else if (v.empty()) {
+    EXPECT_EQ(now, std::thread::hardware_concurrency() > 1 ? 65536 : -1);
+    EXPECT_FALSE(always);
+  }
 }
 
 }  // namespace

@@ -19,7 +19,6 @@
 #include <mutex>
 #include <new>
 #include <optional>
-#include <thread>
 #include <typeinfo>
 
 #include "alloc/allocator_impl.hpp"
@@ -1717,7 +1716,7 @@ class SplitWalk {
           break;
         }
         if (gave_up()) return;
-        pause_a_little(spins);
+        pause_briefly(spins);
       }
       const std::size_t before = s.v.edges();
       walk_chunk(s, c * kSplitChunk, firsts_[c], firsts_[c + 1]);
@@ -1728,16 +1727,6 @@ class SplitWalk {
       }
       chunk_[c] = {side, static_cast<std::uint32_t>(before), static_cast<std::uint32_t>(after), 0};
     }
-  }
-
-  static void pause_a_little(unsigned& spins) noexcept {
-    if (spins++ < 4096) {
-#if defined(__x86_64__) || defined(__i386__)
-      __builtin_ia32_pause();
-#endif
-      return;
-    }
-    std::this_thread::yield();
   }
 
   // The objects of one chunk, from list position k on.

@@ -21,93 +21,78 @@ namespace rcgc::detail {
 std::atomic<std::size_t> g_parallel_walks{0};
 
 namespace {
-constexpr std::size_t kParallelUnread = SIZE_MAX - 1;
-constinit std::atomic<std::size_t> g_parallel_min{kParallelUnread};
+constexpr std::size_t kUnread = SIZE_MAX - 1;
 
-std::size_t parallel_min_from_env() noexcept {
-  const char* e = std::getenv("RCGC_GC_PARALLEL");
-  if (e == nullptr || *e == '\0') return SIZE_MAX;
+// An environment variable that counts objects: `unset` when it is not set
+// (or empty), SIZE_MAX (with a message) when it is not a number.
+std::size_t objects_from_env(const char* name, const char* e, std::size_t unset) noexcept {
+  if (e == nullptr || *e == '\0') return unset;
   char* end = nullptr;
   const unsigned long long v = std::strtoull(e, &end, 10);
-  if (*end != '\0' || v >= kParallelUnread) {
-    std::fprintf(stderr, "rcgc: RCGC_GC_PARALLEL=%s is not a number of objects; ignored\n", e);
+  if (*end != '\0' || v >= kUnread) {
+    std::fprintf(stderr, "rcgc: %s=%s is not a number of objects; ignored\n", name, e);
     return SIZE_MAX;
   }
   return static_cast<std::size_t>(v);
 }
-}  // namespace
 
-// Read on first use, not at static initialisation (as RCGC_GC_SHADOW_MIN).
-std::size_t parallel_min() noexcept {
-  std::size_t v = g_parallel_min.load(std::memory_order_relaxed);
-  if (v == kParallelUnread) {
-    g_parallel_min.compare_exchange_strong(v, parallel_min_from_env(), std::memory_order_relaxed);
-    v = g_parallel_min.load(std::memory_order_relaxed);
+// A minimum of objects, read from the environment on first use, not at
+// static initialisation (as RCGC_GC_SHADOW_MIN); SIZE_MAX: never.
+std::size_t setting(std::atomic<std::size_t>& s, std::size_t (*read)() noexcept) noexcept {
+  std::size_t v = s.load(std::memory_order_relaxed);
+  if (v == kUnread) {
+    s.compare_exchange_strong(v, read(), std::memory_order_relaxed);
+    v = s.load(std::memory_order_relaxed);
   }
   return v;
 }
-
-long long set_parallel_min(long long objects) noexcept {
-  const std::size_t before = parallel_min();
-  g_parallel_min.store(objects < 0 ? SIZE_MAX : static_cast<std::size_t>(objects),
-                       std::memory_order_relaxed);
+// Sets it (-1: never); the previous value, -1 for never.
+long long set_setting(std::atomic<std::size_t>& s, std::size_t before, long long objects) noexcept {
+  s.store(objects < 0 ? SIZE_MAX : static_cast<std::size_t>(objects), std::memory_order_relaxed);
   return before == SIZE_MAX ? -1 : static_cast<long long>(before);
 }
 
-namespace {
-constinit std::atomic<std::size_t> g_split_min{kParallelUnread};
+constinit std::atomic<std::size_t> g_parallel_min{kUnread};
+std::size_t parallel_min_from_env() noexcept {
+  return objects_from_env("RCGC_GC_PARALLEL", std::getenv("RCGC_GC_PARALLEL"), SIZE_MAX);
+}
+
+constinit std::atomic<std::size_t> g_split_min{kUnread};
 constexpr std::size_t kSplitDefault = std::size_t{1} << 16;
 std::atomic<bool> g_split_always{false};
-
 std::size_t split_min_from_env() noexcept {
   // By default from 64K objects, on a machine of more than one CPU.
   const char* e = std::getenv("RCGC_GC_SPLIT");
-  if (e == nullptr || *e == '\0')
-    return std::thread::hardware_concurrency() > 1 ? kSplitDefault : SIZE_MAX;
-  if (std::strcmp(e, "off") == 0) return SIZE_MAX;
-  if (std::strcmp(e, "always") == 0) {
+  if (e != nullptr && std::strcmp(e, "off") == 0) return SIZE_MAX;
+  if (e != nullptr && std::strcmp(e, "always") == 0) {
     g_split_always.store(true, std::memory_order_relaxed);
     return 0;
   }
-  char* end = nullptr;
-  const unsigned long long v = std::strtoull(e, &end, 10);
-  if (*end != '\0' || v >= kParallelUnread) {
-    std::fprintf(stderr, "rcgc: RCGC_GC_SPLIT=%s is not a number of objects; ignored\n", e);
-    return SIZE_MAX;
-  }
-  return static_cast<std::size_t>(v);
+  return objects_from_env("RCGC_GC_SPLIT", e,
+                          std::thread::hardware_concurrency() > 1 ? kSplitDefault : SIZE_MAX);
 }
 }  // namespace
 
-std::atomic<std::size_t> g_split_walks{0};
-
-std::size_t split_min() noexcept {
-  std::size_t v = g_split_min.load(std::memory_order_relaxed);
-  if (v == kParallelUnread) {
-    g_split_min.compare_exchange_strong(v, split_min_from_env(), std::memory_order_relaxed);
-    v = g_split_min.load(std::memory_order_relaxed);
-  }
-  return v;
+std::size_t parallel_min() noexcept { return setting(g_parallel_min, parallel_min_from_env); }
+long long set_parallel_min(long long objects) noexcept {
+  return set_setting(g_parallel_min, parallel_min(), objects);
 }
 
+std::atomic<std::size_t> g_split_walks{0};
+
+std::size_t split_min() noexcept { return setting(g_split_min, split_min_from_env); }
+long long set_split_min(long long objects) noexcept {
+  return set_setting(g_split_min, split_min(), objects);
+}
 bool split_always() noexcept {
   split_min();  // the environment's setting first
   return g_split_always.load(std::memory_order_relaxed);
 }
-
 bool set_split_always(bool on) noexcept {
   split_min();
   return g_split_always.exchange(on, std::memory_order_relaxed);
 }
 
-long long set_split_min(long long objects) noexcept {
-  const std::size_t before = split_min();
-  g_split_min.store(objects < 0 ? SIZE_MAX : static_cast<std::size_t>(objects),
-                    std::memory_order_relaxed);
-  return before == SIZE_MAX ? -1 : static_cast<long long>(before);
-}
-
-namespace {
 // Spins a little, then yields: a wait that lasts microseconds at most
 // while the other side is running.
 void pause_briefly(unsigned& spins) noexcept {
@@ -121,7 +106,6 @@ void pause_briefly(unsigned& spins) noexcept {
   // The other side is not running (a busy host): let it.
   std::this_thread::yield();
 }
-}  // namespace
 
 Stream* Stream::get() noexcept {
   static Stream* const stream = [] {

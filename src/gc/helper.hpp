@@ -89,4 +89,7 @@ bool split_always() noexcept;
 // How many subtract walks were split (tests).
 extern std::atomic<std::size_t> g_split_walks;
 
+// A wait for the other thread: spins a little (`spins` counts), then yields.
+void pause_briefly(unsigned& spins) noexcept;
+
 }  // namespace rcgc::detail
