@@ -1718,6 +1718,9 @@ class SplitWalk {
         if (gave_up()) return;
         pause_briefly(spins);
       }
+      // A walk that gave up ends its last chunk where it stopped, which
+      // may be past the log's room: that chunk is not walked.
+      if (gave_up()) return;
       const std::size_t before = s.v.edges();
       walk_chunk(s, c * kSplitChunk, firsts_[c], firsts_[c + 1]);
       const std::size_t after = s.v.edges();
@@ -1741,6 +1744,7 @@ class SplitWalk {
       }
       const std::uint32_t rc = A::refcnt(op);
       RCGC_DCHECK_AT(2, rc > 0);
+      RCGC_DCHECK(k < log_.capacity);
       *w = rc < kShadowCount ? kShadowBehind | rc : kShadowReached | kShadowWalked;
       log_.index[k] = static_cast<std::uint32_t>(w - shadow_.shadow);
       log_.start[k] = static_cast<std::uint32_t>(v.edges());  // in this side's buffer
