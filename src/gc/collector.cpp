@@ -22,6 +22,7 @@
 #include <typeinfo>
 
 #include "alloc/allocator_impl.hpp"
+#include "alloc/debug_hooks.hpp"
 #include "alloc/os.hpp"
 #include "alloc/region.hpp"
 #include "core/describe.hpp"
@@ -2041,12 +2042,17 @@ void rcgc::Visitor::visit_shadow_rare(rcgc::Object* op, std::uint32_t* w, std::u
 // its block (its GcHead first) starts 16 bytes before it. Debug builds'
 // reports from the helper thread, which knows only words.
 rcgc::Object* rcgc::Visitor::object_of_word(const std::uint32_t* w) const noexcept {
+  // Under the debug hooks (RCGC_MALLOC=debug) the block starts with their
+  // header, before the GcHead.
   const std::uintptr_t first =
       region_base_ + (static_cast<std::uintptr_t>(w - shadow_) << rcgc::detail::kShadowGranuleShift);
+  const std::uintptr_t before =
+      sizeof(rcgc::detail::GcHead) +
+      (rcgc::detail::Allocator::debug_enabled() ? rcgc::detail::kDebugHeaderSize : 0);
   for (std::uintptr_t a = first; a < first + (std::uintptr_t{1} << rcgc::detail::kShadowGranuleShift);
        a += alignof(std::max_align_t)) {
-    auto* gc = reinterpret_cast<const void*>(a - sizeof(rcgc::detail::GcHead));
-    if (rcgc::detail::PoolAllocator::is_block_start(gc)) return reinterpret_cast<rcgc::Object*>(a);
+    if (rcgc::detail::PoolAllocator::is_block_start(reinterpret_cast<const void*>(a - before)))
+      return reinterpret_cast<rcgc::Object*>(a);
   }
   rcgc::detail::fatal("a shadow word (index %zu) that belongs to no object",
                       static_cast<std::size_t>(w - shadow_));
