@@ -362,7 +362,8 @@ class Object {
   // objects or change references (no Ref copied or released). A full
   // collection may call it on its helper thread, at the same time as other
   // objects' traverse() on the collecting thread (the split subtract walk,
-  // docs/design.md; RCGC_GC_SPLIT=off keeps it on the collecting thread).
+  // docs/design.md; RCGC_GC_SPLIT=off keeps it on the collecting thread);
+  // so may references_fixed() of an object whose traversal met no member.
   virtual void traverse(Visitor& visit) const;
   // Drops the references that may form cycles. The default resets every Ref
   // and WeakRef that traverse() reports.

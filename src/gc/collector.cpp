@@ -1685,7 +1685,8 @@ class SplitWalk {
         // Chunks before this one are complete.
         known_.store(chunk, std::memory_order_release);
       }
-      if (RCGC_UNLIKELY(k >= log_.capacity || shadow_.word(from_gc(gc)) == nullptr)) {
+      if (RCGC_UNLIKELY(k >= log_.capacity || shadow_.word(from_gc(gc)) == nullptr ||
+                        (k % kSplitChunk == 0 && gave_up()))) {  // or the helper gave up
         gave_up_.store(true, std::memory_order_relaxed);
         break;
       }
@@ -1801,8 +1802,9 @@ struct SplitCount {
     for (std::size_t i = 0; i < c.chunk_count; ++i) {
       const SplitChunk& ch = c.chunks[i];
       if (ch.side != mine) continue;
-      std::memcpy(c.log_edges + ch.final, c.edges[mine] + ch.begin,
-                  (ch.end - ch.begin) * sizeof(std::uint32_t));
+      if (ch.end != ch.begin)  // (a side that recorded nothing may have no buffer)
+        std::memcpy(c.log_edges + ch.final, c.edges[mine] + ch.begin,
+                    (ch.end - ch.begin) * sizeof(std::uint32_t));
       const std::uint32_t delta = ch.final - ch.begin;
       const std::size_t last = std::min(c.objects, (i + 1) * kSplitChunk);
       for (std::size_t k = i * kSplitChunk; k < last; ++k) c.start[k] += delta;
