@@ -328,7 +328,7 @@ RCGC_ALWAYS_INLINE void Visitor::visit(Object* op, std::uintptr_t n) {
   if (mode_ == Mode::prefetch) return visit_as<Mode::prefetch>(op, n);
   if (mode_ == Mode::call) return visit_as<Mode::call>(op, n);
   if (mode_ == Mode::referents) return visit_as<Mode::referents>(op, n);
-  // Last: the subtract walk shared with the helper thread is opt-in.
+  // Last: the walks on two threads (stream opt-in, gather on large heaps).
   if (mode_ == Mode::stream) return visit_as<Mode::stream>(op, n);
   if (mode_ == Mode::gather) return visit_as<Mode::gather>(op, n);
   // Mode::clear: raw pointers cannot be reset.

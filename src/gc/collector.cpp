@@ -1396,7 +1396,6 @@ class ShadowWalk {
 
   ShadowDecrefVisitor v;
 
- private:
   // Room for `per_object` references to a member per object at first (4,
   // or what the heap's last full collection needed): pages are committed
   // only as written, and a buffer that fills up is copied to one four
@@ -1405,6 +1404,8 @@ class ShadowWalk {
     return std::min({per_object * log->capacity + 1, std::size_t{UINT32_MAX},
                      g_edge_log_limit.load(std::memory_order_relaxed)});
   }
+
+ private:
   void give_up_log() noexcept {
     log_->release();
     log_ = nullptr;
@@ -1611,24 +1612,13 @@ constexpr std::size_t kSplitChunk = 256;
 constexpr std::uint32_t kSplitLeaf = 1u << 31;
 static_assert((ArenaRegion::kMaxReserve >> kShadowGranuleShift) <= kSplitLeaf);
 
-struct GatherVisitor : GenerationDecrefVisitor {
-  using Visitor::edges_lost_;
-  using Visitor::met_member_;
-  using Visitor::visits_;
+// Mode::gather: decref_edges' buffer, without the subtraction.
+struct GatherVisitor : ShadowDecrefVisitor {
   GatherVisitor(std::uint16_t id, const RegionView& r, std::size_t edges) noexcept
-      : GenerationDecrefVisitor(Mode::gather, id, gc::kNumGenerations - 1) {
-    set_shadow(r.base, r.size, r.shadow, r.pool_tags);
-    edge_begin_ = edge_out_ = map_entries(edges);
-    if (edge_begin_ != nullptr) edge_end_ = edge_begin_ + edges;
+      : ShadowDecrefVisitor(id, r, edges, 0) {
+    set_mode(Mode::gather);
     stream_ = &runs;
   }
-  ~GatherVisitor() { unmap_entries(edge_begin_, capacity()); }
-  GatherVisitor(const GatherVisitor&) = delete;
-  GatherVisitor& operator=(const GatherVisitor&) = delete;
-  std::size_t capacity() const noexcept {
-    return static_cast<std::size_t>(edge_end_ - edge_begin_);
-  }
-  std::size_t edges() const noexcept { return static_cast<std::size_t>(edge_out_ - edge_begin_); }
   const std::uint32_t* edge_data() const noexcept { return edge_begin_; }
   // (word index << 32) | (n - 1) for each run of n > 1 references.
   std::vector<std::uint64_t> runs;
@@ -1656,14 +1646,12 @@ struct SplitChunk {
 class SplitWalk {
  public:
   SplitWalk(GcList& young, const RegionView& shadow, EdgeLog& log, GcHead** firsts,
-            SplitChunk* chunks, std::size_t max_chunks, SplitSide& mine, SplitSide& helpers,
-            bool note_fixed) noexcept
+            SplitChunk* chunks, SplitSide& mine, SplitSide& helpers, bool note_fixed) noexcept
       : young_(young),
         shadow_(shadow),
         log_(log),
         firsts_(firsts),
         chunk_(chunks),
-        max_chunks_(max_chunks),
         sides_{&mine, &helpers},
         note_fixed_(note_fixed) {}
 
@@ -1676,19 +1664,15 @@ class SplitWalk {
   void run_mine() noexcept {
     std::size_t k = 0, chunk = 0;
     for (GcHead* gc = young_.first(); gc != young_.end(); gc = gc->next, ++k) {
-      if (k % kSplitChunk == 0) {
-        if (chunk + 1 >= max_chunks_) {
-          gave_up_.store(true, std::memory_order_relaxed);
-          break;
-        }
-        firsts_[chunk++] = gc;
-        // Chunks before this one are complete.
-        known_.store(chunk, std::memory_order_release);
-      }
       if (RCGC_UNLIKELY(k >= log_.capacity || shadow_.word(from_gc(gc)) == nullptr ||
                         (k % kSplitChunk == 0 && gave_up()))) {  // or the helper gave up
         gave_up_.store(true, std::memory_order_relaxed);
         break;
+      }
+      if (k % kSplitChunk == 0) {  // at most cap / kSplitChunk + 1 chunks
+        firsts_[chunk++] = gc;
+        // Chunks before this one are complete.
+        known_.store(chunk, std::memory_order_release);
       }
     }
     firsts_[chunk] = young_.end();
@@ -1739,11 +1723,8 @@ class SplitWalk {
     GatherVisitor& v = s.v;
     for (GcHead* gc = first; gc != end; gc = gc->next, ++k) {
       Object* op = from_gc(gc);
-      std::uint32_t* w = shadow_.word(op);
-      if (RCGC_UNLIKELY(w == nullptr)) {  // the list's walk gives up too
-        gave_up_.store(true, std::memory_order_relaxed);
-        return;
-      }
+      std::uint32_t* w = shadow_.word(op);  // in the region: the list's walk checked it
+      RCGC_DCHECK(w != nullptr);
       const std::uint32_t rc = A::refcnt(op);
       RCGC_DCHECK_AT(2, rc > 0);
       RCGC_DCHECK(k < log_.capacity);
@@ -1770,7 +1751,6 @@ class SplitWalk {
   EdgeLog& log_;
   GcHead** const firsts_;
   SplitChunk* const chunk_;
-  const std::size_t max_chunks_;
   SplitSide* const sides_[2];
   const bool note_fixed_;
   std::size_t chunks_ = 0;   // written before done_ (release)
@@ -1809,37 +1789,19 @@ struct SplitCount {
       const std::size_t last = std::min(c.objects, (i + 1) * kSplitChunk);
       for (std::size_t k = i * kSplitChunk; k < last; ++k) c.start[k] += delta;
     }
-    std::uint32_t* const sh = c.shadow;
-    ShadowDecrefVisitor& v = *c.rare[mine];
-    // The other thread's words are not skipped by a branch (a coin toss
-    // on most heaps, mispredicted every other edge) but by subtracting
-    // from one of 16 words of this thread's own instead.
-    std::uint32_t spare[16];
-    for (std::uint32_t& x : spare) x = kShadowBehind | kShadowCount;
-    for (int side = 0; side < 2; ++side) {
-      const std::uint32_t* const edges = c.edges[side];
-      for (std::size_t k = 0, n = c.n[side]; k < n; ++k) {
-        const std::uint32_t e = edges[k];
-        std::uint32_t* const w = ((e >> 4) & 1u) == mine ? sh + e : &spare[k & 15];
-        if (RCGC_UNLIKELY(!detail::subtract_from_word(w, 1))) {
-          if (w >= spare && w < spare + 16) {
-            *w = kShadowBehind | kShadowCount;
-          } else {
-            v.visit_shadow_rare(nullptr, w, 1);
-          }
-        }
-      }
-    }
-    for (const std::vector<std::uint64_t>* runs : c.runs) {
-      for (const std::uint64_t r : *runs) {
-        const auto e = static_cast<std::uint32_t>(r >> 32);
-        if (((e >> 4) & 1u) != mine) continue;
-        const auto n = static_cast<std::uint32_t>(r);
-        std::uint32_t* const w = sh + e;
-        if (RCGC_UNLIKELY(!detail::subtract_from_word(w, n))) v.visit_shadow_rare(nullptr, w, n);
-      }
-    }
-
+    // The word of index e loses n, if its cache line is this thread's.
+    // (Skipping the other thread's words without a branch, by subtracting
+    // from a spare word instead, measured no faster.)
+    auto subtract = [sh = c.shadow, &v = *c.rare[mine], mine](std::uint32_t e, std::uint32_t n) {
+      if (((e >> 4) & 1u) != mine) return;
+      std::uint32_t* const w = sh + e;
+      if (RCGC_UNLIKELY(!detail::subtract_from_word(w, n))) v.visit_shadow_rare(nullptr, w, n);
+    };
+    for (int side = 0; side < 2; ++side)
+      for (std::size_t k = 0; k < c.n[side]; ++k) subtract(c.edges[side][k], 1);
+    for (const std::vector<std::uint64_t>* runs : c.runs)
+      for (const std::uint64_t r : *runs)
+        subtract(static_cast<std::uint32_t>(r >> 32), static_cast<std::uint32_t>(r));
   }
   static void run_helper(void* arg) noexcept { count(*static_cast<const SplitCount*>(arg), 1); }
 };
@@ -1849,9 +1811,7 @@ struct SplitCount {
 bool split_subtract(GcList& young, std::uint16_t heap_id, const RegionView& shadow,
                     EdgeLog& log, std::vector<GcHead*>* fixed, ShadowSubtract& r) noexcept {
   const std::size_t cap = log.capacity;
-  const std::size_t edges_each =
-      std::min({log.edges_per_object * cap + 1, std::size_t{UINT32_MAX},
-                g_edge_log_limit.load(std::memory_order_relaxed)});
+  const std::size_t edges_each = ShadowWalk::room(&log, log.edges_per_object);
   // Scratch: the chunks' firsts (a pointer: two entries each), then the
   // chunks (four entries each).
   const std::size_t max_chunks = cap / kSplitChunk + 2;
@@ -1866,7 +1826,7 @@ bool split_subtract(GcList& young, std::uint16_t heap_id, const RegionView& shad
   auto* firsts = reinterpret_cast<GcHead**>(scratch);  // a mapping: page-aligned
   auto* chunks = reinterpret_cast<SplitChunk*>(scratch + 2 * max_chunks);
   SplitSide mine(heap_id, shadow, edges_each), helpers(heap_id, shadow, edges_each);
-  SplitWalk walk(young, shadow, log, firsts, chunks, max_chunks, mine, helpers, fixed != nullptr);
+  SplitWalk walk(young, shadow, log, firsts, chunks, mine, helpers, fixed != nullptr);
   if (!Helper::start(&SplitWalk::run_helper, &walk)) return false;
   walk.run_mine();
   Helper::finish();
@@ -2541,8 +2501,9 @@ CollectResult Collector::collect(int generation) noexcept {
       // it anew (the two vCPUs of this project's host gained on heaps of
       // dear traversals, and lost where they are cheap: benchmarks.md).
       const bool always = split_always();
-      const bool split_eligible =
-          logging && old_count >= split_min() && (h_.unordered_runs >= 2 || always);
+      // Its subtract walk may split: timed, so that the two ways compare.
+      const bool timed = logging && old_count >= split_min();
+      const bool split_eligible = timed && (h_.unordered_runs >= 2 || always);
       bool split = false;
       if (split_eligible && always) {
         split = true;
@@ -2566,7 +2527,7 @@ CollectResult Collector::collect(int generation) noexcept {
       if (!split)
         sub = shadow_subtract(young, h_.id, shadow, logging ? &log : nullptr, &fixed_,
                               old_count >= parallel_min());
-      if (logging && old_count >= split_min() && sub.members != 0 && (split || !split_tried)) {
+      if (timed && sub.members != 0 && (split || !split_tried)) {
         const double ns = std::chrono::duration<double, std::nano>(
                               std::chrono::steady_clock::now() - subtract_t0)
                               .count() /

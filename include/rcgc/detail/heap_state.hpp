@@ -200,9 +200,10 @@ class HeapState {
   // Full collections in the shadow in a row that logged their edges on one
   // thread and found no order (their proof failed), counted up to 2: from
   // 2 the next may split its subtract walk between two threads (Collector's
-  // split walk), which cannot prove the order. (One is not enough: the
-  // collection after a relink often fails, and the next proves it.) Reset
-  // by a relink (a new order) and by a proof that holds.
+  // split walk), which cannot prove the order. (With one, the ORM heap of
+  // bench/gc/unseen split where its order would have been proved again:
+  // benchmarks.md, session 23.) Reset by a relink (a new order) and by a
+  // proof that holds.
   std::uint8_t unordered_runs = 0;
   // The last subtract walk's time per object, ns, on one thread [0] and
   // split [1] (0: not measured yet), and a count of the collections that
