@@ -1579,6 +1579,44 @@ void subtract_walk(GcList& young, const RegionView& shadow, V& v, std::vector<Gc
   }
 }
 
+// gc::DEBUG_PHASES: the time of each phase of one collection, printed as one
+// line when it ends. Off, lap() is one test of a bool.
+class PhaseClock {
+ public:
+  using Clock = std::chrono::steady_clock;
+  explicit PhaseClock(bool on) noexcept : on_(on) {
+    if (on_) last_ = Clock::now();
+  }
+  void lap(const char* phase) noexcept {
+    if (!on_) return;
+    const Clock::time_point now = Clock::now();
+    if (n_ < kMaxLaps)
+      laps_[n_++] = {phase, std::chrono::duration<double, std::milli>(now - last_).count()};
+    last_ = now;
+  }
+  void print(int generation, const char* path) const noexcept {
+    if (!on_) return;
+    char line[512];
+    int len =
+        std::snprintf(line, sizeof line, "gc: phases of generation %d (%s):", generation, path);
+    for (int i = 0; i < n_ && len > 0 && len < static_cast<int>(sizeof line); ++i)
+      len += std::snprintf(line + len, sizeof line - static_cast<std::size_t>(len), "%s %s %.3f ms",
+                           i == 0 ? "" : ",", laps_[i].phase, laps_[i].ms);
+    std::fprintf(stderr, "%s\n", line);
+  }
+
+ private:
+  static constexpr int kMaxLaps = 16;
+  struct Lap {
+    const char* phase;
+    double ms;
+  };
+  bool on_;
+  int n_ = 0;
+  Clock::time_point last_;
+  Lap laps_[kMaxLaps];
+};
+
 // The split subtract walk (Collector::shadow_subtract, split): both threads
 // traverse, each its own chunks of the list, and the words are counted
 // after, in a second pass shared by the words' cache lines.
@@ -1809,7 +1847,8 @@ struct SplitCount {
 // The split walk; false if it gave up (the words it wrote are then still
 // to be cleared, and nothing else has changed).
 bool split_subtract(GcList& young, std::uint16_t heap_id, const RegionView& shadow,
-                    EdgeLog& log, std::vector<GcHead*>* fixed, ShadowSubtract& r) noexcept {
+                    EdgeLog& log, std::vector<GcHead*>* fixed, ShadowSubtract& r,
+                    PhaseClock& phases) noexcept {
   const std::size_t cap = log.capacity;
   const std::size_t edges_each = ShadowWalk::room(&log, log.edges_per_object);
   // Scratch: the chunks' firsts (a pointer: two entries each), then the
@@ -1831,6 +1870,7 @@ bool split_subtract(GcList& young, std::uint16_t heap_id, const RegionView& shad
   walk.run_mine();
   Helper::finish();
   if (walk.gave_up()) return false;
+  phases.lap("split_pass1");
 
   const std::size_t n = walk.objects(), nc = walk.chunks();
   const std::size_t total = mine.v.edges() + helpers.v.edges();
@@ -1873,6 +1913,7 @@ bool split_subtract(GcList& young, std::uint16_t heap_id, const RegionView& shad
       shadow.shadow[log.index[k]] |= kShadowLeaf;
     }
   }
+  phases.lap("split_pass2");
   if (fixed != nullptr) {
     try {  // untracking is an economy: without memory they stay tracked
       fixed->insert(fixed->end(), mine.fixed.begin(), mine.fixed.end());
@@ -2402,48 +2443,6 @@ YoungCounters young_counters() noexcept {
           g_young_by_roots.load(std::memory_order_relaxed)};
 }
 
-namespace {
-
-// gc::DEBUG_PHASES: the time of each phase of one collection, printed as one
-// line when it ends. Off, lap() is one test of a bool.
-class PhaseClock {
- public:
-  using Clock = std::chrono::steady_clock;
-  explicit PhaseClock(bool on) noexcept : on_(on) {
-    if (on_) last_ = Clock::now();
-  }
-  void lap(const char* phase) noexcept {
-    if (!on_) return;
-    const Clock::time_point now = Clock::now();
-    if (n_ < kMaxLaps)
-      laps_[n_++] = {phase, std::chrono::duration<double, std::milli>(now - last_).count()};
-    last_ = now;
-  }
-  void print(int generation, const char* path) const noexcept {
-    if (!on_) return;
-    char line[512];
-    int len =
-        std::snprintf(line, sizeof line, "gc: phases of generation %d (%s):", generation, path);
-    for (int i = 0; i < n_ && len > 0 && len < static_cast<int>(sizeof line); ++i)
-      len += std::snprintf(line + len, sizeof line - static_cast<std::size_t>(len), "%s %s %.3f ms",
-                           i == 0 ? "" : ",", laps_[i].phase, laps_[i].ms);
-    std::fprintf(stderr, "%s\n", line);
-  }
-
- private:
-  static constexpr int kMaxLaps = 16;
-  struct Lap {
-    const char* phase;
-    double ms;
-  };
-  bool on_;
-  int n_ = 0;
-  Clock::time_point last_;
-  Lap laps_[kMaxLaps];
-};
-
-}  // namespace
-
 CollectResult Collector::collect(int generation) noexcept {
   using Clock = std::chrono::steady_clock;
   Clock::time_point t0;
@@ -2515,7 +2514,7 @@ CollectResult Collector::collect(int generation) noexcept {
       const auto subtract_t0 = std::chrono::steady_clock::now();
       const bool split_tried = split;
       if (split) {
-        split = split_subtract(young, h_.id, shadow, log, &fixed_, sub);
+        split = split_subtract(young, h_.id, shadow, log, &fixed_, sub, phases);
         if (split) {
           g_split_walks.fetch_add(1, std::memory_order_relaxed);
         } else {
