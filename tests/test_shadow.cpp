@@ -1563,6 +1563,64 @@ TEST_F(Shadow, SplitSubtractWalkAgreesWithTheReachabilityModel) {
   }
 }
 
+// The two threads take chunks of the list from its two ends until they
+// meet: lists of every size about a chunk's (256 objects) split their walk
+// and find what the walk on one thread finds. Two rings of n objects are
+// made interleaved, each node referencing the one before it in its ring
+// and one more far away (across the point where the threads meet); one
+// ring is held from outside, by its last node, the other is garbage. The threads take chunks in
+// turns (set_split_alternate), so the helper walks the list's last chunk
+// at least, whose log slots are moved down after the walk.
+using SplitAlternate = Scoped<bool, rcgc::detail::set_split_alternate>;
+TEST_F(Shadow, SplitWalkMeetsInTheListAtAnySize) {
+  REQUIRE_REGION();
+  ShadowMin always(0);
+  SplitMin from(0);
+  SplitAlways split(true);
+  SplitAlternate turns(true);
+  gc::collect();
+  // Frozen objects: tracked blocks that are no members, so the log has
+  // more room than the walk fills, and the helper's slots, written from
+  // the top of the log down, move.
+  std::vector<Ref<TNode>> frozen;
+  for (int i = 0; i < 1000; ++i) frozen.push_back(rcgc::make<TNode>());
+  gc::freeze();
+  for (std::size_t n : {1, 2, 127, 255, 256, 257, 511, 512, 513, 700, 4099}) {
+    SCOPED_TRACE(n);
+    std::vector<Ref<TNode>> kept, dropped;
+    for (std::size_t i = 0; i < n; ++i) {
+      kept.push_back(rcgc::make<TNode>());
+      dropped.push_back(rcgc::make<TNode>());
+    }
+    for (std::vector<Ref<TNode>>* ring : {&kept, &dropped})
+      for (std::size_t i = 0; i < n; ++i) {
+        (*ring)[i]->left = (*ring)[(i + n - 1) % n];
+        (*ring)[i]->right = (*ring)[(i * 7 + n / 2) % n];
+      }
+    // Reached from the list's tail (the helper's first chunk) only.
+    Ref<TNode> held = kept[n - 1];
+    kept.clear();
+    dropped.clear();
+    const auto before = rcgc::detail::shadow_counters();
+    EXPECT_EQ(gc::collect(), n);
+    EXPECT_EQ(gc::collect(), 0u);
+    const auto after = rcgc::detail::shadow_counters();
+    EXPECT_EQ(after.split_walks - before.split_walks, 2u);
+    // Half the list each (in chunks of 256), less the heap's own objects.
+    EXPECT_GE(after.split_helper_objects - before.split_helper_objects, n < 256 ? 0 : n - 256);
+    // The kept ring is whole.
+    std::size_t walked = 0;
+    for (TNode* p = held.get(); walked == 0 || p != held.get(); p = p->left.get()) ++walked;
+    EXPECT_EQ(walked, n);
+    held.reset();
+    EXPECT_EQ(gc::collect(), n);
+    expect_shadow_clear();
+  }
+  gc::unfreeze();
+  frozen.clear();
+  heap().verify();
+}
+
 // Runs of references to one object are logged once and counted n times.
 TEST_F(Shadow, SplitSubtractWalkCountsRuns) {
   REQUIRE_REGION();

@@ -1621,17 +1621,20 @@ class PhaseClock {
 // traverse, each its own chunks of the list, and the words are counted
 // after, in a second pass shared by the words' cache lines.
 //
-// Pass 1. The collecting thread walks the list and publishes where each
-// chunk of kSplitChunk objects starts; both threads claim chunks in turn
-// (the helper from the first, the collecting thread once its walk is
-// done). For each object of its chunks a thread writes the object's word
-// (kShadowBehind | refcnt: every member's count starts from its refcnt, as
-// nothing is subtracted yet), logs it (index, start) and traverses it with
-// Mode::gather, which records the word index of every possible member it
-// meets (a run of n references to one once, and the extra n - 1 in a list
-// of runs); a traversal that met none marks a leaf. Each writes the log's
-// index and start of its objects at their list position, the starts as
-// offsets in its own edge buffer.
+// Pass 1. The collecting thread takes chunks of up to kSplitChunk objects
+// from the list's head on, the helper from its tail back, until they meet
+// (SplitWalk::walk): neither waits for a walk of the whole list, and a big
+// object at either end is taken at once. For each object of its chunks a
+// thread writes the object's word (kShadowBehind | refcnt: every member's
+// count starts from its refcnt, as nothing is subtracted yet), logs it
+// (index, start) and traverses it with Mode::gather, which records the
+// word index of every possible member it meets (a run of n references to
+// one once, and the extra n - 1 in a list of runs); a traversal that met
+// none marks a leaf. The collecting thread writes the log's index and
+// start of its objects at their list positions, the helper from the top
+// of the arrays down (the list's length is known only when they meet) and
+// they are moved down after; the starts are offsets in the thread's own
+// edge buffer.
 //
 // Pass 2. Each thread copies its chunks' edges into the log's buffer, in
 // the list's order, moving its objects' starts with them; then reads every
@@ -1672,96 +1675,147 @@ struct SplitSide {
   std::vector<GcHead*> fixed;
 };
 
-// Per chunk: which side walked it, and where its edges are in that side's
-// buffer.
+// Per chunk: which side walked it, where its edges are in that side's
+// buffer, and where its objects are in the log: at `first` (the log's
+// index and start of the helper's chunks are written from the top of their
+// arrays down, and moved down to follow the collecting thread's before
+// pass 2, which then finds them here).
 struct SplitChunk {
   std::uint32_t side;
   std::uint32_t begin;
   std::uint32_t end;
   std::uint32_t final;  // where they go in the log's buffer
+  std::uint32_t first;  // its first object's list position
+  std::uint32_t objects;
 };
 
 class SplitWalk {
  public:
-  SplitWalk(GcList& young, const RegionView& shadow, EdgeLog& log, GcHead** firsts,
-            SplitChunk* chunks, SplitSide& mine, SplitSide& helpers, bool note_fixed) noexcept
+  SplitWalk(GcList& young, const RegionView& shadow, EdgeLog& log, SplitChunk* chunks,
+            std::size_t max_chunks, SplitSide& mine, SplitSide& helpers, bool note_fixed) noexcept
       : young_(young),
         shadow_(shadow),
         log_(log),
-        firsts_(firsts),
         chunk_(chunks),
+        max_chunks_(max_chunks),
         sides_{&mine, &helpers},
-        note_fixed_(note_fixed) {}
+        note_fixed_(note_fixed),
+        alternate_(split_alternate()),
+        front_last_(young.end()),
+        back_first_(young.end()) {}
 
-  static void run_helper(void* arg) noexcept {
-    auto* self = static_cast<SplitWalk*>(arg);
-    self->claim(1);
-  }
-
-  // The collecting thread: the list's walk, then its share of the chunks.
-  void run_mine() noexcept {
-    std::size_t k = 0, chunk = 0;
-    for (GcHead* gc = young_.first(); gc != young_.end(); gc = gc->next, ++k) {
-      if (RCGC_UNLIKELY(k >= log_.capacity || shadow_.word(from_gc(gc)) == nullptr ||
-                        (k % kSplitChunk == 0 && gave_up()))) {  // or the helper gave up
-        gave_up_.store(true, std::memory_order_relaxed);
-        break;
-      }
-      if (k % kSplitChunk == 0) {  // at most cap / kSplitChunk + 1 chunks
-        firsts_[chunk++] = gc;
-        // Chunks before this one are complete.
-        known_.store(chunk, std::memory_order_release);
-      }
-    }
-    firsts_[chunk] = young_.end();
-    chunks_ = chunk;
-    objects_ = k;
-    done_.store(true, std::memory_order_release);
-    if (!gave_up()) claim(0);
-  }
+  // The helper: from the list's tail back.
+  static void run_helper(void* arg) noexcept { static_cast<SplitWalk*>(arg)->walk(1); }
+  // The collecting thread: from the list's head on.
+  void run_mine() noexcept { walk(0); }
 
   bool gave_up() const noexcept { return gave_up_.load(std::memory_order_relaxed); }
-  std::size_t chunks() const noexcept { return chunks_; }
-  std::size_t objects() const noexcept { return objects_; }
+  // Valid once both threads are done.
+  std::size_t objects() const noexcept { return claimed_[0] + claimed_[1]; }
+  std::size_t back_objects() const noexcept { return claimed_[1]; }
+  std::size_t front_chunks() const noexcept { return chunks_[0]; }
+  std::size_t back_chunks() const noexcept { return chunks_[1]; }
 
  private:
-  void claim(std::uint32_t side) noexcept {
+  // Side 0 claims chunks from the head, side 1 from the tail, each up to
+  // kSplitChunk objects taken from where its last one ended, until they
+  // meet. A side gathers its next chunk's objects first, without the lock
+  // (nothing in the list changes: the walk writes words and the log, no
+  // header), then claims under the lock the part of them the other side
+  // has not: each side's end is written under it.
+  void walk(int side) noexcept {
     SplitSide& s = *sides_[side];
+    GcHead* batch[kSplitChunk];
     for (;;) {
-      if (gave_up()) return;
-      const std::size_t c = next_.fetch_add(1, std::memory_order_relaxed);
-      // Wait until the chunk's end is known (the next chunk's first, or
-      // the walk's end).
-      unsigned spins = 0;
-      for (;;) {
-        if (known_.load(std::memory_order_acquire) >= c + 2) break;
-        if (done_.load(std::memory_order_acquire)) {
-          if (c >= chunks_) return;
-          break;
-        }
-        if (gave_up()) return;
-        pause_briefly(spins);
+      if (alternate_) {
+        unsigned spins = 0;
+        while (turn_.load(std::memory_order_acquire) != side && !gave_up()) pause_briefly(spins);
       }
-      // A walk that gave up ends its last chunk where it stopped, which
-      // may be past the log's room: that chunk is not walked.
       if (gave_up()) return;
+      // side 0: batch[0..n) in the list's order; side 1: batch[k..kSplitChunk)
+      // in the list's order, k = kSplitChunk - n, gathered from its end.
+      std::size_t n = 0;
+      GcHead* const from = side == 0 ? front_last_->next : back_first_->prev();
+      const GcHead* const stop = young_.end();
+      for (GcHead* gc = from; gc != stop && n < kSplitChunk; ++n) {
+        if (RCGC_UNLIKELY(shadow_.word(from_gc(gc)) == nullptr)) break;  // checked below
+        batch[side == 0 ? n : kSplitChunk - 1 - n] = gc;
+        gc = side == 0 ? gc->next : gc->prev();
+      }
+      std::size_t take = n, first = 0, slot = 0;
+      {
+        lock();
+        // The other side's last claim, as seen from this side's way.
+        const GcHead* const other = side == 0 ? back_first_ : front_last_;
+        for (std::size_t i = 0; i < n; ++i) {
+          if (batch[side == 0 ? i : kSplitChunk - 1 - i] == other) {
+            take = i;
+            break;
+          }
+        }
+        bool give_up = false;
+        if (take == n && n < kSplitChunk) {
+          // Gathering stopped short of a full chunk and of the other side:
+          // at the list's end (then nothing is left to claim), or at an
+          // object outside the region.
+          GcHead* next = n == 0 ? from : (side == 0 ? batch[n - 1]->next : batch[kSplitChunk - n]->prev());
+          give_up = next != stop && next != other;
+        }
+        if (claimed_[0] + claimed_[1] + take > log_.capacity ||
+            chunks_[0] + chunks_[1] + 1 > max_chunks_)
+          give_up = true;
+        if (give_up) {
+          gave_up_.store(true, std::memory_order_relaxed);
+          unlock();
+          pass_turn(side);
+          return;
+        }
+        if (take != 0) {
+          if (side == 0) {
+            front_last_ = batch[take - 1];
+            first = claimed_[0];
+          } else {
+            back_first_ = batch[kSplitChunk - take];
+            first = log_.capacity - claimed_[1] - take;
+          }
+          claimed_[side] += take;
+          // Side 0's records from the array's start, side 1's from its end.
+          slot = side == 0 ? chunks_[0] : max_chunks_ - 1 - chunks_[1];
+          ++chunks_[side];
+        }
+        unlock();
+        pass_turn(side);
+      }
+      if (take == 0) return;  // the sides met
       const std::size_t before = s.v.edges();
-      walk_chunk(s, c * kSplitChunk, firsts_[c], firsts_[c + 1]);
+      walk_chunk(s, first, side == 0 ? batch : batch + kSplitChunk - take, take);
       const std::size_t after = s.v.edges();
       if (s.v.edges_lost_ || s.v.runs_lost || after >= UINT32_MAX) {
         gave_up_.store(true, std::memory_order_relaxed);
         return;
       }
-      chunk_[c] = {side, static_cast<std::uint32_t>(before), static_cast<std::uint32_t>(after), 0};
+      chunk_[slot] = {static_cast<std::uint32_t>(side), static_cast<std::uint32_t>(before),
+                   static_cast<std::uint32_t>(after), 0, static_cast<std::uint32_t>(first),
+                   static_cast<std::uint32_t>(take)};
     }
   }
 
-  // The objects of one chunk, from list position k on.
-  void walk_chunk(SplitSide& s, std::size_t k, GcHead* first, GcHead* end) noexcept {
+  void lock() noexcept {
+    unsigned spins = 0;
+    while (lock_.exchange(true, std::memory_order_acquire)) pause_briefly(spins);
+  }
+  void unlock() noexcept { lock_.store(false, std::memory_order_release); }
+  void pass_turn(int side) noexcept {
+    if (alternate_) turn_.store(1 - side, std::memory_order_release);
+  }
+
+  // `n` objects in the list's order, the first at log position k.
+  void walk_chunk(SplitSide& s, std::size_t k, GcHead* const* nodes, std::size_t n) noexcept {
     GatherVisitor& v = s.v;
-    for (GcHead* gc = first; gc != end; gc = gc->next, ++k) {
+    for (std::size_t i = 0; i < n; ++i, ++k) {
+      GcHead* const gc = nodes[i];
       Object* op = from_gc(gc);
-      std::uint32_t* w = shadow_.word(op);  // in the region: the list's walk checked it
+      std::uint32_t* w = shadow_.word(op);  // in the region: checked as gathered
       RCGC_DCHECK(w != nullptr);
       const std::uint32_t rc = A::refcnt(op);
       RCGC_DCHECK_AT(2, rc > 0);
@@ -1787,15 +1841,18 @@ class SplitWalk {
   GcList& young_;
   const RegionView& shadow_;
   EdgeLog& log_;
-  GcHead** const firsts_;
   SplitChunk* const chunk_;
+  const std::size_t max_chunks_;
   SplitSide* const sides_[2];
   const bool note_fixed_;
-  std::size_t chunks_ = 0;   // written before done_ (release)
-  std::size_t objects_ = 0;  // likewise
-  alignas(64) std::atomic<std::size_t> known_{0};
-  alignas(64) std::atomic<std::size_t> next_{0};
-  alignas(64) std::atomic<bool> done_{false};
+  const bool alternate_;  // tests: the sides claim in turns (turn_)
+  // Under lock_ (each side reads its own without it: it alone writes it).
+  GcHead* front_last_;  // side 0's last object (the list's head: none yet)
+  GcHead* back_first_;  // side 1's first object (likewise)
+  std::size_t claimed_[2] = {0, 0};
+  std::size_t chunks_[2] = {0, 0};
+  alignas(64) std::atomic<bool> lock_{false};
+  std::atomic<int> turn_{0};
   std::atomic<bool> gave_up_{false};
 };
 
@@ -1812,7 +1869,6 @@ struct SplitCount {
   ShadowDecrefVisitor* rare[2];
   const SplitChunk* chunks;
   std::size_t chunk_count;
-  std::size_t objects;
   std::uint32_t* start;
   std::uint32_t* log_edges;
 
@@ -1824,8 +1880,7 @@ struct SplitCount {
         std::memcpy(c.log_edges + ch.final, c.edges[mine] + ch.begin,
                     (ch.end - ch.begin) * sizeof(std::uint32_t));
       const std::uint32_t delta = ch.final - ch.begin;
-      const std::size_t last = std::min(c.objects, (i + 1) * kSplitChunk);
-      for (std::size_t k = i * kSplitChunk; k < last; ++k) c.start[k] += delta;
+      for (std::size_t k = ch.first; k < ch.first + ch.objects; ++k) c.start[k] += delta;
     }
     // The word of index e loses n, if its cache line is this thread's.
     // (Skipping the other thread's words without a branch, by subtracting
@@ -1851,10 +1906,10 @@ bool split_subtract(GcList& young, std::uint16_t heap_id, const RegionView& shad
                     PhaseClock& phases) noexcept {
   const std::size_t cap = log.capacity;
   const std::size_t edges_each = ShadowWalk::room(&log, log.edges_per_object);
-  // Scratch: the chunks' firsts (a pointer: two entries each), then the
-  // chunks (four entries each).
-  const std::size_t max_chunks = cap / kSplitChunk + 2;
-  const std::size_t scratch_n = 6 * max_chunks + 2;
+  // Scratch: the chunks' records (six entries each). Each side's chunks
+  // but its last hold kSplitChunk objects.
+  const std::size_t max_chunks = cap / kSplitChunk + 3;
+  const std::size_t scratch_n = 6 * max_chunks;
   std::uint32_t* scratch = map_entries(scratch_n);
   if (scratch == nullptr) return false;
   struct Unmap {
@@ -1862,23 +1917,30 @@ bool split_subtract(GcList& young, std::uint16_t heap_id, const RegionView& shad
     std::size_t n;
     ~Unmap() { unmap_entries(p, n); }
   } unmap{scratch, scratch_n};
-  auto* firsts = reinterpret_cast<GcHead**>(scratch);  // a mapping: page-aligned
-  auto* chunks = reinterpret_cast<SplitChunk*>(scratch + 2 * max_chunks);
+  auto* chunks = reinterpret_cast<SplitChunk*>(scratch);  // a mapping: page-aligned
   SplitSide mine(heap_id, shadow, edges_each), helpers(heap_id, shadow, edges_each);
-  SplitWalk walk(young, shadow, log, firsts, chunks, mine, helpers, fixed != nullptr);
+  SplitWalk walk(young, shadow, log, chunks, max_chunks, mine, helpers, fixed != nullptr);
   if (!Helper::start(&SplitWalk::run_helper, &walk)) return false;
   walk.run_mine();
   Helper::finish();
   if (walk.gave_up()) return false;
   phases.lap("split_pass1");
 
-  const std::size_t n = walk.objects(), nc = walk.chunks();
+  const std::size_t n = walk.objects();
   const std::size_t total = mine.v.edges() + helpers.v.edges();
   if (total >= UINT32_MAX) return false;
   std::uint32_t* edges = map_entries(total + 1);
   if (edges == nullptr) return false;
+  // The helper's objects (and chunks) follow the collecting thread's.
+  const std::size_t back = walk.back_objects(), front = n - back;
+  const std::size_t gap = cap - n;
+  std::memmove(log.index + front, log.index + cap - back, back * sizeof(std::uint32_t));
+  std::memmove(log.start + front, log.start + cap - back, back * sizeof(std::uint32_t));
+  const std::size_t fc = walk.front_chunks(), bc = walk.back_chunks(), nc = fc + bc;
+  std::memmove(chunks + fc, chunks + max_chunks - bc, bc * sizeof(SplitChunk));
   std::uint32_t at = 0;
   for (std::size_t c = 0; c < nc; ++c) {
+    if (c >= fc) chunks[c].first -= static_cast<std::uint32_t>(gap);
     chunks[c].final = at;
     at += chunks[c].end - chunks[c].begin;
   }
@@ -1895,7 +1957,6 @@ bool split_subtract(GcList& young, std::uint16_t heap_id, const RegionView& shad
                          {&rare0, &rare1},
                          chunks,
                          nc,
-                         n,
                          log.start,
                          edges};
   if (Helper::start(&SplitCount::run_helper, const_cast<SplitCount*>(&count))) {
@@ -1921,6 +1982,7 @@ bool split_subtract(GcList& young, std::uint16_t heap_id, const RegionView& shad
     } catch (...) {
     }
   }
+  g_split_helper_objects.fetch_add(back, std::memory_order_relaxed);
   r.members = n;
   r.outside = 0;
   r.leaves = mine.leaves + helpers.leaves;
@@ -2426,7 +2488,8 @@ ShadowCounters shadow_counters() noexcept {
           scratch_cache().reused(),
           g_shadow_prefetched_marks.load(std::memory_order_relaxed),
           g_parallel_walks.load(std::memory_order_relaxed),
-          g_split_walks.load(std::memory_order_relaxed)};
+          g_split_walks.load(std::memory_order_relaxed),
+          g_split_helper_objects.load(std::memory_order_relaxed)};
 }
 
 void release_collector_scratch() noexcept { scratch_cache().clear(); }

@@ -335,6 +335,10 @@ long long set_split_min(long long objects) noexcept;
 // or its walks' times (RCGC_GC_SPLIT=always sets it with a minimum of 0).
 // Returns the previous setting.
 bool set_split_always(bool on) noexcept;
+// Tests: the two threads of a split walk take their chunks of the list in
+// turns (one each, from its two ends), so that the helper surely walks
+// some. Returns the previous setting.
+bool set_split_alternate(bool on) noexcept;
 struct ShadowCounters {
   std::size_t collections = 0;  // full collections that used the shadow
   std::size_t backwards = 0;    // of which marked walking the list backwards
@@ -349,6 +353,7 @@ struct ShadowCounters {
   std::size_t prefetched_marks = 0;  // of edge_marks, that prefetched (edges_far)
   std::size_t parallel_walks = 0;  // subtract walks shared with the helper thread
   std::size_t split_walks = 0;     // subtract walks split between two threads
+  std::size_t split_helper_objects = 0;  // objects the helper walked in them
 };
 ShadowCounters shadow_counters() noexcept;
 // The EdgeLog mappings kept for the next full collection (ScratchCache in

@@ -60,6 +60,7 @@ std::size_t parallel_min_from_env() noexcept {
 constinit std::atomic<std::size_t> g_split_min{kUnread};
 constexpr std::size_t kSplitDefault = std::size_t{1} << 16;
 std::atomic<bool> g_split_always{false};
+std::atomic<bool> g_split_alternate{false};
 std::size_t split_min_from_env() noexcept {
   // By default from 64K objects, on a machine of more than one CPU.
   const char* e = std::getenv("RCGC_GC_SPLIT");
@@ -79,6 +80,7 @@ long long set_parallel_min(long long objects) noexcept {
 }
 
 std::atomic<std::size_t> g_split_walks{0};
+std::atomic<std::size_t> g_split_helper_objects{0};
 
 std::size_t split_min() noexcept { return setting(g_split_min, split_min_from_env); }
 long long set_split_min(long long objects) noexcept {
@@ -91,6 +93,10 @@ bool split_always() noexcept {
 bool set_split_always(bool on) noexcept {
   split_min();
   return g_split_always.exchange(on, std::memory_order_relaxed);
+}
+bool split_alternate() noexcept { return g_split_alternate.load(std::memory_order_relaxed); }
+bool set_split_alternate(bool on) noexcept {
+  return g_split_alternate.exchange(on, std::memory_order_relaxed);
 }
 
 // Spins a little, then yields: a wait that lasts microseconds at most

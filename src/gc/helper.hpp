@@ -86,8 +86,13 @@ std::size_t split_min() noexcept;
 // split_min() objects splits its walk, whatever the heap's order or the
 // walks' times (tests; RCGC_GC_SPLIT=always).
 bool split_always() noexcept;
-// How many subtract walks were split (tests).
+// Tests: the two threads of a split walk take their chunks in turns, so
+// that each takes half of a list (set_split_alternate).
+bool split_alternate() noexcept;
+// How many subtract walks were split, and how many objects the helper
+// walked in them (tests).
 extern std::atomic<std::size_t> g_split_walks;
+extern std::atomic<std::size_t> g_split_helper_objects;
 
 // A wait for the other thread: spins a little (`spins` counts), then yields.
 void pause_briefly(unsigned& spins) noexcept;
