@@ -1621,6 +1621,33 @@ TEST_F(Shadow, SplitWalkMeetsInTheListAtAnySize) {
   heap().verify();
 }
 
+// A split walk gives back five mappings (the log's arrays and edges, each
+// thread's edges, the chunks' records), and the next split walk of the
+// same heap takes all five again: none is faulted in anew.
+TEST_F(Shadow, SplitWalkReusesItsMappings) {
+  REQUIRE_REGION();
+  ShadowMin always(0);
+  SplitMin from(0);
+  SplitAlways split(true);
+  SplitAlternate turns(true);
+  std::vector<Ref<TNode>> ring;
+  for (int i = 0; i < 3000; ++i) ring.push_back(rcgc::make<TNode>());
+  for (std::size_t i = 0; i < ring.size(); ++i) ring[i]->left = ring[(i + 1) % ring.size()];
+  Ref<TNode> held = ring[0];
+  ring.clear();
+  EXPECT_EQ(gc::collect(), 0u);  // sizes the edge buffers (edge_log_per_object)
+  EXPECT_EQ(gc::collect(), 0u);
+  for (int i = 0; i < 2; ++i) {
+    const auto before = rcgc::detail::shadow_counters();
+    EXPECT_EQ(gc::collect(), 0u);
+    const auto after = rcgc::detail::shadow_counters();
+    EXPECT_EQ(after.split_walks, before.split_walks + 1);
+    EXPECT_EQ(after.mappings_reused, before.mappings_reused + 5);
+  }
+  held.reset();
+  EXPECT_EQ(gc::collect(), 3000u);
+}
+
 // Runs of references to one object are logged once and counted n times.
 TEST_F(Shadow, SplitSubtractWalkCountsRuns) {
   REQUIRE_REGION();

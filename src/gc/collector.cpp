@@ -41,7 +41,7 @@ std::atomic<std::size_t> g_edge_mapping_limit{SIZE_MAX};
 // The EdgeLog's arrays of 32-bit entries (os_map_scratch: huge pages for
 // the large ones; malloc'd memory would take a page fault every 4 KiB).
 //
-// The last four mappings a collection gave back are kept for the next one
+// The last five mappings a collection gave back are kept for the next one
 // (ScratchCache): a fresh mapping takes a page fault and the zeroing of
 // every page it uses, in each collection (the fifth set's meshes, 640k
 // objects: 17% of a run's samples zeroing pages, part of it for the log;
@@ -116,9 +116,12 @@ class ScratchCache {
     std::size_t bytes = 0;
     std::uint64_t age = 0;
   };
-  // Four: a split walk gives back five mappings (the log's arrays, the
-  // edges of each side, its scratch, and the log's edges).
-  static constexpr std::size_t kSlots = 4;
+  // Five: a split walk gives back five mappings (the log's arrays, the
+  // edges of each side, its chunks' records, and the log's edges). With
+  // four, one side's edges were a fresh mapping in every split walk, its
+  // pages faulted in and zeroed as the traversals wrote them
+  // (benchmarks.md, session 24).
+  static constexpr std::size_t kSlots = 5;
   std::mutex m_;
   Slot slots_[kSlots];
   std::uint64_t age_ = 0;
