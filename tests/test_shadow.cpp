@@ -1537,6 +1537,7 @@ TEST_F(Shadow, SharedSubtractWalkThroughAStreamThatFillsUp) {
 // makes it give up, and the walk on one thread finds the same.
 using SplitMin = Scoped<long long, rcgc::detail::set_split_min>;
 using SplitAlways = Scoped<bool, rcgc::detail::set_split_always>;
+using SplitAlternate = Scoped<bool, rcgc::detail::set_split_alternate>;
 TEST_F(Shadow, SplitSubtractWalkAgreesWithTheReachabilityModel) {
   REQUIRE_REGION();
   ShadowMin always(0);
@@ -1545,8 +1546,13 @@ TEST_F(Shadow, SplitSubtractWalkAgreesWithTheReachabilityModel) {
   for (std::size_t edge_limit : {std::size_t{SIZE_MAX}, std::size_t{500}}) {
     SCOPED_TRACE(edge_limit);
     EdgeLogLimit edges(edge_limit);
-    for (bool with_big : {false, true}) {
-      SCOPED_TRACE(with_big);
+    for (int run = 0; run < 4; ++run) {
+      const bool with_big = run >= 2;
+      // In turns, both threads surely claim chunks before one of them
+      // meets an object outside the region or the log's limit.
+      const bool turns = run % 2 == 1;
+      SCOPED_TRACE(testing::Message() << "with_big " << with_big << ", turns " << turns);
+      SplitAlternate alternate(turns);
       const auto before = rcgc::detail::shadow_counters();
       int runs = 0;
       for (unsigned seed = 1; seed <= 12; ++seed)
@@ -1568,10 +1574,10 @@ TEST_F(Shadow, SplitSubtractWalkAgreesWithTheReachabilityModel) {
 // and find what the walk on one thread finds. Two rings of n objects are
 // made interleaved, each node referencing the one before it in its ring
 // and one more far away (across the point where the threads meet); one
-// ring is held from outside, by its last node, the other is garbage. The threads take chunks in
-// turns (set_split_alternate), so the helper walks the list's last chunk
-// at least, whose log slots are moved down after the walk.
-using SplitAlternate = Scoped<bool, rcgc::detail::set_split_alternate>;
+// ring is held from outside, by its last node, the other is garbage. The
+// threads take chunks in turns (set_split_alternate), so the helper walks
+// about half of each list longer than a chunk, from its tail, and its log
+// slots are moved down after the walk.
 TEST_F(Shadow, SplitWalkMeetsInTheListAtAnySize) {
   REQUIRE_REGION();
   ShadowMin always(0);
@@ -1606,8 +1612,9 @@ TEST_F(Shadow, SplitWalkMeetsInTheListAtAnySize) {
     EXPECT_EQ(gc::collect(), 0u);
     const auto after = rcgc::detail::shadow_counters();
     EXPECT_EQ(after.split_walks - before.split_walks, 2u);
-    // Half the list each (in chunks of 256), less the heap's own objects.
-    EXPECT_GE(after.split_helper_objects - before.split_helper_objects, n < 256 ? 0 : n - 256);
+    // About half of each list (2n objects, then n), in chunks of 256.
+    auto half = [](std::size_t list) { return list >= 512 ? list / 2 - 256 : 0; };
+    EXPECT_GE(after.split_helper_objects - before.split_helper_objects, half(2 * n) + half(n));
     // The kept ring is whole.
     std::size_t walked = 0;
     for (TNode* p = held.get(); walked == 0 || p != held.get(); p = p->left.get()) ++walked;

@@ -69,7 +69,7 @@ class ScratchCache {
     return nullptr;
   }
   // Keeps p (`bytes` long), giving the oldest kept mapping back to the OS
-  // if both slots are taken.
+  // if every slot is taken.
   void give(void* p, std::size_t bytes) noexcept {
     os_free_lazily(p, bytes);
     Slot out{};
@@ -1909,8 +1909,8 @@ bool split_subtract(GcList& young, std::uint16_t heap_id, const RegionView& shad
                     PhaseClock& phases) noexcept {
   const std::size_t cap = log.capacity;
   const std::size_t edges_each = ShadowWalk::room(&log, log.edges_per_object);
-  // Scratch: the chunks' records (six entries each). Each side's chunks
-  // but its last hold kSplitChunk objects.
+  // Scratch: the chunks' records (six entries each). Every chunk but the
+  // one that closes the gap between the sides holds kSplitChunk objects.
   const std::size_t max_chunks = cap / kSplitChunk + 3;
   const std::size_t scratch_n = 6 * max_chunks;
   std::uint32_t* scratch = map_entries(scratch_n);

@@ -336,8 +336,9 @@ long long set_split_min(long long objects) noexcept;
 // Returns the previous setting.
 bool set_split_always(bool on) noexcept;
 // Tests: the two threads of a split walk take their chunks of the list in
-// turns (one each, from its two ends), so that the helper surely walks
-// some. Returns the previous setting.
+// turns (one each, from its two ends, the collecting thread first), so
+// that the helper walks about half of any list longer than a chunk (256
+// objects). Returns the previous setting.
 bool set_split_alternate(bool on) noexcept;
 struct ShadowCounters {
   std::size_t collections = 0;  // full collections that used the shadow
