@@ -1960,3 +1960,30 @@ TEST_F(Shadow, DebugPhasesTimesEachPhaseOfEachPath) {
   gc::collect();
   EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
 }
+
+#if RCGC_DEBUG_LEVEL >= 1
+namespace {
+// A count too small on a leaf that the walk on one thread passes before
+// its referrers: the leaf's word already has kShadowLeaf when they
+// subtract, and a count taken below zero borrowed from that bit unseen
+// (0xB0000000 - 1 reads as a member behind the walk with a full count), so
+// debug builds missed the error and release builds kept the leaf as a
+// root. Debug builds now report it.
+TEST(ShadowDeathTest, CountTooSmallOfALeafPassedBeforeItsReferrers) {
+  REQUIRE_REGION();
+  auto misuse = [] {
+    ShadowMin always(0);
+    rcgc::Heap h;
+    auto s = h.enter();
+    Ref<TNode> leaf = rcgc::make<TNode>();  // first in the list; references nothing
+    Ref<TNode> holder = rcgc::make<TNode>();
+    holder->left = leaf;
+    holder->right = leaf;  // count 3: leaf, left, right
+    leaf->decref();        // two releases nobody owns: count 1, 2 internal references
+    leaf->decref();
+    gc::collect();
+  };
+  EXPECT_DEATH(misuse(), "refcount is too small");
+}
+}  // namespace
+#endif

@@ -289,12 +289,20 @@ namespace detail {
 // (101x): anything else is rare (a root, a count too small, references
 // beyond the field), and so is n beyond the field. One test of the top bits,
 // not a branch for each case: ahead or behind is a coin toss on some heaps.
+// Debug builds also find a leaf's count taken below zero, which borrows
+// from its kShadowLeaf bit (1011 to 1010: a leaf the walk on one thread
+// passed before its referrers); release builds leave it a root.
 RCGC_ALWAYS_INLINE bool subtract_from_word(std::uint32_t* w, std::uintptr_t n) noexcept {
-  static_assert(kShadowAheadFloor == 0xF0000000u && kShadowBehind == 0xA0000000u);
+  static_assert(kShadowAheadFloor == 0xF0000000u && kShadowBehind == 0xA0000000u &&
+                (kShadowBehind | kShadowLeaf) == 0xB0000000u);
   constexpr std::uint32_t kValidTops = (1u << 0xF) | (1u << 0xB) | (1u << 0xA);
-  const std::uint32_t y = *w - static_cast<std::uint32_t>(n);
+  const std::uint32_t x = *w;
+  const std::uint32_t y = x - static_cast<std::uint32_t>(n);
   if (RCGC_UNLIKELY(!((kValidTops >> (y >> 28)) & 1u)) || RCGC_UNLIKELY(n > kShadowCount))
     return false;
+  if constexpr (RCGC_DEBUG_LEVEL >= 1) {
+    if (RCGC_UNLIKELY((x >> 28) == 0xB && (y >> 28) != 0xB)) return false;
+  }
   *w = y;
   return true;
 }
