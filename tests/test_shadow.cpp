@@ -1898,6 +1898,9 @@ TEST(ShadowSwitch, EnvironmentSetsTheSplitWalk) {
   } else if (v.empty()) {
     EXPECT_EQ(now, std::thread::hardware_concurrency() > 1 ? 65536 : -1);
     EXPECT_FALSE(always);
+  } else {  // a number of objects
+    EXPECT_EQ(now, std::stoll(v));
+    EXPECT_FALSE(always);
   }
 }
 

@@ -1738,10 +1738,14 @@ class SplitWalk {
       // side 0: batch[0..n) in the list's order; side 1: batch[k..kSplitChunk)
       // in the list's order, k = kSplitChunk - n, gathered from its end.
       std::size_t n = 0;
+      bool outside = false;  // gathering stopped at an object outside the region
       GcHead* const from = side == 0 ? front_last_->next : back_first_->prev();
       const GcHead* const stop = young_.end();
       for (GcHead* gc = from; gc != stop && n < kSplitChunk; ++n) {
-        if (RCGC_UNLIKELY(shadow_.word(from_gc(gc)) == nullptr)) break;  // checked below
+        if (RCGC_UNLIKELY(shadow_.word(from_gc(gc)) == nullptr)) {
+          outside = true;
+          break;
+        }
         batch[side == 0 ? n : kSplitChunk - 1 - n] = gc;
         gc = side == 0 ? gc->next : gc->prev();
       }
@@ -1756,18 +1760,13 @@ class SplitWalk {
             break;
           }
         }
-        bool give_up = false;
-        if (take == n && n < kSplitChunk) {
-          // Gathering stopped short of a full chunk and of the other side:
-          // at the list's end (then nothing is left to claim), or at an
-          // object outside the region.
-          GcHead* next = n == 0 ? from : (side == 0 ? batch[n - 1]->next : batch[kSplitChunk - n]->prev());
-          give_up = next != stop && next != other;
-        }
-        if (claimed_[0] + claimed_[1] + take > log_.capacity ||
-            chunks_[0] + chunks_[1] + 1 > max_chunks_)
-          give_up = true;
-        if (give_up) {
+        // An object outside the region before the other side's part is a
+        // member whose gc_refs would be in its header; more objects than
+        // the log has room for, more than the allocator counted.
+        // (Every chunk but the one that closes the gap is full, so the
+        // records have room: max_chunks_.)
+        RCGC_DCHECK(chunks_[0] + chunks_[1] < max_chunks_);
+        if ((outside && take == n) || claimed_[0] + claimed_[1] + take > log_.capacity) {
           gave_up_.store(true, std::memory_order_relaxed);
           unlock();
           pass_turn(side);
@@ -1952,12 +1951,11 @@ bool split_subtract(GcList& young, std::uint16_t heap_id, const RegionView& shad
   log.edges = edges;
   log.edge_capacity = total + 1;
 
-  ShadowDecrefVisitor rare0(heap_id, shadow, 0, 0), rare1(heap_id, shadow, 0, 0);
   const SplitCount count{{mine.v.edge_data(), helpers.v.edge_data()},
                          {mine.v.edges(), helpers.v.edges()},
                          {&mine.v.runs, &helpers.v.runs},
                          shadow.shadow,
-                         {&rare0, &rare1},
+                         {&mine.v, &helpers.v},  // for visit_shadow_rare
                          chunks,
                          nc,
                          log.start,

@@ -53,7 +53,7 @@ struct ShadowSubtract {
 // 2^28 of them (the mark keeps a position in a word's count) and 2^32 - 1
 // edges; the arrays are mappings of their own (os_map_scratch), and
 // without memory the mark traverses the objects as before. 12 bytes an
-// object and 4 an edge; the last four mappings are kept, their pages freed
+// object and 4 an edge; the last five mappings are kept, their pages freed
 // lazily, for the next collection (ScratchCache in collector.cpp).
 class EdgeLog {
  public:
